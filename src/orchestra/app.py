@@ -1,0 +1,73 @@
+"""The composition root: one workspace, its store and the services built over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, Field
+
+from orchestra import __version__
+from orchestra.events import EventLog
+from orchestra.store.sqlite import SQLiteStore
+from orchestra.tasks import TaskService
+from orchestra.workspace.config import OrchestraConfig, load_config
+from orchestra.workspace.layout import WorkspaceLayout
+
+
+class WorkspaceStatus(BaseModel):
+    """A summary of the workspace and its state store."""
+
+    root: str = Field(description="Absolute path of the workspace root.")
+    workflow_dir: str = Field(description="Workspace-relative path of Orchestra's folder.")
+    database: str = Field(description="Workspace-relative path of the state database.")
+    schema_version: int = Field(description="Schema version of the state database.")
+    orchestra_version: str
+    tasks: int = Field(description="Number of tasks.")
+    tasks_by_status: dict[str, int]
+    events: int = Field(description="Number of audit events.")
+    default_runtime: str = Field(description="runtimePolicy.defaults.executor from config.json.")
+
+
+class Orchestra:
+    """Services for one workspace. Open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(self, layout: WorkspaceLayout, config: OrchestraConfig, store: SQLiteStore) -> None:
+        self.layout = layout
+        self.config = config
+        self.store = store
+        self.events = EventLog(store)
+        self.tasks = TaskService(store, self.events, layout.root)
+
+    @classmethod
+    def open(cls, root: Path) -> Self:
+        """Open (creating ``.agent-workflow/`` and the database if needed) the workspace at ``root``."""
+        layout = WorkspaceLayout(root.resolve())
+        config = load_config(layout.config_path)
+        layout.ensure_workflow_dir()
+        return cls(layout, config, SQLiteStore(layout.db_path))
+
+    def status(self) -> WorkspaceStatus:
+        """Root, schema version and counts."""
+        by_status = self.tasks.count()
+        return WorkspaceStatus(
+            root=str(self.layout.root),
+            workflow_dir=self.layout.relative(self.layout.workflow_dir),
+            database=self.layout.relative(self.layout.db_path),
+            schema_version=self.store.schema_version,
+            orchestra_version=__version__,
+            tasks=sum(by_status.values()),
+            tasks_by_status=by_status,
+            events=self.events.count(),
+            default_runtime=self.config.runtime_policy.defaults.executor,
+        )
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -1,0 +1,56 @@
+"""The store interface services depend on.
+
+Services write portable SQL with ``?`` placeholders and run it inside
+``store.write()`` (one serialised write transaction: check, insert and audit event
+commit together or not at all) or ``store.read()`` (a consistent snapshot). A
+PostgreSQL backend implements the same two context managers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+Row = Mapping[str, Any]
+
+
+class Transaction(Protocol):
+    """An open transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; return the number of rows it changed."""
+        ...
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run a query; return its first row or ``None``."""
+        ...
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a query; return every row."""
+        ...
+
+    def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        """Run a query; yield rows without loading them all."""
+        ...
+
+
+class Store(Protocol):
+    """A transactional state store shared by every process of a workspace."""
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the store is at."""
+        ...
+
+    def write(self) -> AbstractContextManager[Transaction]:
+        """A write transaction, serialised across processes; commits on success."""
+        ...
+
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A read-only snapshot."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...

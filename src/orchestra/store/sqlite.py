@@ -1,0 +1,173 @@
+"""SQLite backend: WAL mode, ``BEGIN IMMEDIATE`` writes, busy timeout, migrations on open.
+
+One connection per store object, guarded by a lock so worker threads of the MCP
+server take turns; other processes coordinate through SQLite's own locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from orchestra.errors import SchemaTooNewError, StoreBusyError, StoreError
+from orchestra.store.base import Row
+from orchestra.store.filesystem import network_filesystem_type
+from orchestra.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
+
+log = logging.getLogger("orchestra.store")
+
+BUSY_TIMEOUT_S = 10.0
+BEGIN_ATTEMPTS = 3
+
+
+class SQLiteTransaction:
+    """A transaction on one SQLite connection (see :class:`orchestra.store.Transaction`)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._connection.execute(sql, params).rowcount
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: sqlite3.Row | None = self._connection.execute(sql, params).fetchone()
+        return row
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(self._connection.execute(sql, params).fetchall())
+
+    def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        cursor = self._connection.execute(sql, params)
+        while batch := cursor.fetchmany(500):
+            yield from batch
+
+
+class SQLiteStore:
+    """The embedded default store: one database file shared by all processes of a workspace."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._busy_timeout_s = busy_timeout_s
+        fs_type = network_filesystem_type(path.parent)
+        if fs_type:
+            log.warning("state database is on a network filesystem (%s); SQLite WAL is unsafe there", fs_type)
+        try:
+            self._connection = sqlite3.connect(
+                path, isolation_level=None, timeout=busy_timeout_s, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the state database: {exc}") from None
+        self._connection.row_factory = sqlite3.Row
+        try:
+            self._configure()
+            self._version = self._migrate()
+        except BaseException:
+            self._connection.close()
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        return self._version
+
+    def _configure(self) -> None:
+        conn = self._connection
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                log.warning("SQLite refused WAL mode (got %s); concurrency will suffer", mode)
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the state database is unusable: {exc}") from None
+
+    def _migrate(self) -> int:
+        version = self._user_version()
+        if version > LATEST_VERSION:
+            raise SchemaTooNewError(
+                f"the state database has schema version {version}, but this Orchestra knows only up to "
+                f"{LATEST_VERSION}; upgrade Orchestra instead of opening it with an older one",
+                details={"found": version, "supported": LATEST_VERSION},
+            )
+        for migration in MIGRATIONS:
+            if migration.version > version:
+                version = self._apply(migration)
+        return version
+
+    def _user_version(self) -> int:
+        return int(self._connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def _apply(self, migration: Migration) -> int:
+        with self.write() as tx:
+            current = int(tx.fetchone("PRAGMA user_version")[0])  # type: ignore[index]
+            if current >= migration.version:  # another process migrated first
+                return current
+            for statement in migration.statements:
+                tx.execute(statement)
+            tx.execute(f"PRAGMA user_version = {int(migration.version)}")
+            log.info("migrated state database to v%d: %s", migration.version, migration.description)
+            return migration.version
+
+    @contextmanager
+    def write(self) -> Iterator[SQLiteTransaction]:
+        with self._lock:
+            self._begin("BEGIN IMMEDIATE")
+            yield from self._run_transaction()
+
+    @contextmanager
+    def read(self) -> Iterator[SQLiteTransaction]:
+        with self._lock:
+            self._begin("BEGIN")
+            yield from self._run_transaction()
+
+    def _run_transaction(self) -> Iterator[SQLiteTransaction]:
+        conn = self._connection
+        try:
+            yield SQLiteTransaction(conn)
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise _translate(exc) from None
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _translate(exc) from None
+
+    def _begin(self, statement: str) -> None:
+        for attempt in range(BEGIN_ATTEMPTS):
+            try:
+                self._connection.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or attempt == BEGIN_ATTEMPTS - 1:
+                    raise _translate(exc) from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _translate(exc: sqlite3.Error) -> StoreError:
+    if _is_busy(exc):
+        return StoreBusyError("the state database stayed locked by another process; try again")
+    if "full" in str(exc).lower():
+        return StoreError("the disk holding the state database is full; nothing was written")
+    return StoreError(f"state database error: {exc}")

@@ -1,0 +1,1 @@
+"""The workspace: its root, the ``.agent-workflow/`` layout, config and path guards."""

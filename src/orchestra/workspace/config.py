@@ -1,0 +1,173 @@
+"""``.agent-workflow/config.json``: the seed's defaults, validated by pydantic.
+
+Keys are camelCase on disk (as the original writes them). Sections this project
+models reject unknown keys, so a typo such as ``maxConcurentDelegates`` is an
+error naming the key instead of a silently ignored setting; unknown top-level
+sections are kept as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+from pydantic.alias_generators import to_camel
+
+from orchestra.errors import ConfigError
+from orchestra.workspace.atomic import atomic_write_text
+
+MAX_CONFIG_BYTES = 1_048_576
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class DelegationGuardrails(_Section):
+    """Limits on delegated sub-agent sessions (reference §0/§2.2)."""
+
+    max_concurrent_delegates: int = Field(3, ge=1, le=256)
+    max_delegation_depth: int = Field(1, ge=0, le=16)
+    max_spawns_per_task: int = Field(3, ge=1, le=10_000)
+    spawn_budget_tokens: int = Field(6000, ge=0)
+    context_budget_tokens: int = Field(3000, ge=0)
+    timeout_ms: int = Field(600_000, ge=1000)
+    stale_claim_ttl_ms: int = Field(1_800_000, ge=1000)
+    allow_nested_delegation: bool = False
+    limit_action: Literal["queue", "reject"] = "queue"
+    handoff_max_chars: int = Field(4000, ge=100, le=1_000_000)
+
+
+class Delegation(_Section):
+    """How delegation happens: through the runtime's native sub-agent tool."""
+
+    mode: Literal["runtime-native"] = "runtime-native"
+    allow_direct_provider_api: bool = False
+    guardrails: DelegationGuardrails = Field(default_factory=DelegationGuardrails)
+
+
+class ExecutorChoice(_Section):
+    """Which runtime executes work for a scope."""
+
+    executor: str = Field("generic-runtime", min_length=1, max_length=64)
+
+
+class RuntimePolicy(_Section):
+    """Runtime selection defaults and per-role / per-task overrides."""
+
+    defaults: ExecutorChoice = Field(default_factory=ExecutorChoice)
+    by_role: dict[str, ExecutorChoice] = Field(default_factory=dict)
+    by_task: dict[str, ExecutorChoice] = Field(default_factory=dict)
+    delegation: Delegation = Field(default_factory=Delegation)
+
+
+class BudgetLimits(_Section):
+    """Budget limits; a violation is ``actual > limit`` (equal passes)."""
+
+    max_requests: int | None = Field(None, ge=0)
+    max_input_tokens: int | None = Field(None, ge=0)
+    max_output_tokens: int | None = Field(None, ge=0)
+    max_total_tokens: int | None = Field(None, ge=0)
+    max_estimated_cost_usd: Decimal | None = Field(None, ge=0)
+    max_retries: int | None = Field(None, ge=0)
+    max_runtime_ms: int | None = Field(None, ge=0)
+    action: str | None = None
+
+
+class Budgets(_Section):
+    """Budgets applied by default, per role and per task."""
+
+    defaults: BudgetLimits = Field(default_factory=BudgetLimits)
+    by_role: dict[str, BudgetLimits] = Field(default_factory=dict)
+    by_task: dict[str, BudgetLimits] = Field(default_factory=dict)
+
+
+class Workflow(_Section):
+    """Workflow execution settings."""
+
+    phase_execution_mode: Literal["auto", "manual"] = "auto"
+
+
+class ProviderDefaults(_Section):
+    """The provider used for server-side model calls (``none`` = disabled)."""
+
+    provider: str = Field("none", max_length=64)
+    model: str = Field("not-configured", max_length=128)
+    fallbacks: list[str] = Field(default_factory=list, max_length=16)
+    max_tokens: int = Field(0, ge=0)
+    max_cost_usd: Decimal = Field(Decimal(0), ge=0)
+    timeout_ms: int = Field(30_000, ge=1)
+    retries: int = Field(0, ge=0, le=10)
+    required_capabilities: list[str] = Field(default_factory=list, max_length=32)
+
+
+class Providers(_Section):
+    """Provider settings."""
+
+    defaults: ProviderDefaults = Field(default_factory=ProviderDefaults)
+
+
+class OrchestraConfig(BaseModel):
+    """The whole config file. Unknown top-level sections are preserved."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+    runtime_policy: RuntimePolicy = Field(default_factory=RuntimePolicy)
+    budgets: Budgets = Field(default_factory=Budgets)
+    workflow: Workflow = Field(default_factory=Workflow)
+    providers: Providers = Field(default_factory=Providers)
+
+    def to_json(self) -> str:
+        """The file form: camelCase keys, two-space indent, trailing newline."""
+        data = self.model_dump(mode="json", by_alias=True)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_config(path: Path) -> OrchestraConfig:
+    """Read and validate ``path``; a missing file means the defaults."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        return OrchestraConfig()
+    except OSError as exc:
+        raise ConfigError(f"config.json cannot be read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config.json is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ConfigError(f"config.json is not valid JSON{where}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("config.json must contain a JSON object")
+    try:
+        return OrchestraConfig.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ConfigError(_describe(exc), details={"errors": _error_list(exc)}) from None
+
+
+def write_default_config(path: Path) -> bool:
+    """Write the default config if none exists; return whether a file was written."""
+    if path.exists():
+        return False
+    atomic_write_text(path, OrchestraConfig().to_json())
+    return True
+
+
+def _error_list(exc: PydanticValidationError) -> list[dict[str, str]]:
+    return [
+        {"key": ".".join(str(part) for part in err["loc"]), "problem": err["msg"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def _describe(exc: PydanticValidationError) -> str:
+    errors = _error_list(exc)
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"config.json key '{first['key']}': {first['problem']}{more}"
