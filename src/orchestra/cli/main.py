@@ -1,0 +1,108 @@
+"""Entry point and argument parsing for ``orchestra``.
+
+Only the standard library is imported here; each command module is imported when
+that command runs, so fast commands (the per-prompt hook) stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from orchestra import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", default=argparse.SUPPRESS,
+                        help="workspace root (default: ORCHESTRA_WORKSPACE, CLAUDE_PROJECT_DIR, or search upward)")
+    parser = argparse.ArgumentParser(prog="orchestra", parents=[common],
+                                     description="Governed sub-agent delegation for AI coding runtimes.")
+    parser.add_argument("--version", action="version", version=f"orchestra {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    init = commands.add_parser("init", parents=[common], help="create .agent-workflow/ and config.json")
+    init.add_argument("--json", action="store_true", help="print a JSON report")
+    init.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_init"))
+
+    status = commands.add_parser("status", parents=[common], help="show the workspace and its counts")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_status"))
+
+    _add_task_commands(commands, common)
+
+    audit = commands.add_parser("audit", parents=[common], help="audit log commands")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_commands.add_parser("verify", parents=[common],
+                                       help="walk the hash chain; exit 1 at the first broken link")
+    verify.add_argument("--json", action="store_true", help="print JSON")
+    verify.set_defaults(handler=_lazy("orchestra.cli.audit_commands", "run_verify"))
+
+    serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
+    serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
+    return parser
+
+
+def _add_task_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                       common: argparse.ArgumentParser) -> None:
+    task = commands.add_parser("task", parents=[common], help="task registry commands")
+    actions = task.add_subparsers(dest="task_command", metavar="ACTION", required=True)
+    module = "orchestra.cli.task_commands"
+
+    add = actions.add_parser("add", parents=[common], help="register a task")
+    add.add_argument("id", help="task id ([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+    add.add_argument("--title", required=True, help="short title")
+    add.add_argument("--goal", default="", help="what done looks like")
+    add.add_argument("--criterion", action="append", default=[], dest="criteria",
+                     help="an acceptance criterion (repeat)")
+    add.add_argument("--path", action="append", default=[], dest="paths",
+                     help="a workspace-relative ownership path (repeat)")
+    add.add_argument("--owner-role", default=None, help="owning role, e.g. developer")
+    add.add_argument("--status", default="planned", help="initial status (default: planned)")
+    add.add_argument("--json", action="store_true", help="print JSON")
+    add.set_defaults(handler=_lazy(module, "run_add"))
+
+    listing = actions.add_parser("list", parents=[common], help="list tasks")
+    listing.add_argument("--status", default=None, help="only this status")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_lazy(module, "run_list"))
+
+    show = actions.add_parser("show", parents=[common], help="show one task")
+    show.add_argument("id", help="task id")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=_lazy(module, "run_show"))
+
+
+def _lazy(module: str, name: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        func: Handler = getattr(importlib.import_module(module), name)
+        return func(args)
+
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors print ``orchestra: <message>`` on stderr and exit non-zero."""
+    args = build_parser().parse_args(argv)
+    from orchestra.errors import OrchestraError
+
+    try:
+        code: int = args.handler(args)
+    except OrchestraError as exc:
+        print(f"orchestra: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

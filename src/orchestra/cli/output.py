@@ -1,0 +1,23 @@
+"""Printing helpers shared by commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def print_json(value: Any) -> None:
+    """Pretty JSON on stdout (pydantic models are dumped in JSON mode)."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def open_app(args: argparse.Namespace) -> Any:
+    """Open the workspace named by ``--workspace`` or discovered from the environment."""
+    from orchestra.app import Orchestra
+    from orchestra.workspace.root import discover_root
+
+    return Orchestra.open(discover_root(getattr(args, "workspace", None)).root)

@@ -1,0 +1,66 @@
+"""``orchestra task add|list|show``."""
+
+from __future__ import annotations
+
+import argparse
+
+from orchestra.cli.output import open_app, print_json
+from orchestra.errors import ValidationError
+from orchestra.tasks.model import Task
+
+STATUSES = ("planned", "in_progress", "blocked", "review", "done", "canceled")
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Register a task."""
+    with open_app(args) as app:
+        task = app.tasks.add({
+            "id": args.id, "title": args.title, "goal": args.goal, "acceptance_criteria": args.criteria,
+            "ownership_paths": args.paths, "owner_role": args.owner_role, "status": args.status,
+        }, actor="cli")
+    if args.json:
+        print_json(task)
+    else:
+        print(f"Added task {task.id}: {task.title}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """List every task (paging internally)."""
+    if args.status is not None and args.status not in STATUSES:
+        raise ValidationError(f"unknown status '{args.status}'; expected one of {', '.join(STATUSES)}")
+    tasks: list[Task] = []
+    with open_app(args) as app:
+        after: str | None = None
+        while page := app.tasks.list(status=args.status, after_id=after, limit=500):
+            tasks.extend(page)
+            after = page[-1].id
+            if len(page) < 500:
+                break
+    if args.json:
+        print_json([t.model_dump(mode="json") for t in tasks])
+        return 0
+    if not tasks:
+        print("No tasks.")
+    for task in tasks:
+        print(f"{task.id:<24} {task.status:<12} {task.title}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Show one task."""
+    with open_app(args) as app:
+        task = app.tasks.get(args.id)
+    if args.json:
+        print_json(task)
+        return 0
+    print(f"{task.id}: {task.title}  [{task.status}]")
+    if task.goal:
+        print(f"Goal: {task.goal}")
+    if task.owner_role:
+        print(f"Owner role: {task.owner_role}")
+    for criterion in task.acceptance_criteria:
+        print(f"  - [ ] {criterion}")
+    for path in task.ownership_paths:
+        print(f"  owns {path}")
+    return 0

@@ -1,0 +1,58 @@
+"""``orchestra-mcp``: the MCP server on stdio. Nothing but JSON-RPC reaches stdout."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the workspace, say on stderr how to connect, then serve stdio until EOF."""
+    parser = argparse.ArgumentParser(prog="orchestra-mcp", description="Orchestra MCP server (stdio).")
+    parser.add_argument("--workspace", help="workspace root (default: discovered from the environment)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=os.environ.get("ORCHESTRA_LOG_LEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from orchestra.errors import OrchestraError
+    from orchestra.workspace.root import discover_root
+
+    try:
+        from orchestra.app import Orchestra
+
+        choice = discover_root(args.workspace)
+        app = Orchestra.open(choice.root)
+    except OrchestraError as exc:
+        print(f"orchestra-mcp: {exc}", file=sys.stderr)
+        return 1
+    from orchestra_mcp.server import create_server
+
+    print(connect_hint(str(choice.root), choice.source), file=sys.stderr, flush=True)
+    try:
+        create_server(app).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.close()
+    return 0
+
+
+def connect_hint(root: str, source: str) -> str:
+    """The one stderr banner: which workspace, and how a runtime connects."""
+    exe = sys.argv[0] if os.path.isabs(sys.argv[0]) else os.path.abspath(sys.argv[0])
+    command = exe if os.path.basename(exe).startswith("orchestra-mcp") else f"{sys.executable} -m orchestra_mcp"
+    return (
+        f"orchestra-mcp: serving workspace {root} (from {source}) over stdio; waiting for an MCP client.\n"
+        f"  Claude Code: claude mcp add --scope project orchestra -- {command} --workspace {root}\n"
+        f"  Codex:       codex mcp add orchestra -- {command} --workspace {root}\n"
+        f"  Cursor/VS Code: see README.md (\"Connect a runtime\"). Stop with Ctrl-D or Ctrl-C."
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Task tools: create, read and list the tasks that delegation refers to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from orchestra.app import Orchestra
+from orchestra.tasks import Task, TaskStatus
+from orchestra_mcp.errors import tool_errors
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+CREATES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+                          open_world_hint=False)
+
+
+class TaskPage(BaseModel):
+    """One page of tasks."""
+
+    tasks: list[Task]
+    count: int = Field(description="Number of tasks on this page.")
+    next_after_id: str | None = Field(
+        description="Pass as after_id to get the next page; null when this is the last page."
+    )
+
+
+def register(server: MCPServer, app: Orchestra) -> None:
+    """Add the task tools to ``server``."""
+
+    @server.tool(title="Add a task", annotations=CREATES)
+    def task_add(
+        id: Annotated[str, Field(description="Task id: a letter or digit, then letters, digits, '.', '_' "
+                                             "or '-'; at most 64 characters. Must be new.")],
+        title: Annotated[str, Field(description="Short title, 1-200 characters.")],
+        goal: Annotated[str, Field(description="What done looks like (up to 4000 characters).")] = "",
+        acceptance_criteria: Annotated[
+            list[str], Field(description="Checkable acceptance criteria, up to 50.")
+        ] | None = None,
+        ownership_paths: Annotated[
+            list[str], Field(description="Workspace-relative files or folders the task owns (no absolute "
+                                         "paths, no '..'), up to 100.")
+        ] | None = None,
+        owner_role: Annotated[
+            str | None, Field(description="Role that owns the task, lowercase, e.g. 'developer'.")
+        ] = None,
+        status: Annotated[TaskStatus, Field(description="Initial status.")] = "planned",
+    ) -> Task:
+        """Register a task so sub-agents can be delegated to it. The id is permanent;
+        a duplicate id fails with task_exists and changes nothing. Recorded in the audit log."""
+        with tool_errors("task_add"):
+            return app.tasks.add({
+                "id": id, "title": title, "goal": goal,
+                "acceptance_criteria": acceptance_criteria or [], "ownership_paths": ownership_paths or [],
+                "owner_role": owner_role, "status": status,
+            }, actor="mcp-client")
+
+    @server.tool(title="Get a task", annotations=READ_ONLY)
+    def task_get(
+        task_id: Annotated[str, Field(description="The id of the task to read.", max_length=64)],
+    ) -> Task:
+        """Read one task: title, goal, acceptance criteria, ownership paths, owner role and status."""
+        with tool_errors("task_get"):
+            return app.tasks.get(task_id)
+
+    @server.tool(title="List tasks", annotations=READ_ONLY)
+    def task_list(
+        status: Annotated[TaskStatus | None, Field(description="Only tasks with this status.")] = None,
+        after_id: Annotated[
+            str | None, Field(description="Continue after this task id (next_after_id of the previous page).",
+                              max_length=64)
+        ] = None,
+        limit: Annotated[int, Field(description="Page size, 1-500.", ge=1, le=500)] = 100,
+    ) -> TaskPage:
+        """List tasks ordered by id, a page at a time."""
+        with tool_errors("task_list"):
+            tasks = app.tasks.list(status=status, after_id=after_id, limit=limit)
+            last = tasks[-1].id if len(tasks) == limit else None
+            return TaskPage(tasks=tasks, count=len(tasks), next_after_id=last)

@@ -1,0 +1,29 @@
+"""Workspace tools and the ``orchestra://workspace`` resource."""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+from orchestra.app import Orchestra, WorkspaceStatus
+from orchestra_mcp.errors import tool_errors
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+WORKSPACE_URI = "orchestra://workspace"
+
+
+def register(server: MCPServer, app: Orchestra) -> None:
+    """Add the workspace tools and resource to ``server``."""
+
+    @server.tool(title="Workspace status", annotations=READ_ONLY)
+    def workspace_status() -> WorkspaceStatus:
+        """Show the workspace Orchestra governs: its root, state-database schema version,
+        and counts of tasks (by status) and audit events. Call it first to check the
+        server is pointed at the right project."""
+        with tool_errors("workspace_status"):
+            return app.status()
+
+    @server.resource(WORKSPACE_URI, name="workspace", title="Workspace status", mime_type="application/json")
+    def workspace_resource() -> str:
+        """The same summary as the workspace_status tool, as JSON."""
+        return app.status().model_dump_json(indent=2)
