@@ -37,7 +37,7 @@ class SQLiteTransaction:
         return self._connection.execute(sql, params).rowcount
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        row: sqlite3.Row | None = self._connection.execute(sql, params).fetchone()
+        row: Row | None = self._connection.execute(sql, params).fetchone()
         return row
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -135,7 +135,7 @@ class SQLiteStore:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError):
+            if isinstance(exc, sqlite3.Error):
                 raise _translate(exc) from None
             raise
         try:
@@ -170,4 +170,6 @@ def _translate(exc: sqlite3.Error) -> StoreError:
         return StoreBusyError("the state database stayed locked by another process; try again")
     if "full" in str(exc).lower():
         return StoreError("the disk holding the state database is full; nothing was written")
+    if isinstance(exc, sqlite3.IntegrityError):
+        return StoreError(f"the state database refused the change: {exc}")
     return StoreError(f"state database error: {exc}")

@@ -37,12 +37,12 @@ def register(server: MCPServer, app: Orchestra) -> None:
         title: Annotated[str, Field(description="Short title, 1-200 characters.")],
         goal: Annotated[str, Field(description="What done looks like (up to 4000 characters).")] = "",
         acceptance_criteria: Annotated[
-            list[str], Field(description="Checkable acceptance criteria, up to 50.")
-        ] | None = None,
+            list[str] | None, Field(description="Checkable acceptance criteria, up to 50.")
+        ] = None,
         ownership_paths: Annotated[
-            list[str], Field(description="Workspace-relative files or folders the task owns (no absolute "
-                                         "paths, no '..'), up to 100.")
-        ] | None = None,
+            list[str] | None, Field(description="Workspace-relative files or folders the task owns (no absolute "
+                                                "paths, no '..'), up to 100.")
+        ] = None,
         owner_role: Annotated[
             str | None, Field(description="Role that owns the task, lowercase, e.g. 'developer'.")
         ] = None,

@@ -1,0 +1,105 @@
+"""Generate ``docs/tools.md`` from the live server's ``tools/list`` and resource listings.
+
+Usage: ``python -m orchestra_mcp.docgen [OUTPUT]`` (stdout when no output is given).
+A test regenerates it and fails when the committed file drifts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client
+from mcp.types import Tool
+
+from orchestra.app import Orchestra
+from orchestra_mcp.server import create_server
+
+HEADER = """\
+# MCP tools and resources
+
+Generated from the live server by `python -m orchestra_mcp.docgen docs/tools.md`
+(`make docs`); a test fails when this file drifts from the server. Do not edit by hand.
+"""
+
+
+async def _collect() -> tuple[list[Tool], list[tuple[str, str, str]]]:
+    with tempfile.TemporaryDirectory() as folder, Orchestra.open(Path(folder)) as app:
+        async with Client(create_server(app), mode="legacy") as client:
+            tools = list((await client.list_tools()).tools)
+            resources = [(str(r.uri), r.name, r.description or "") for r in (await client.list_resources()).resources]
+            templates = [(t.uri_template, t.name, t.description or "")
+                         for t in (await client.list_resource_templates()).resource_templates]
+    return sorted(tools, key=lambda t: t.name), sorted(resources + templates)
+
+
+def _type_of(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema:
+        return " or ".join(_type_of(s) for s in schema["anyOf"])
+    if "enum" in schema:
+        return " \\| ".join(f"`{v}`" for v in schema["enum"])
+    if schema.get("type") == "array":
+        return f"list of {_type_of(schema.get('items', {}))}"
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    return str(schema.get("type", "any"))
+
+
+def _hints(tool: Tool) -> str:
+    notes = tool.annotations
+    if notes is None:
+        return ""
+    flags = [name for name, on in (("read-only", notes.read_only_hint), ("destructive", notes.destructive_hint),
+                                   ("idempotent", notes.idempotent_hint)) if on]
+    return ", ".join(flags)
+
+
+def render(tools: list[Tool], resources: list[tuple[str, str, str]]) -> str:
+    """The Markdown document."""
+    lines = [HEADER, "## Tools", ""]
+    for tool in tools:
+        lines += [f"### `{tool.name}`", ""]
+        hints = _hints(tool)
+        if hints:
+            lines += [f"*{hints}*", ""]
+        lines += [" ".join((tool.description or "").split()), ""]
+        props: dict[str, Any] = tool.input_schema.get("properties", {})
+        required = set(tool.input_schema.get("required", []))
+        if props:
+            lines += ["| parameter | type | required | description |", "|---|---|---|---|"]
+            for name, schema in props.items():
+                default = f" (default `{json.dumps(schema['default'])}`)" if "default" in schema else ""
+                desc = " ".join(str(schema.get("description", "")).split()) + default
+                lines.append(f"| `{name}` | {_type_of(schema)} | {'yes' if name in required else 'no'} | {desc} |")
+            lines.append("")
+        output = tool.output_schema or {}
+        if output.get("properties"):
+            fields = ", ".join(f"`{n}`" for n in output["properties"])
+            lines += [f"Returns: {fields}.", ""]
+    lines += ["## Resources", "", "| URI | name | description |", "|---|---|---|"]
+    for uri, name, description in resources:
+        lines.append(f"| `{uri}` | {name} | {' '.join(description.split())} |")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def generate() -> str:
+    """Render the document from a freshly built server."""
+    tools, resources = anyio.run(_collect)
+    return render(tools, resources)
+
+
+def main() -> None:
+    """Write the document to the path given, or stdout."""
+    text = generate()
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The real ``orchestra-mcp`` entry point as a stdio subprocess, as a host launches it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.helpers import BIN_DIR, clean_env
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_stdio_initialize_list_and_call(workspace: Path, mode: str) -> None:
+    params = StdioServerParameters(command=str(BIN_DIR / "orchestra-mcp"), args=["--workspace", str(workspace)],
+                                   env=clean_env(), cwd=str(workspace))
+    async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
+        tools = (await client.list_tools()).tools
+        assert all(t.description for t in tools)
+        for tool in tools:
+            for name, schema in tool.input_schema.get("properties", {}).items():
+                assert schema.get("description"), f"{tool.name}.{name}"
+        added = await client.call_tool("task_add", {"id": "S1", "title": "over stdio"})
+        assert added.is_error is False
+        status = await client.call_tool("workspace_status", {})
+        assert status.structured_content is not None
+        assert status.structured_content["tasks"] == 1
+        assert status.structured_content["root"] == str(workspace.resolve())
+
+
+def test_raw_handshake_keeps_stdout_pure_json(workspace: Path) -> None:
+    """Only JSON-RPC on stdout; the banner goes to stderr and names the workspace."""
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                    "clientInfo": {"name": "raw-test", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+         "params": {"name": "task_add", "arguments": {"id": "R1", "title": "raw"}}},
+    ]
+    proc = subprocess.Popen([str(BIN_DIR / "orchestra-mcp"), "--workspace", str(workspace)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=clean_env())
+    assert proc.stdin is not None and proc.stdout is not None
+    responses = []
+    for message in messages:
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+        if "id" in message:
+            responses.append(json.loads(proc.stdout.readline()))
+    rest, stderr = proc.communicate(timeout=30)  # closes stdin: EOF ends the server
+    assert proc.returncode == 0
+    assert rest.strip() == ""
+    assert [r["id"] for r in responses] == [1, 2, 3]
+    assert responses[0]["result"]["serverInfo"]["name"] == "orchestra"
+    assert "instructions" in responses[0]["result"]
+    assert responses[2]["result"]["structuredContent"]["id"] == "R1"
+    assert f"serving workspace {workspace.resolve()}" in stderr
+    assert "claude mcp add" in stderr
+
+
+def test_startup_error_is_one_clean_line(tmp_path: Path) -> None:
+    proc = subprocess.run([str(BIN_DIR / "orchestra-mcp"), "--workspace", str(tmp_path / "missing")],
+                          capture_output=True, text=True, timeout=30, env=clean_env(), stdin=subprocess.DEVNULL,
+                          check=False)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("orchestra-mcp: workspace_invalid:")
+    assert "Traceback" not in proc.stderr
+
+
+def test_module_entry_point_matches(workspace: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "orchestra_mcp", "--help"], capture_output=True, text=True,
+                          timeout=30, check=True)
+    assert "--workspace" in proc.stdout
