@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import emit, summary_ms  # noqa: E402
+from _common import emit, summary_ms
 
 RUNS = 10
 BARE_SERVER = '''

@@ -15,7 +15,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import emit, summary_ms  # noqa: E402
+from _common import emit, summary_ms
 
 
 async def measure(workspace: Path, calls: int) -> dict[str, list[float]]:
