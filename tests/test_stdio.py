@@ -61,8 +61,7 @@ def test_raw_handshake_keeps_stdout_pure_json(workspace: Path) -> None:
     assert responses[0]["result"]["serverInfo"]["name"] == "orchestra"
     assert "instructions" in responses[0]["result"]
     assert responses[2]["result"]["structuredContent"]["id"] == "R1"
-    assert f"serving workspace {workspace.resolve()}" in stderr
-    assert "claude mcp add" in stderr
+    assert stderr.splitlines()[0] == f"orchestra-mcp: serving workspace {workspace.resolve()} (from flag) over stdio"
 
 
 def test_startup_error_is_one_clean_line(tmp_path: Path) -> None:
@@ -79,3 +78,11 @@ def test_module_entry_point_matches(workspace: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "orchestra_mcp", "--help"], capture_output=True, text=True,
                           timeout=30, check=True)
     assert "--workspace" in proc.stdout
+
+
+def test_interactive_banner_explains_how_to_connect(workspace: Path) -> None:
+    from orchestra_mcp.__main__ import connect_hint
+
+    text = connect_hint(str(workspace), "flag", interactive=True)
+    assert "claude mcp add --scope project orchestra --" in text and "codex mcp add orchestra" in text
+    assert connect_hint(str(workspace), "flag", interactive=False).count("\n") == 0

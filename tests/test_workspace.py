@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from orchestra.errors import ConfigError, PathOutsideWorkspaceError, ValidationError, WorkspaceError
+from orchestra.errors import (
+    ConfigError,
+    OrchestraError,
+    PathOutsideWorkspaceError,
+    ValidationError,
+    WorkspaceError,
+)
 from orchestra.workspace.config import OrchestraConfig, load_config, write_default_config
 from orchestra.workspace.paths import guard_path
 from orchestra.workspace.root import discover_root
@@ -124,3 +133,16 @@ def test_config_too_large(tmp_path: Path) -> None:
     path.write_text("{" + " " * 1_100_000 + "}")
     with pytest.raises(ConfigError, match="larger than"):
         load_config(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.text(alphabet=st.sampled_from(list("ab./\\\x00 ~:")) | st.characters(), max_size=40))
+def test_guard_never_returns_a_path_outside(raw: str) -> None:
+    root = Path(tempfile.gettempdir()) / "orchestra-guard-prop"
+    root.mkdir(exist_ok=True)
+    try:
+        guarded = guard_path(root, raw)
+    except OrchestraError:
+        return
+    assert guarded.absolute == root.resolve() or root.resolve() in guarded.absolute.parents
+    assert not guarded.relative.startswith("/") and ".." not in guarded.relative.split("/")

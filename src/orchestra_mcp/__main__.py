@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     from orchestra_mcp.server import create_server
 
-    print(connect_hint(str(choice.root), choice.source), file=sys.stderr, flush=True)
+    print(connect_hint(str(choice.root), choice.source, interactive=sys.stdin.isatty()), file=sys.stderr, flush=True)
     try:
         create_server(app).run()
     except KeyboardInterrupt:
@@ -42,12 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def connect_hint(root: str, source: str) -> str:
-    """The one stderr banner: which workspace, and how a runtime connects."""
+def connect_hint(root: str, source: str, *, interactive: bool) -> str:
+    """The stderr banner: one line naming the workspace; connection help when a person runs it."""
     exe = sys.argv[0] if os.path.isabs(sys.argv[0]) else os.path.abspath(sys.argv[0])
     command = exe if os.path.basename(exe).startswith("orchestra-mcp") else f"{sys.executable} -m orchestra_mcp"
+    line = f"orchestra-mcp: serving workspace {root} (from {source}) over stdio"
+    if not interactive:
+        return line
     return (
-        f"orchestra-mcp: serving workspace {root} (from {source}) over stdio; waiting for an MCP client.\n"
+        f"{line}; waiting for an MCP client.\n"
         f"  Claude Code: claude mcp add --scope project orchestra -- {command} --workspace {root}\n"
         f"  Codex:       codex mcp add orchestra -- {command} --workspace {root}\n"
         f"  Cursor/VS Code: see README.md (\"Connect a runtime\"). Stop with Ctrl-D or Ctrl-C."
