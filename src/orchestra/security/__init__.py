@@ -1,0 +1,1 @@
+"""The security guard: detection, redaction, the sink policy engine and provider egress."""
