@@ -97,7 +97,7 @@ def is_placeholder(value: str) -> bool:
         return True
     # a single repeated character or a tiny alphabet over a long value ("aaaa…", "0000…", "abab…")
     distinct = len(set(low))
-    return distinct <= 2 or (len(low) >= 16 and distinct <= 4)
+    return (len(low) >= 6 and distinct <= 2) or (len(low) >= 16 and distinct <= 4)
 
 
 def strip_markers(value: str) -> str:
