@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
 from orchestra.security.validators import (
+    IBAN_LENGTHS,
     iban_ok,
     is_code_reference,
     is_payment_card,
@@ -27,6 +28,9 @@ from orchestra.security.validators import (
 
 Validator = Callable[[str, "re.Match[str]"], bool]
 """``validate(value, match) -> keep?``: ``value`` is the text that would be redacted."""
+
+Finder = Callable[[str, int, int], "Iterator[tuple[int, int]]"]
+"""``finder(text, pos, endpos) -> spans``: a custom scanner used instead of ``pattern`` + ``validate``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,9 @@ class Rule:
     value_groups: tuple[str, ...] = ()
     validate: Validator | None = None
     priority: int = 50
-    examples: tuple[str, ...] = field(default=())
+    finder: Finder | None = None
+    digit_anchored: bool = False
+    """Run only near runs of 3+ digits (every match of the rule contains one)."""
 
     @property
     def marker(self) -> str | None:
@@ -157,10 +163,6 @@ def _url_password_ok(value: str, _match: re.Match[str]) -> bool:
     return len(value) >= 3 and not is_placeholder(value)
 
 
-def _card_ok(value: str, _match: re.Match[str]) -> bool:
-    return is_payment_card(value)
-
-
 def _track_ok(value: str, _match: re.Match[str]) -> bool:
     digits = re.match(r"[%;]?B?(\d{13,19})", value)
     return bool(digits) and luhn_ok(digits.group(1) if digits else "")
@@ -168,10 +170,6 @@ def _track_ok(value: str, _match: re.Match[str]) -> bool:
 
 def _ssn_ok(value: str, _match: re.Match[str]) -> bool:
     return ssn_ok(value)
-
-
-def _iban_ok(value: str, _match: re.Match[str]) -> bool:
-    return iban_ok(value)
 
 
 def _has_digit(value: str, _match: re.Match[str]) -> bool:
@@ -206,6 +204,52 @@ def _email_ok(value: str, match: re.Match[str]) -> bool:
 def _phone_ok(value: str, _match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in value)
     return 10 <= digits <= 15
+
+
+_CARD_RE = re.compile(
+    r"\d(?:\d{12,18}|\d{3}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{3}[ -]\d{6}[ -]\d{4,5})(?![\w-])", re.ASCII
+)
+
+
+def find_cards(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Valid cards: 13-19 digits plain, or 4-4-4-x / 4-6-5 groups separated by spaces or hyphens."""
+    endpos = len(text) if endpos is None else endpos
+    while (m := _CARD_RE.search(text, pos, endpos)) is not None:
+        if _word_start(m, "-") and is_payment_card(m.group(0)):
+            yield m.start(), m.end()
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+
+
+_IBAN_START_RE = re.compile(r"[A-Z][A-Z]\d\d(?=[ A-Z0-9])", re.ASCII)
+
+
+def find_ibans(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """IBANs: country code, check digits, then exactly the country's length (single spaces allowed)."""
+    for m in _IBAN_START_RE.finditer(text, pos, len(text) if endpos is None else endpos):
+        length = IBAN_LENGTHS.get(m.group(0)[:2])
+        if length is None or not _word_start(m):
+            continue
+        i, count, n = m.start(), 0, len(text)
+        while i < n and count < length:
+            ch = text[i]
+            if ch.isascii() and ch.isalnum():
+                count += 1
+            elif not (ch == " " and i + 1 < n and text[i + 1].isalnum()):
+                break
+            i += 1
+        if count == length and (i >= n or not text[i].isalnum()) and iban_ok(text[m.start() : i]):
+            yield m.start(), i
+
+
+def _word_start(match: re.Match[str], extra: str = "") -> bool:
+    """The match is not glued to a preceding word character (or one of ``extra``)."""
+    i = match.start()
+    if i == 0:
+        return True
+    ch = match.string[i - 1]
+    return not ((ch.isascii() and ch.isalnum()) or ch == "_" or ch in extra)
 
 
 def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -261,9 +305,8 @@ DATA_RULES: tuple[Rule, ...] = (
         Category.SECRET,
         Severity.HIGH,
         "AWS access key id (AKIA/ASIA/AROA/AIDA/… + 16 chars)",
-        _c(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z2-7]{16}\b"),
-        prefilter=("akia", "asia", "abia", "acca", "agpa", "aida", "aipa", "anpa", "anva", "apka", "aroa"),
-        validate=_not_placeholder,
+        _c(r"A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA)[A-Z2-7]{16}(?![A-Za-z0-9_])"),
+        validate=lambda v, m: _word_start(m) and not is_placeholder(v),
         priority=90,
     ),
     Rule(
@@ -481,8 +524,9 @@ DATA_RULES: tuple[Rule, ...] = (
         Category.PAYMENT_DATA,
         Severity.CRITICAL,
         "payment card number: 13-19 digits (plain, spaced or dashed), known issuer prefix, Luhn-valid",
-        _c(r"(?<![\w-])(?:\d{4}[ -]?\d{6}[ -]?\d{4,5}|\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7})(?![\w-])"),
-        validate=_card_ok,
+        _CARD_RE,
+        finder=find_cards,
+        digit_anchored=True,
         priority=70,
     ),
     Rule(
@@ -505,33 +549,44 @@ DATA_RULES: tuple[Rule, ...] = (
         Severity.CRITICAL,
         "magnetic stripe track 1 (%B…^NAME^…?) or track 2 (;PAN=…?) data",
         _c(r"%B\d{13,19}\^[A-Za-z /.'-]{2,26}\^\d{4}[0-9A-Za-z ]{0,79}\?|;\d{13,19}=\d{4}[0-9]{0,40}\?"),
-        prefilter=("%b", "="),
         validate=_track_ok,
+        digit_anchored=True,
         priority=72,
     ),
     Rule(
         "sensitive_pii.ssn",
         Category.SENSITIVE_PII,
         Severity.HIGH,
-        "US social security number (AAA-GG-SSSS, or 9 digits after an SSN keyword), valid area/group/serial",
+        "US social security number AAA-GG-SSSS with valid area/group/serial",
+        _c(r"\d\d\d-\d\d-\d{4}(?![\w-])"),
+        digit_anchored=True,
+        validate=lambda v, m: _word_start(m, "-") and ssn_ok(v),
+        priority=60,
+    ),
+    Rule(
+        "sensitive_pii.ssn-keyword",
+        Category.SENSITIVE_PII,
+        Severity.HIGH,
+        "US social security number as 9 digits (optionally spaced) after an SSN keyword, value only",
         _c(
-            r"(?<![\w-])(?P<value>\d{3}-\d{2}-\d{4})(?![\w-])"
-            r"|\b(?:ssn|social[ \t]{1,4}security(?:[ \t]{1,4}(?:number|no\.?|#))?)"
+            r"\b(?:ssn|social[ \t]{1,4}security(?:[ \t]{1,4}(?:number|no\.?|#))?)"
             r"[\"']?[ \t]{0,4}(?:[:=#]|is)?"
-            r"[ \t]{0,4}[\"']?(?P<value2>\d{3}[ ]?\d{2}[ ]?\d{4})(?![\w-])",
+            r"[ \t]{0,4}[\"']?(?P<value>\d{3}[ -]?\d{2}[ -]?\d{4})(?![\w-])",
             _I,
         ),
-        value_groups=("value", "value2"),
+        prefilter=("ssn", "social"),
+        value_groups=("value",),
         validate=_ssn_ok,
-        priority=60,
+        priority=61,
     ),
     Rule(
         "sensitive_pii.iban",
         Category.SENSITIVE_PII,
         Severity.HIGH,
         "IBAN with a valid country length and mod-97 checksum",
-        _c(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"),
-        validate=_iban_ok,
+        _IBAN_START_RE,
+        finder=find_ibans,
+        digit_anchored=True,
         priority=60,
     ),
     Rule(
@@ -611,11 +666,13 @@ DATA_RULES: tuple[Rule, ...] = (
         Severity.MEDIUM,
         "phone number: NANP with separators ((415) 555-2671, 415-555-2671, +1 415 555 2671) or +CC intl.",
         _c(
-            r"(?<![\w.+-])(?:(?:\+1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[.-])[2-9]\d{2}[.-]\d{4}"
-            r"|\+1[ .-]?[2-9]\d{2}[ .-][2-9]\d{2}[ .-]\d{4}"
+            r"(?:\+1[ .-]?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}"
+            r"|\([2-9]\d{2}\)[ .-]?[2-9]\d{2}[.-]\d{4}"
+            r"|[2-9]\d{2}[.-][2-9]\d{2}[.-]\d{4}"
             r"|\+[2-9]\d{0,2}[ .-]\d{1,4}(?:[ .-]\d{2,4}){2,4})(?![\w-])"
         ),
-        validate=_phone_ok,
+        validate=lambda v, m: _word_start(m, ".+-") and _phone_ok(v, m),
+        digit_anchored=True,
         priority=30,
     ),
 )

@@ -202,7 +202,7 @@ def is_payment_card(candidate: str) -> bool:
     return digits.isascii() and digits.isdigit() and card_iin_ok(digits) and luhn_ok(digits)
 
 
-_IBAN_LENGTHS: dict[str, int] = {
+IBAN_LENGTHS: dict[str, int] = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
     "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
     "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
@@ -219,7 +219,7 @@ def iban_ok(candidate: str) -> bool:
     iban = candidate.replace(" ", "").upper()
     if not iban.isascii() or not iban.isalnum():
         return False
-    expected = _IBAN_LENGTHS.get(iban[:2])
+    expected = IBAN_LENGTHS.get(iban[:2])
     if expected is None or len(iban) != expected:
         return False
     rearranged = iban[4:] + iban[:4]
