@@ -99,7 +99,8 @@ class EventLog:
         """Walk the whole chain; report the first broken link (edited, deleted, reordered event)."""
         with self._store.read() as tx:
             head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
-            present = {str(r["name"]) for r in tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            triggers = tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            present = {str(r["name"]) for r in triggers}
             warnings = [f"append-only trigger '{name}' is missing" for name in REQUIRED_TRIGGERS
                         if name not in present]
             expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0

@@ -28,7 +28,9 @@ class TaskInput(BaseModel):
         "", description="What done looks like, in a paragraph (up to 4000 characters)."
     )
     acceptance_criteria: list[Criterion] = Field(
-        default_factory=list, max_length=50, description="Checkable criteria (up to 50, each up to 1000 chars)."
+        default_factory=list,
+        max_length=50,
+        description="Checkable criteria (up to 50, each up to 1000 chars).",
     )
     ownership_paths: list[OwnershipPath] = Field(
         default_factory=list,

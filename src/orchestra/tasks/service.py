@@ -46,14 +46,15 @@ class TaskService:
         now = iso_ms()
         task = Task(
             id=spec.id, title=spec.title, goal=spec.goal, acceptance_criteria=list(spec.acceptance_criteria),
-            ownership_paths=paths, owner_role=spec.owner_role, status=spec.status, created_at=now, updated_at=now,
+            ownership_paths=paths, owner_role=spec.owner_role, status=spec.status,
+            created_at=now, updated_at=now,
         )
         with self._store.write() as tx:
             if tx.fetchone("SELECT 1 FROM tasks WHERE id = ?", (task.id,)):
                 raise TaskExistsError(f"task '{task.id}' already exists")
             tx.execute(
-                "INSERT INTO tasks (id, title, goal, acceptance_criteria, ownership_paths, owner_role, status,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO tasks (id, title, goal, acceptance_criteria, ownership_paths, owner_role,"
+                " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (task.id, task.title, task.goal, json.dumps(task.acceptance_criteria),
                  json.dumps(task.ownership_paths), task.owner_role, task.status, now, now),
             )

@@ -1,0 +1,244 @@
+"""Provider egress: may these messages go to this provider at this base URL?
+
+Internal providers (``ollama``) are private-only: a literal loopback, link-local, RFC 1918 or
+IPv6 ULA address, or exactly ``localhost``. Encoded host forms are normalised first (see
+:mod:`orchestra.security.hosts`). Message content goes through the guard with the ``provider``
+sink: restricted data blocks, prompt injection quarantines, contact PII is redacted.
+The HTTP client must not follow redirects on its own: check each ``Location`` with
+:func:`check_provider_redirect`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from orchestra.security.detectors import Detector
+from orchestra.security.guard import SecurityGuard
+from orchestra.security.hosts import HostError, IPAddress, Scope, classify_host, normalize_host
+from orchestra.security.model import (
+    OUTCOME_RANK,
+    EgressDecision,
+    Encoding,
+    GuardContext,
+    Outcome,
+    ProviderMessage,
+    SanitizedFinding,
+    Sink,
+)
+from orchestra.security.redaction import analyze
+from orchestra.security.rules import DATA_RULES
+
+INTERNAL_PROVIDERS: frozenset[str] = frozenset({"ollama"})
+DEFAULT_BASE_URLS: dict[str, str] = {"ollama": "http://localhost:11434/v1"}
+INTERNAL_SCOPES: frozenset[Scope] = frozenset({Scope.LOOPBACK, Scope.LINK_LOCAL, Scope.PRIVATE})
+MAX_URL_CHARS = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class BaseUrlVerdict:
+    """The base URL check on its own."""
+
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    scope: Scope | None = None
+    normalized: str | None = None
+
+
+def _fail(reason: str, scope: Scope | None = None) -> BaseUrlVerdict:
+    return BaseUrlVerdict(ok=False, reasons=[reason], scope=scope)
+
+
+def _split_authority(netloc: str) -> tuple[str, str]:
+    """``(host, port)`` from an authority without userinfo; raises :class:`HostError`."""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end < 0:
+            raise HostError("unterminated IPv6 literal")
+        host, rest = netloc[: end + 1], netloc[end + 1 :]
+        if rest and not rest.startswith(":"):
+            raise HostError("junk after IPv6 literal")
+        return host, rest[1:]
+    if netloc.count(":") > 1:
+        raise HostError("IPv6 literal without brackets")
+    host, _, port = netloc.partition(":")
+    return host, port
+
+
+def _render_host(host: str | IPAddress) -> str:
+    if isinstance(host, str):
+        return host
+    return f"[{host.compressed}]" if host.version == 6 else str(host)
+
+
+def check_base_url(provider_id: str, base_url: str | None) -> BaseUrlVerdict:
+    """Judge a provider base URL (``None`` means the provider's default, or no network for others)."""
+    internal = provider_id.strip().lower() in INTERNAL_PROVIDERS
+    if base_url is None:
+        default = DEFAULT_BASE_URLS.get(provider_id.strip().lower())
+        if default is None:
+            return BaseUrlVerdict(ok=True)
+        base_url = default
+    raw = base_url.strip(" \t\r\n\f\v")
+    if not raw or len(raw) > MAX_URL_CHARS:
+        return _fail("base_url_invalid")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in raw):
+        return _fail("base_url_invalid")
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return _fail("base_url_invalid")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return _fail("base_url_scheme_not_allowed")
+    if not internal and scheme != "https":
+        return _fail("base_url_https_required")
+    netloc = parts.netloc
+    if "@" in netloc or "%40" in netloc.lower():
+        return _fail("base_url_userinfo_not_allowed")
+    try:
+        raw_host, port = _split_authority(netloc)
+        host = normalize_host(raw_host)
+    except (HostError, UnicodeDecodeError, ValueError):
+        return _fail("base_url_host_invalid")
+    if port and (not port.isascii() or not port.isdigit() or not 0 < int(port) <= 65535):
+        return _fail("base_url_port_invalid")
+    scope = classify_host(host)
+    if scope is Scope.METADATA:
+        return _fail("base_url_metadata_address", scope)
+    if scope is Scope.UNSPECIFIED:
+        return _fail("base_url_unspecified_address", scope)
+    if scope is Scope.RESERVED:
+        return _fail("base_url_reserved_address", scope)
+    if internal:
+        if isinstance(host, str) and host != "localhost":
+            return _fail("base_url_dns_name_not_allowed", scope)
+        if scope not in INTERNAL_SCOPES:
+            return _fail("base_url_not_private", scope)
+    port_part = f":{int(port)}" if port else ""
+    normalized = f"{scheme}://{_render_host(host)}{port_part}{parts.path}"
+    return BaseUrlVerdict(ok=True, reasons=[], scope=scope, normalized=normalized)
+
+
+def check_provider_redirect(provider_id: str, current_url: str, location: str) -> BaseUrlVerdict:
+    """Judge a redirect target like a base URL (relative locations resolve against ``current_url``)."""
+    try:
+        target = urljoin(current_url, location.strip())
+    except ValueError:
+        return _fail("base_url_invalid")
+    verdict = check_base_url(provider_id, target)
+    if not verdict.ok:
+        return BaseUrlVerdict(False, ["redirect_" + r for r in verdict.reasons], verdict.scope)
+    return verdict
+
+
+@functools.cache
+def default_guard() -> SecurityGuard:
+    """A process-wide guard with a random key (fingerprints do not correlate across processes)."""
+    return SecurityGuard(secrets.token_bytes(32))
+
+
+def _merge(findings: list[SanitizedFinding]) -> list[SanitizedFinding]:
+    grouped: dict[str, list[SanitizedFinding]] = {}
+    for f in findings:
+        grouped.setdefault(f.rule_id, []).append(f)
+    out: list[SanitizedFinding] = []
+    for rule_id in sorted(grouped):
+        fs = grouped[rule_id]
+        out.append(
+            fs[0].model_copy(
+                update={
+                    "count": sum(f.count for f in fs),
+                    "spans": [],
+                    "fingerprints": [fp for f in fs for fp in f.fingerprints][:100],
+                }
+            )
+        )
+    return out
+
+
+def _as_message(message: ProviderMessage | Mapping[str, str]) -> ProviderMessage:
+    if isinstance(message, ProviderMessage):
+        return message
+    return ProviderMessage(role=str(message.get("role", "user")), content=str(message.get("content", "")))
+
+
+def check_provider_egress(
+    provider_id: str,
+    base_url: str | None,
+    messages: Sequence[ProviderMessage | Mapping[str, str]],
+    *,
+    guard: SecurityGuard | None = None,
+    request_id: str | None = None,
+) -> EgressDecision:
+    """Allowed only when the base URL passes and every message may reach the ``provider`` sink."""
+    decision_id = "egress-" + secrets.token_hex(8)
+    try:
+        guard = guard or default_guard()
+        verdict = check_base_url(provider_id, base_url)
+        outcome = Outcome.ALLOW if verdict.ok else Outcome.BLOCK
+        reasons: list[str] = list(verdict.reasons)
+        findings: list[SanitizedFinding] = []
+        passed: list[ProviderMessage] = []
+        context = GuardContext(request_id=request_id, encoding=Encoding.NONE, source_kind="model-message")
+        for raw in messages:
+            message = _as_message(raw)
+            decision = guard.guard(message.content, Sink.PROVIDER, context)
+            findings.extend(decision.findings)
+            if OUTCOME_RANK[decision.outcome] > OUTCOME_RANK[outcome]:
+                outcome = decision.outcome
+            reasons.extend(r for r in decision.reasons if r != "no_findings" and r not in reasons)
+            if decision.text is not None:
+                passed.append(ProviderMessage(role=message.role, content=decision.text))
+        allowed = outcome in (Outcome.ALLOW, Outcome.REDACT)
+        return EgressDecision(
+            decision_id=decision_id,
+            provider_id=provider_id,
+            allowed=allowed,
+            outcome=outcome,
+            reasons=reasons or ["egress_allowed"],
+            findings=_merge(findings),
+            network_scope=verdict.scope.value if verdict.scope is not None else None,
+            normalized_base_url=verdict.normalized,
+            messages=passed if allowed else None,
+        )
+    except Exception:
+        return EgressDecision(
+            decision_id=decision_id,
+            provider_id=str(provider_id),
+            allowed=False,
+            outcome=Outcome.BLOCK,
+            reasons=["guard_internal_error"],
+        )
+
+
+_URL_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s\"'<>]{1,2048}")
+_BEARER_RE = re.compile(r"\b(bearer)\s{1,8}[^\s\"',;]{1,4096}", re.IGNORECASE)
+_HEADER_RE = re.compile(
+    r"\b(authorization|proxy-authorization|x-goog-api-key|x-api-key|api[-_]?key|apikey|access[-_]?token)"
+    r"([\"']?\s{0,8}[:=]\s{0,8}[\"']?)(?!\[REDACTED)[^\s\"',;]{1,4096}",
+    re.IGNORECASE,
+)
+_KEYLIKE_RE = re.compile(
+    r"\b(?:sk|rk|pk|ghp|gho|ghs|ghu|ghr|github_pat|glpat|xox[abprs]|npm|hf|AIza)[_-][A-Za-z0-9_-]{8,512}"
+)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_error_detector = Detector(DATA_RULES)
+
+
+def sanitize_provider_error(text: str, *, max_chars: int = 512) -> str:
+    """A provider error message safe to show and log: URLs, auth headers and key-like strings removed."""
+    try:
+        out = _URL_RE.sub("[REDACTED_PROVIDER_URL]", str(text)[: max_chars * 8])
+        out = _BEARER_RE.sub(lambda m: m.group(1) + " [REDACTED]", out)
+        out = _HEADER_RE.sub(lambda m: m.group(1) + m.group(2) + "[REDACTED]", out)
+        out = _KEYLIKE_RE.sub("[REDACTED_TOKEN]", out)
+        out = analyze(_error_detector, out).text
+        out = _CONTROL_RE.sub(" ", out)
+    except Exception:
+        return "provider error (details withheld)"
+    return out if len(out) <= max_chars else out[: max_chars - 1] + "…"

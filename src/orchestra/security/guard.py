@@ -1,0 +1,143 @@
+"""The one entry point: ``SecurityGuard.guard(text, sink, context) -> GuardDecision``.
+
+Fail closed: any exception inside the guard yields ``block`` with reason ``guard_internal_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+
+from orchestra.security.detectors import Detector
+from orchestra.security.errors import GuardInternalError, PolicyBlockedError
+from orchestra.security.model import (
+    EXECUTION_RISK_CATEGORIES,
+    PASSABLE_OUTCOMES,
+    GuardContext,
+    GuardDecision,
+    Outcome,
+    SanitizedFinding,
+    Sink,
+)
+from orchestra.security.policy import OUTCOME_MATRIX, decide
+from orchestra.security.redaction import analyze, sanitize
+from orchestra.security.risk_rules import RISK_RULES
+from orchestra.security.rules import DATA_RULES, Rule
+from orchestra.security.sinks import SINK_ENCODING, encode
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_MAX_TEXT_CHARS = 16 * 1024 * 1024
+MIN_KEY_BYTES = 16
+
+
+def _new_decision_id() -> str:
+    return "guard-" + secrets.token_hex(8)
+
+
+class SecurityGuard:
+    """Holds the compiled rules, the workspace HMAC key and the policy. Build once; thread-safe."""
+
+    def __init__(
+        self,
+        hmac_key: bytes,
+        *,
+        rules: Sequence[Rule] | None = None,
+        max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    ) -> None:
+        if not isinstance(hmac_key, bytes) or len(hmac_key) < MIN_KEY_BYTES:
+            raise ValueError(f"hmac_key must be at least {MIN_KEY_BYTES} bytes")
+        all_rules = tuple(rules) if rules is not None else DATA_RULES + RISK_RULES
+        self._key = hmac_key
+        self._data = Detector([r for r in all_rules if r.marker is not None])
+        self._risk = Detector([r for r in all_rules if r.marker is None])
+        self.max_text_chars = max_text_chars
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule the guard runs."""
+        return self._data.rules + self._risk.rules
+
+    def _risk_matters(self, sink: Sink) -> bool:
+        row = OUTCOME_MATRIX[sink]
+        return any(row[c] is not Outcome.ALLOW for c in EXECUTION_RISK_CATEGORIES)
+
+    def guard(self, text: str, sink: Sink | str, context: GuardContext | None = None) -> GuardDecision:
+        """Decide what may pass to ``sink``; never raises."""
+        decision_id = _new_decision_id()
+        request_id = context.request_id if context is not None else None
+        try:
+            sink = Sink(sink)
+            if not isinstance(text, str):
+                return self._closed(decision_id, request_id, sink, "invalid_text")
+            if len(text) > self.max_text_chars:
+                return self._closed(decision_id, request_id, sink, "input_too_large")
+            risk = self._risk if self._risk_matters(sink) else None
+            analysis = analyze(self._data, text, risk_detector=risk)
+            if not analysis.converged:
+                return self._closed(decision_id, request_id, sink, "redaction_not_converged")
+            findings = sanitize(analysis.occurrences, self._key)
+            categories = sorted({f.category for f in findings})
+            outcome, reasons = decide(sink, categories)
+            passable = outcome in PASSABLE_OUTCOMES
+            out_text: str | None = None
+            if passable:
+                encoding = (context.encoding if context is not None else None) or SINK_ENCODING[sink]
+                out_text = encode(analysis.text if outcome is Outcome.REDACT else text, encoding)
+            return GuardDecision(
+                decision_id=decision_id,
+                request_id=request_id,
+                sink=sink,
+                outcome=outcome,
+                allowed=passable,
+                reasons=reasons,
+                findings=findings,
+                categories=categories,
+                redaction_count=analysis.redaction_count if outcome is Outcome.REDACT else 0,
+                text=out_text,
+            )
+        except Exception as exc:  # fail closed, whatever went wrong
+            _log.error("security guard failed closed (%s)", type(exc).__name__)
+            fallback = sink if isinstance(sink, Sink) else Sink.PUBLIC_RESPONSE
+            return self._closed(decision_id, request_id, fallback, "guard_internal_error")
+
+    @staticmethod
+    def _closed(decision_id: str, request_id: str | None, sink: Sink, reason: str) -> GuardDecision:
+        return GuardDecision(
+            decision_id=decision_id,
+            request_id=request_id,
+            sink=sink,
+            outcome=Outcome.BLOCK,
+            allowed=False,
+            reasons=[reason],
+            text=None,
+        )
+
+    def guard_or_raise(self, text: str, sink: Sink | str, context: GuardContext | None = None) -> str:
+        """The text that may pass, or :class:`PolicyBlockedError` (details carry the decision, no content)."""
+        decision = self.guard(text, sink, context)
+        if decision.text is None:
+            raise PolicyBlockedError(
+                f"content was not allowed to reach the {decision.sink.value} sink ({decision.outcome.value})",
+                details={"decision_id": decision.decision_id, "outcome": decision.outcome.value,
+                         "reasons": decision.reasons},
+            )
+        return decision.text
+
+    def scan(self, text: str) -> list[SanitizedFinding]:
+        """Every finding (data and execution risk), sanitized; :class:`GuardInternalError` on failure."""
+        try:
+            return sanitize(analyze(self._data, text, risk_detector=self._risk).occurrences, self._key)
+        except Exception as exc:
+            raise GuardInternalError("content scan failed") from exc
+
+    def redact(self, text: str) -> str:
+        """The text with every data finding replaced by its marker (idempotent, no sink encoding)."""
+        try:
+            analysis = analyze(self._data, text)
+        except Exception as exc:
+            raise GuardInternalError("redaction failed") from exc
+        if not analysis.converged:
+            raise GuardInternalError("redaction did not converge")
+        return analysis.text
