@@ -146,3 +146,12 @@ def test_guard_never_returns_a_path_outside(raw: str) -> None:
         return
     assert guarded.absolute == root.resolve() or root.resolve() in guarded.absolute.parents
     assert not guarded.relative.startswith("/") and ".." not in guarded.relative.split("/")
+
+
+def test_guard_refuses_symlink_loops_and_surrogates(workspace: Path) -> None:
+    os.symlink(workspace / "loop-b", workspace / "loop-a")
+    os.symlink(workspace / "loop-a", workspace / "loop-b")
+    with pytest.raises(OrchestraError):
+        guard_path(workspace, "loop-a/x")
+    with pytest.raises(ValidationError):
+        guard_path(workspace, "bad\udd00name")

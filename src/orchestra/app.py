@@ -8,11 +8,15 @@ from typing import Self
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
+from orchestra.context.guarding import prompt_guard
+from orchestra.context.service import ContextService
 from orchestra.events import EventLog
+from orchestra.security.guard import SecurityGuard
 from orchestra.store.sqlite import SQLiteStore
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
+from orchestra.workspace.secret_key import load_or_create_key
 
 
 class WorkspaceStatus(BaseModel):
@@ -32,12 +36,16 @@ class WorkspaceStatus(BaseModel):
 class Orchestra:
     """Services for one workspace. Open with :meth:`open`, close with :meth:`close`."""
 
-    def __init__(self, layout: WorkspaceLayout, config: OrchestraConfig, store: SQLiteStore) -> None:
+    def __init__(
+        self, layout: WorkspaceLayout, config: OrchestraConfig, store: SQLiteStore, guard: SecurityGuard
+    ) -> None:
         self.layout = layout
         self.config = config
         self.store = store
+        self.guard = guard
         self.events = EventLog(store)
         self.tasks = TaskService(store, self.events, layout.root)
+        self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
 
     @classmethod
     def open(cls, root: Path) -> Self:
@@ -45,7 +53,8 @@ class Orchestra:
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
         layout.ensure_workflow_dir()
-        return cls(layout, config, SQLiteStore(layout.db_path))
+        guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
+        return cls(layout, config, SQLiteStore(layout.db_path), guard)
 
     def status(self) -> WorkspaceStatus:
         """Root, schema version and counts."""

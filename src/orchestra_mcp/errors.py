@@ -12,9 +12,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 
-from orchestra.errors import OrchestraError
+from orchestra.errors import NotFoundError, OrchestraError
 
 log = logging.getLogger("orchestra_mcp")
 
@@ -37,3 +37,17 @@ def tool_errors(tool: str) -> Iterator[None]:
     except Exception:
         log.exception("unexpected failure in tool %s", tool)
         raise ToolError("internal_error: the server failed unexpectedly; details are in its log") from None
+
+
+@contextmanager
+def resource_errors(uri: str) -> Iterator[None]:
+    """Translate exceptions raised while reading a resource (not found → -32602, others → -32603)."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise ResourceNotFoundError(format_error(exc)) from None
+    except OrchestraError as exc:
+        raise ResourceError(format_error(exc)) from None
+    except Exception:
+        log.exception("unexpected failure reading resource %s", uri)
+        raise ResourceError("internal_error: the server failed unexpectedly; details are in its log") from None

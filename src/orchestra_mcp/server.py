@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra_mcp.tools import tasks, workspace
+from orchestra_mcp.tools import context, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -30,4 +30,5 @@ def create_server(app: Orchestra) -> MCPServer:
     server = MCPServer(SERVER_NAME, version=__version__, instructions=INSTRUCTIONS)
     workspace.register(server, app)
     tasks.register(server, app)
+    context.register(server, app)
     return server

@@ -11,7 +11,7 @@ STATE_DB_NAME = "state.db"
 SCAFFOLD_DIRS = ("exports", "runtime-sessions", "sessions", "context", "handoffs")
 GITIGNORE_TEXT = (
     "# Orchestra state: the database and exports stay local.\n"
-    "state.db\nstate.db-wal\nstate.db-shm\nexports/\nruntime-sessions/\nactive-runtime.json\n"
+    "state.db\nstate.db-wal\nstate.db-shm\nkeys/\nexports/\nruntime-sessions/\nactive-runtime.json\n"
 )
 
 
@@ -32,6 +32,10 @@ class WorkspaceLayout:
     @property
     def db_path(self) -> Path:
         return self.workflow_dir / STATE_DB_NAME
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.workflow_dir / "keys" / "workspace.key"
 
     @property
     def exports_dir(self) -> Path:

@@ -31,6 +31,10 @@ def guard_path(root: Path, raw: str) -> GuardedPath:
         raise ValidationError(f"path is longer than {MAX_PATH_CHARS} characters")
     if "\x00" in raw:
         raise ValidationError("path contains a NUL byte")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("path is not valid Unicode text") from None
     text = raw.strip().replace("\\", "/")
     if text.startswith("/") or PureWindowsPath(raw).is_absolute() or PureWindowsPath(raw).drive:
         raise PathOutsideWorkspaceError("path must be relative to the workspace, not absolute")
@@ -39,7 +43,10 @@ def guard_path(root: Path, raw: str) -> GuardedPath:
         raise PathOutsideWorkspaceError("path must not contain '..' segments")
     root_resolved = root.resolve()
     candidate = root_resolved.joinpath(*parts) if parts else root_resolved
-    resolved = candidate.resolve()
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise ValidationError("path cannot be resolved (symlink loop or invalid name)") from None
     try:
         relative = resolved.relative_to(root_resolved)
     except ValueError:

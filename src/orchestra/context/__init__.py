@@ -1,0 +1,1 @@
+"""The runtime context preprocessor: bounded, deterministic, guarded context bundles."""

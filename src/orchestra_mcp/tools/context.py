@@ -1,0 +1,117 @@
+"""The ``context_bundle`` tool and the ``orchestra://context/{task_id}/{role}`` resource."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from orchestra.app import Orchestra
+from orchestra.context.manifest import ContextManifest, ManifestEntry, render_markdown
+from orchestra.context.model import BundleBudget, OmittedSource
+from orchestra_mcp.errors import resource_errors, tool_errors
+from orchestra_mcp.progress import run_with_progress
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+INLINE_MARKDOWN_LIMIT = 24_000
+
+
+class FileSummary(BaseModel):
+    """One source in the bundle, without its content."""
+
+    path: str
+    strategy: str
+    original_lines: int
+    final_lines: int
+    omitted_content_warning: str | None
+    redactions: dict[str, int]
+    missing: bool
+
+
+class ContextBundleResult(BaseModel):
+    """The bundle a delegated child should read instead of raw files."""
+
+    task_id: str
+    role: str
+    phase: str | None
+    config: BundleBudget
+    config_warnings: list[str]
+    original_lines: int
+    final_lines: int
+    original_bytes: int
+    final_bytes: int
+    omitted_content_warning: str | None
+    entries: list[ManifestEntry]
+    files: list[FileSummary]
+    omitted_sources: list[OmittedSource] = Field(description="Sources past the total budget (listed, not loaded).")
+    redaction_total: int = Field(description="Secrets or personal data redacted before reaching the child.")
+    content_hash: str = Field(description="sha256 of the bundle; identical inputs give the identical hash.")
+    markdown: str | None = Field(description="The manifest and bundle as Markdown for a child prompt; null when "
+                                             "too large to inline (read resource_uri instead).")
+    markdown_chars: int
+    resource_uri: str = Field(description="Resource with the same Markdown (default budgets, no phase).")
+
+
+def context_uri(task_id: str, role: str) -> str:
+    """The resource URI for a task/role bundle."""
+    return f"orchestra://context/{task_id}/{role}"
+
+
+def to_result(manifest: ContextManifest) -> ContextBundleResult:
+    """Summarise a manifest for the tool result."""
+    bundle = manifest.bundle
+    markdown = render_markdown(manifest)
+    return ContextBundleResult(
+        task_id=manifest.task_id, role=manifest.role, phase=manifest.phase, config=bundle.config,
+        config_warnings=bundle.config_warnings, original_lines=bundle.original_lines, final_lines=bundle.final_lines,
+        original_bytes=bundle.original_bytes, final_bytes=bundle.final_bytes,
+        omitted_content_warning=bundle.omitted_content_warning, entries=manifest.entries,
+        files=[FileSummary(path=f.path, strategy=f.strategy, original_lines=f.original_lines,
+                           final_lines=f.final_lines, omitted_content_warning=f.omitted_content_warning,
+                           redactions=f.redactions, missing=f.missing) for f in bundle.files],
+        omitted_sources=bundle.omitted_sources, redaction_total=bundle.redaction_total,
+        content_hash=bundle.content_hash,
+        markdown=markdown if len(markdown) <= INLINE_MARKDOWN_LIMIT else None, markdown_chars=len(markdown),
+        resource_uri=context_uri(manifest.task_id, manifest.role),
+    )
+
+
+def register(server: MCPServer, app: Orchestra) -> None:
+    """Add the context tool and resource template to ``server``."""
+
+    @server.tool(title="Build a context bundle", annotations=READ_ONLY)
+    async def context_bundle(
+        task_id: Annotated[str, Field(description="The task the child works on.", max_length=64)],
+        role: Annotated[str, Field(description="The child's role, lowercase (e.g. 'developer', 'reviewer').",
+                                   max_length=64)],
+        ctx: Context[Any],
+        phase: Annotated[str | None, Field(description="Workflow phase, lowercase (e.g. 'implementation').",
+                                           max_length=64)] = None,
+        paths: Annotated[list[str] | None, Field(
+            description="Extra workspace-relative files or folders to include after the task's ownership paths "
+                        "(no absolute paths, no '..').", max_length=2000)] = None,
+        max_lines_per_file: Annotated[int | None, Field(
+            description="Line budget per file, 1-2000 (default 80 or the OPEN_ORCHESTRA_* env value).",
+            ge=1, le=2000)] = None,
+        total_line_budget: Annotated[int | None, Field(
+            description="Line budget for the whole bundle, 1-20000 (default 360).", ge=1, le=20000)] = None,
+    ) -> ContextBundleResult:
+        """Build the bounded, redacted context a delegated child reads instead of raw files: the task
+        definition, AGENTS.md/CLAUDE.md, the task's ownership paths and any extra paths, each reduced
+        (passthrough, schema extraction for code, relevant Markdown sections, head/tail) within line
+        budgets. Secrets are redacted. Sources past the budget are listed as omitted. Deterministic:
+        the same inputs give the same content_hash. Reports progress per file."""
+        with tool_errors("context_bundle"):
+            manifest = await run_with_progress(ctx, lambda progress: app.context.manifest(
+                task_id, role, phase=phase, paths=paths or [], max_lines_per_file=max_lines_per_file,
+                total_line_budget=total_line_budget, progress=progress), every=10)
+            return to_result(manifest)
+
+    @server.resource("orchestra://context/{task_id}/{role}", name="context", title="Context bundle (Markdown)",
+                     mime_type="text/markdown")
+    def context_resource(task_id: str, role: str) -> str:
+        """The context manifest and preprocessed bundle for a task and role, as Markdown for a child prompt."""
+        with resource_errors(context_uri(task_id, role)):
+            return render_markdown(app.context.manifest(task_id, role))
