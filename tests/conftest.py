@@ -9,6 +9,7 @@ import pytest
 
 from orchestra.app import Orchestra
 
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Run async tests on asyncio only (anyio's plugin would also try trio)."""

@@ -37,7 +37,7 @@ class SQLiteTransaction:
         return self._connection.execute(sql, params).rowcount
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        row: sqlite3.Row | None = self._connection.execute(sql, params).fetchone()
+        row: Row | None = self._connection.execute(sql, params).fetchone()
         return row
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
