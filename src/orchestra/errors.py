@@ -97,3 +97,9 @@ class InternalError(OrchestraError):
     """An unexpected failure; details are in the server log, not here."""
 
     code = "internal_error"
+
+
+class UnknownRuntimeError(ValidationError):
+    """A runtime id, target or ``OPEN_ORCHESTRA_ACTIVE_RUNTIME`` value is not supported."""
+
+    code = "unknown_runtime"
