@@ -23,15 +23,17 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 def test_write_produces_the_original_format(workspace: Path) -> None:
     record = write_active_runtime(workspace, "claude-cli", now=T0, pid=7167)
-    shared = shared_record_path(workspace)
+    shared = Path(shared_record_path(workspace))
     assert shared.read_text() == (
         '{\n  "runtime": "claude-cli",\n  "updatedAt": "2026-01-01T00:00:00.000Z",\n  "writer": "hook",\n'
         '  "pid": 7167,\n  "sessionId": "claude-cli:7167"\n}\n'
     )
-    digest = hashlib.sha256(b"claude-cli:7167").hexdigest()
+    assert record.session_id == "claude-cli:7167"
+    assert not (workspace / ".agent-workflow" / "runtime-sessions").exists()  # no file per hook process
+    write_active_runtime(workspace, "claude-cli", now=T0, pid=7167, session_id="s-1")
+    digest = hashlib.sha256(b"s-1").hexdigest()
     session_file = workspace / ".agent-workflow" / "runtime-sessions" / f"{digest}.json"
     assert session_file.read_bytes() == shared.read_bytes()
-    assert record.session_id == "claude-cli:7167"
 
 
 def test_ttl_is_inclusive(workspace: Path) -> None:
@@ -45,8 +47,9 @@ def test_ttl_is_inclusive(workspace: Path) -> None:
 
 def test_missing_and_blank_are_missing(workspace: Path) -> None:
     assert read_active_runtime(workspace).status == "missing"
-    shared_record_path(workspace).parent.mkdir(parents=True)
-    shared_record_path(workspace).write_text("  \n")
+    path = Path(shared_record_path(workspace))
+    path.parent.mkdir(parents=True)
+    path.write_text("  \n")
     assert read_active_runtime(workspace).status == "missing"
 
 
@@ -63,14 +66,14 @@ def test_missing_and_blank_are_missing(workspace: Path) -> None:
     "\xff\xfe",
 ])
 def test_bad_shapes_are_corrupted(workspace: Path, content: str) -> None:
-    path = shared_record_path(workspace)
+    path = Path(shared_record_path(workspace))
     path.parent.mkdir(parents=True)
     path.write_bytes(content.encode("latin-1"))
     assert read_active_runtime(workspace, now=T0).status == "corrupted"
 
 
 def test_unparseable_time_is_stale_and_defaults_apply(workspace: Path) -> None:
-    path = shared_record_path(workspace)
+    path = Path(shared_record_path(workspace))
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"runtime": "cursor-cli", "updatedAt": "yesterday"}))
     found = read_active_runtime(workspace, now=T0)
@@ -89,7 +92,8 @@ def test_session_records(workspace: Path) -> None:
     assert read_active_runtime(workspace, now=T0, session_id="abc-123").status == "fresh"
     assert read_active_runtime(workspace, now=T0, session_id="other").status == "missing"
     # a session file whose content names another session is not trusted
-    session_record_path(workspace, "other").write_bytes(session_record_path(workspace, "abc-123").read_bytes())
+    original = Path(session_record_path(workspace, "abc-123")).read_bytes()
+    Path(session_record_path(workspace, "other")).write_bytes(original)
     assert read_active_runtime(workspace, now=T0, session_id="other").status == "corrupted"
 
 

@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_status"))
 
+    _add_health_command(commands, common)
     _add_task_commands(commands, common)
 
     audit = commands.add_parser("audit", parents=[common], help="audit log commands")
@@ -45,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
     return parser
+
+
+def _add_health_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                        common: argparse.ArgumentParser) -> None:
+    health = commands.add_parser("health", parents=[common],
+                                 help="record the active runtime (hook command) and print a compact report")
+    health.add_argument("--runtime", default=None,
+                        help="runtime id to record as active (e.g. claude-cli); unknown ids exit 1 before any write")
+    health.add_argument("--hook-session", action="store_true",
+                        help="read the host's hook JSON on stdin (session id, workspace) and use it")
+    health.add_argument("--json", action="store_true", help="print the report as JSON")
+    health.add_argument("--quiet", action="store_true", help="record only; print nothing (for hosts that parse stdout)")
+    health.set_defaults(handler=_lazy("orchestra.cli.health_commands", "run_health"))
 
 
 def _add_task_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -1,37 +1,46 @@
 """Runtime ids, targets and what each runtime can do for delegation.
 
-Standard library only: this module is on the per-prompt hook path.
+No ``typing``/``dataclasses`` at run time: this module is on the per-prompt hook path.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
-
 from orchestra.errors import UnknownRuntimeError
 
-SpawnMode = Literal["request-only", "parent-tool", "unsupported"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    SpawnMode = Literal["request-only", "parent-tool", "unsupported"]
 
 TARGETS: tuple[str, ...] = ("claude", "cursor", "codex", "vscode", "windsurf", "generic")
 
 
-@dataclass(frozen=True)
 class RuntimeAdapter:
-    """What Orchestra knows about one runtime (reference §1.2, plus launch and lifecycle notes)."""
+    """What Orchestra knows about one runtime (reference §1.2, plus launch and lifecycle notes). Read-only."""
 
-    id: str
-    target: str
-    label: str
-    runtime_native: bool
-    spawn_mode: SpawnMode
-    spawn_tool: str | None
-    """The parent's native tool that starts a child, or ``None`` when there is none."""
-    parent_action: str | None
-    """The original's parent-action kind, kept for compatibility."""
-    launch: str
-    """How the parent launches a child, in one sentence a model can follow."""
-    lifecycle_events: tuple[str, ...]
-    """Host hook events that report child start/stop; empty when the parent must report by hand."""
+    __slots__ = ("id", "label", "launch", "lifecycle_events", "parent_action", "runtime_native", "spawn_mode",
+                 "spawn_tool", "target")
+
+    def __init__(self, *, id: str, target: str, label: str, runtime_native: bool, spawn_mode: SpawnMode,
+                 spawn_tool: str | None, parent_action: str | None, launch: str,
+                 lifecycle_events: tuple[str, ...]) -> None:
+        self.id = id
+        self.target = target
+        self.label = label
+        self.runtime_native = runtime_native
+        self.spawn_mode: SpawnMode = spawn_mode
+        self.spawn_tool = spawn_tool
+        """The parent's native tool that starts a child, or ``None`` when there is none."""
+        self.parent_action = parent_action
+        """The original's parent-action kind, kept for compatibility."""
+        self.launch = launch
+        """How the parent launches a child, in one sentence a model can follow."""
+        self.lifecycle_events = lifecycle_events
+        """Host hook events that report child start/stop; empty when the parent must report by hand."""
+
+    def __repr__(self) -> str:
+        return f"RuntimeAdapter(id={self.id!r}, target={self.target!r})"
 
     @property
     def can_spawn_subagent(self) -> bool:
@@ -45,11 +54,12 @@ class RuntimeAdapter:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view including the derived flags."""
-        data = asdict(self)
-        data["lifecycle_events"] = list(self.lifecycle_events)
-        data["can_spawn_subagent"] = self.can_spawn_subagent
-        data["lifecycle_watch"] = self.lifecycle_watch
-        return data
+        return {
+            "id": self.id, "target": self.target, "label": self.label, "runtime_native": self.runtime_native,
+            "spawn_mode": self.spawn_mode, "spawn_tool": self.spawn_tool, "parent_action": self.parent_action,
+            "launch": self.launch, "lifecycle_events": list(self.lifecycle_events),
+            "can_spawn_subagent": self.can_spawn_subagent, "lifecycle_watch": self.lifecycle_watch,
+        }
 
 
 _MANUAL = "This runtime cannot start sub-agents; run the child prompt yourself in a new session."

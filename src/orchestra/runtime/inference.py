@@ -5,21 +5,24 @@ Selection (``select_runtime``): explicit choice > ``byTask`` > ``byRole`` > a co
 does inference run. Inference (``infer_active_runtime``): the MCP client's
 ``clientInfo.name`` (inside an MCP call) > fresh session record > fresh shared record >
 ``OPEN_ORCHESTRA_ACTIVE_RUNTIME`` (final fallback). Every signal is reported, with the
-one that decided. Standard library only.
+one that decided. No ``typing``/``dataclasses`` at run time (per-prompt hook path).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from orchestra.errors import UnknownRuntimeError
 from orchestra.runtime.adapters import DEFAULT_RUNTIME, get_adapter, runtime_from_name
-from orchestra.runtime.record import read_active_runtime, session_id_from_env
+from orchestra.runtime.record import ActiveRuntimeRecord, read_active_runtime, session_id_from_env
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from datetime import datetime
+    from typing import Any
+
+    from orchestra.runtime.record import StrPath
 
 ACTIVE_RUNTIME_ENV = "OPEN_ORCHESTRA_ACTIVE_RUNTIME"
 
@@ -44,40 +47,53 @@ _CLIENT_HINTS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
 class Signal:
-    """One piece of evidence about the active runtime."""
+    """One piece of evidence about the active runtime.
 
-    name: str
-    """``client``, ``session-record``, ``record`` or ``env``."""
-    status: str
-    """``used``, ``available`` (valid but a stronger signal decided), ``absent``, ``unrecognized``,
-    ``invalid``, or a record status (``missing``, ``corrupted``, ``stale``)."""
-    runtime: str | None = None
-    value: str | None = None
-    detail: str | None = None
+    ``name``: ``client``, ``session-record``, ``record`` or ``env``. ``status``: ``used``,
+    ``available`` (valid, but a stronger signal decided), ``absent``, ``unrecognized``,
+    ``invalid``, or a record status (``missing``, ``corrupted``, ``stale``).
+    """
+
+    __slots__ = ("detail", "name", "runtime", "status", "value")
+
+    def __init__(self, name: str, status: str, runtime: str | None = None, value: str | None = None,
+                 detail: str | None = None) -> None:
+        self.name = name
+        self.status = status
+        self.runtime = runtime
+        self.value = value
+        self.detail = detail
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status, "runtime": self.runtime,
                 "value": self.value, "detail": self.detail}
 
+    def __repr__(self) -> str:
+        return f"Signal({self.to_dict()!r})"
 
-@dataclass(frozen=True)
+
 class Inference:
     """The inferred active runtime (``None`` when nothing says) and the signal that decided."""
 
-    runtime: str | None
-    source: str | None
-    signals: tuple[Signal, ...] = ()
+    __slots__ = ("runtime", "signals", "source")
+
+    def __init__(self, runtime: str | None, source: str | None, signals: tuple[Signal, ...] = ()) -> None:
+        self.runtime = runtime
+        self.source = source
+        self.signals = signals
 
 
-@dataclass(frozen=True)
 class RuntimePolicyView:
     """``runtimePolicy`` reduced to executor ids (built from config.json or the pydantic config)."""
 
-    default: str = DEFAULT_RUNTIME
-    by_role: Mapping[str, str] = field(default_factory=dict)
-    by_task: Mapping[str, str] = field(default_factory=dict)
+    __slots__ = ("by_role", "by_task", "default")
+
+    def __init__(self, default: str = DEFAULT_RUNTIME, by_role: Mapping[str, str] | None = None,
+                 by_task: Mapping[str, str] | None = None) -> None:
+        self.default = default
+        self.by_role: Mapping[str, str] = by_role or {}
+        self.by_task: Mapping[str, str] = by_task or {}
 
     @classmethod
     def from_json(cls, config: object) -> RuntimePolicyView:
@@ -89,13 +105,15 @@ class RuntimePolicyView:
         return cls(default, _executors(policy.get("byRole")), _executors(policy.get("byTask")))
 
 
-@dataclass(frozen=True)
 class Selection:
     """The runtime that executes work, and why (``explicit|task|role|default`` or an inference signal)."""
 
-    runtime: str
-    source: str
-    inference: Inference | None = None
+    __slots__ = ("inference", "runtime", "source")
+
+    def __init__(self, runtime: str, source: str, inference: Inference | None = None) -> None:
+        self.runtime = runtime
+        self.source = source
+        self.inference = inference
 
 
 def client_runtime(client_name: str | None) -> str | None:
@@ -121,7 +139,7 @@ def env_runtime(value: str) -> str:
 
 
 def infer_active_runtime(
-    root: Path,
+    root: StrPath,
     *,
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
@@ -183,9 +201,10 @@ def select_runtime(
     return Selection(default, "default", inference)
 
 
-def _record_signal(name: str, status: str, record: Any, path: str, reason: str | None) -> Signal:
+def _record_signal(name: str, status: str, record: ActiveRuntimeRecord | None, path: str,
+                   reason: str | None) -> Signal:
     runtime = record.runtime if record is not None else None
-    if status == "fresh":
+    if status == "fresh" and record is not None:
         return Signal(name, "available", runtime, path, f"updated {record.updated_at}")
     return Signal(name, status, runtime, path, reason)
 

@@ -3,46 +3,53 @@
 A hook writes ``{runtime, updatedAt, writer, pid, sessionId}`` on every prompt; readers
 classify what they find as ``missing | corrupted | stale | fresh`` (24 h TTL, inclusive).
 Writes replace the file atomically (unique temp file + fsync + rename), so concurrent
-hooks never leave a torn file: the last rename wins. Standard library only.
+hooks never leave a torn file: the last rename wins.
+
+Only ``os``/``json``/``re``/``time`` at import: this module is on the per-prompt hook path
+(``datetime`` is imported when a record is read, ``pathlib`` never).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal
+import time
 
 from orchestra.errors import ValidationError
 from orchestra.runtime.adapters import get_adapter, is_runtime_id
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime, timedelta
+    from typing import Any, Literal
+
+    RecordStatus = Literal["missing", "corrupted", "stale", "fresh"]
+    StrPath = str | os.PathLike[str]
+
 WORKFLOW_DIR = ".agent-workflow"
 ACTIVE_RUNTIME_FILE = "active-runtime.json"
 SESSIONS_DIR = "runtime-sessions"
-ACTIVE_RUNTIME_TTL = timedelta(hours=24)
-FUTURE_SKEW = timedelta(minutes=5)
+TTL_SECONDS = 24 * 60 * 60
+FUTURE_SKEW_SECONDS = 5 * 60
 MAX_RECORD_BYTES = 65_536
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,256}")
 SESSION_ENV = "OPEN_ORCHESTRA_SESSION_ID"
 
-RecordStatus = Literal["missing", "corrupted", "stale", "fresh"]
 
-
-@dataclass(frozen=True)
 class ActiveRuntimeRecord:
     """One record as written (key order on disk: runtime, updatedAt, writer, pid, sessionId)."""
 
-    runtime: str
-    updated_at: str
-    writer: str = "hook"
-    pid: int | None = None
-    session_id: str | None = None
+    __slots__ = ("pid", "runtime", "session_id", "updated_at", "writer")
+
+    def __init__(self, runtime: str, updated_at: str, writer: str = "hook", pid: int | None = None,
+                 session_id: str | None = None) -> None:
+        self.runtime = runtime
+        self.updated_at = updated_at
+        self.writer = writer
+        self.pid = pid
+        self.session_id = session_id
 
     def to_json(self) -> dict[str, Any]:
         """The on-disk object (``None`` fields are left out, as JavaScript drops ``undefined``)."""
@@ -57,21 +64,43 @@ class ActiveRuntimeRecord:
         """Two-space JSON plus a newline, like the original."""
         return (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8")
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ActiveRuntimeRecord) and self.to_json() == other.to_json()
 
-@dataclass(frozen=True)
+    def __hash__(self) -> int:
+        return hash((self.runtime, self.updated_at, self.writer, self.pid, self.session_id))
+
+    def __repr__(self) -> str:
+        return f"ActiveRuntimeRecord({self.to_json()!r})"
+
+
 class RecordRead:
     """What a reader found: a status, the record when its shape is valid, and why."""
 
-    status: RecordStatus
-    path: str
-    record: ActiveRuntimeRecord | None = None
-    reason: str | None = None
+    __slots__ = ("path", "reason", "record", "status")
+
+    def __init__(self, status: RecordStatus, path: str, record: ActiveRuntimeRecord | None = None,
+                 reason: str | None = None) -> None:
+        self.status: RecordStatus = status
+        self.path = path
+        """Workspace-relative POSIX path of the file that was read."""
+        self.record = record
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"RecordRead(status={self.status!r}, path={self.path!r}, reason={self.reason!r})"
 
 
-def iso_ms(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (JavaScript's ``toISOString``)."""
-    value = moment.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+def iso_ms(moment: datetime | None = None) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (JavaScript's ``toISOString``) for ``moment`` or now."""
+    if moment is not None:
+        from datetime import UTC
+
+        value = moment.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    now_ns = time.time_ns()
+    seconds, rest = divmod(now_ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(seconds)) + f"{rest // 1_000_000:03d}Z"
 
 
 def valid_session_id(value: object) -> str | None:
@@ -90,19 +119,28 @@ def session_id_from_env(runtime: str | None, env: Mapping[str, str]) -> str | No
     return found
 
 
-def shared_record_path(root: Path) -> Path:
-    """``<root>/.agent-workflow/active-runtime.json``."""
-    return root / WORKFLOW_DIR / ACTIVE_RUNTIME_FILE
+def shared_record_relpath() -> str:
+    """``.agent-workflow/active-runtime.json``."""
+    return f"{WORKFLOW_DIR}/{ACTIVE_RUNTIME_FILE}"
 
 
-def session_record_path(root: Path, session_id: str) -> Path:
-    """``<root>/.agent-workflow/runtime-sessions/<sha256(session id)>.json``."""
-    digest = hashlib.sha256(session_id.encode("utf-8")).hexdigest()
-    return root / WORKFLOW_DIR / SESSIONS_DIR / f"{digest}.json"
+def session_record_relpath(session_id: str) -> str:
+    """``.agent-workflow/runtime-sessions/<sha256(session id)>.json``."""
+    return f"{WORKFLOW_DIR}/{SESSIONS_DIR}/{_sha256_hex(session_id.encode('utf-8'))}.json"
+
+
+def shared_record_path(root: StrPath) -> str:
+    """Absolute path of the shared record."""
+    return os.path.join(os.fspath(root), shared_record_relpath())
+
+
+def session_record_path(root: StrPath, session_id: str) -> str:
+    """Absolute path of one session's record."""
+    return os.path.join(os.fspath(root), session_record_relpath(session_id))
 
 
 def write_active_runtime(
-    root: Path,
+    root: StrPath,
     runtime: str,
     *,
     writer: str = "hook",
@@ -113,29 +151,29 @@ def write_active_runtime(
     """Validate ``runtime`` (before touching disk), then write the session file and the shared file.
 
     ``session_id`` defaults to ``"<runtime>:<pid>"``; an explicit one must match the id pattern.
+    A session file is written only for an explicit session id: the default names a short-lived
+    hook process, and one file per prompt would pile up (the original writes it every time).
     """
     get_adapter(runtime)
     if session_id is not None and valid_session_id(session_id) is None:
         raise ValidationError("session id must be 1-256 characters of letters, digits, '.', '_', ':' or '-'")
     actual_pid = os.getpid() if pid is None else pid
     sid = session_id.strip() if session_id else f"{runtime}:{actual_pid}"
-    record = ActiveRuntimeRecord(
-        runtime=runtime, updated_at=iso_ms(now or datetime.now(UTC)), writer=writer, pid=actual_pid, session_id=sid,
-    )
+    record = ActiveRuntimeRecord(runtime, iso_ms(now), writer, actual_pid, sid)
     data = record.serialize()
-    replace_file(session_record_path(root, sid), data)
+    if session_id:
+        replace_file(session_record_path(root, sid), data)
     replace_file(shared_record_path(root), data)
     return record
 
 
 def read_active_runtime(
-    root: Path, *, now: datetime | None = None, ttl: timedelta = ACTIVE_RUNTIME_TTL, session_id: str | None = None,
+    root: StrPath, *, now: datetime | None = None, ttl: timedelta | None = None, session_id: str | None = None,
 ) -> RecordRead:
     """Read the session record (when ``session_id`` is given) or the shared one, and classify it."""
-    path = session_record_path(root, session_id) if session_id else shared_record_path(root)
-    rel = path.relative_to(root).as_posix()
+    rel = session_record_relpath(session_id) if session_id else shared_record_relpath()
     try:
-        with path.open("rb") as handle:
+        with open(os.path.join(os.fspath(root), rel), "rb") as handle:
             raw = handle.read(MAX_RECORD_BYTES + 1)
     except OSError:
         return RecordRead("missing", rel)
@@ -148,21 +186,23 @@ def read_active_runtime(
         return RecordRead("corrupted", rel, reason=problem)
     if session_id and record.session_id != session_id:
         return RecordRead("corrupted", rel, reason="record belongs to another session")
-    moment = now or datetime.now(UTC)
-    updated = _parse_time(record.updated_at)
+    updated = _epoch(record.updated_at)
     if updated is None:
         return RecordRead("stale", rel, record, reason="updatedAt is not a timestamp")
-    if moment - updated > ttl:
-        return RecordRead("stale", rel, record, reason="older than the 24 h TTL")
-    if updated - moment > FUTURE_SKEW:
+    current = now.timestamp() if now is not None else time.time()
+    limit = ttl.total_seconds() if ttl is not None else TTL_SECONDS
+    if current - updated > limit:
+        return RecordRead("stale", rel, record, reason="older than the TTL")
+    if updated - current > FUTURE_SKEW_SECONDS:
         return RecordRead("stale", rel, record, reason="updatedAt is in the future")
     return RecordRead("fresh", rel, record)
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Atomic replace without importing ``tempfile``: unique name, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+def replace_file(path: str, data: bytes) -> None:
+    """Atomic replace without importing ``tempfile``: unique temp name, write, fsync, rename."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         try:
@@ -172,8 +212,10 @@ def replace_file(path: Path, data: bytes) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib costs an import on the hook path
             os.unlink(tmp)
+        except OSError:
+            pass
         raise
 
 
@@ -205,9 +247,19 @@ def _is_integral(value: object) -> bool:
     return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
-def _parse_time(text: str) -> datetime | None:
+def _epoch(text: str) -> float | None:
+    from datetime import UTC, datetime
+
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).timestamp()
+
+
+def _sha256_hex(data: bytes) -> str:
+    try:  # the builtin module skips loading OpenSSL (~5 ms on a slow machine)
+        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - Python 3.12+ renamed it
+        from hashlib import sha256
+    return str(sha256(data).hexdigest())
