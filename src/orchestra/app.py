@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from orchestra import __version__
 from orchestra.events import EventLog
+from orchestra.runtime.status import RuntimeService
 from orchestra.store.sqlite import SQLiteStore
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
@@ -38,6 +39,7 @@ class Orchestra:
         self.store = store
         self.events = EventLog(store)
         self.tasks = TaskService(store, self.events, layout.root)
+        self.runtime = RuntimeService(layout.root, config)
 
     @classmethod
     def open(cls, root: Path) -> Self:
