@@ -1,8 +1,8 @@
 """Hook latency: ``orchestra health --runtime claude-cli --json`` as a whole process.
 
-Runs it 30 times in a temporary workspace (initialised, with a few tasks) beside
-``python -c pass`` (the interpreter's own start-up floor), and prints median and p95
-of each. Bytecode for the package is compiled first, as a normal install does, so
+Runs it 30 times in a temporary workspace (initialised, with a few tasks), interleaved
+with ``python -c pass`` (the interpreter's own start-up floor), and prints median and
+p95 of each. Bytecode for the package is compiled first, as a normal install does, so
 ``PYTHONDONTWRITEBYTECODE=1`` in the caller's environment does not turn every run
 into a compile. The last line of output is one JSON object.
 """
@@ -27,13 +27,15 @@ BUDGET_MS = 60.0
 BIN = Path(sys.executable).parent
 
 
-def _time(cmd: list[str], cwd: Path, env: dict[str, str]) -> list[float]:
-    samples: list[float] = []
+def _time(commands: dict[str, list[str]], cwd: Path, env: dict[str, str]) -> dict[str, list[float]]:
+    """Run the commands in turn (interleaved, so machine noise hits all of them alike)."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
     for index in range(WARMUP + RUNS):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        if index >= WARMUP:
-            samples.append((time.perf_counter() - start) * 1000)
+        for name, cmd in commands.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            if index >= WARMUP:
+                samples[name].append((time.perf_counter() - start) * 1000)
     return samples
 
 
@@ -56,8 +58,9 @@ def main() -> int:
         for n in range(5):
             subprocess.run([orch, "task", "add", f"T-{n}", "--title", f"task {n}"], cwd=root, env=env,
                            check=True, capture_output=True)
-        baseline = _summary(_time([sys.executable, "-c", "pass"], root, env))
-        health = _summary(_time([orch, "health", "--runtime", "claude-cli", "--json"], root, env))
+        samples = _time({"pass": [sys.executable, "-c", "pass"],
+                         "health": [orch, "health", "--runtime", "claude-cli", "--json"]}, root, env)
+        baseline, health = _summary(samples["pass"]), _summary(samples["health"])
         record = json.loads((root / ".agent-workflow" / "active-runtime.json").read_text())
     for label, figures in (("python -c pass", baseline), ("orchestra health --runtime claude-cli --json", health)):
         print(f"{label:<46} median {figures['median_ms']:6.1f} ms   p95 {figures['p95_ms']:6.1f} ms")

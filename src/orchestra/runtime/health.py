@@ -191,12 +191,15 @@ def read_counts(db: str) -> tuple[dict[str, Any] | None, dict[str, int] | None]:
     """Task counts by status and pending/active session counts, read-only; ``None`` where unavailable."""
     if not os.path.isfile(db):
         return None, None
-    import sqlite3  # only when there is a database to read
+    try:  # the C module directly: ``sqlite3`` itself also imports ``datetime`` for its adapters
+        import _sqlite3 as sqlite_c
+    except ImportError:  # pragma: no cover
+        import sqlite3 as sqlite_c  # type: ignore[no-redef]
 
     uri = "file:" + db.replace("%", "%25").replace("?", "%3f").replace("#", "%23") + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=0.5)
-    except sqlite3.Error:
+        conn = sqlite_c.connect(uri, uri=True, timeout=0.5)
+    except sqlite_c.Error:
         return None, None
     try:
         tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -205,7 +208,7 @@ def read_counts(db: str) -> tuple[dict[str, Any] | None, dict[str, int] | None]:
             by_status = {str(s): int(n) for s, n in conn.execute("SELECT status, COUNT(*) FROM tasks GROUP BY status")}
             tasks = {"total": sum(by_status.values()), "byStatus": by_status}
         sessions = _session_counts(conn, tables)
-    except sqlite3.Error:
+    except sqlite_c.Error:
         return None, None
     finally:
         conn.close()
