@@ -40,5 +40,10 @@ def health(*, runtime: str | None, workspace: str | None, hook_session: bool, as
     report = build_report(root, recorded=recorded, env=env, warnings=hook.warnings if hook else None)
     if quiet:
         return 0
-    sys.stdout.write((json.dumps(report, indent=2, ensure_ascii=False) if as_json else format_text(report)) + "\n")
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    sys.stdout.write(format_text(report) + "\n")
+    for warning in report["warnings"]:
+        sys.stderr.write(f"orchestra: warning: {warning}\n")
     return 0

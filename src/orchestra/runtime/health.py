@@ -51,9 +51,11 @@ class HookInput:
         self.warnings: list[str] = warnings or []
 
 
-def read_hook_input(stream: BinaryIO, *, limit: int = HOOK_INPUT_LIMIT,
+def read_hook_input(stream: BinaryIO | None, *, limit: int = HOOK_INPUT_LIMIT,
                     timeout: float = HOOK_READ_SECONDS) -> HookInput:
     """Parse the hook JSON on ``stream``; never raises, never waits on a terminal or past ``timeout``."""
+    if stream is None:
+        return HookInput(warnings=["--hook-session: there is no stdin; ignored"])
     try:
         if stream.isatty():
             return HookInput(warnings=["--hook-session: stdin is a terminal, not hook JSON; ignored"])
@@ -142,7 +144,9 @@ def build_report(root: StrPath, *, recorded: dict[str, Any] | None, env: Mapping
 
 
 def format_text(report: Mapping[str, Any]) -> str:
-    """One compact line for a model's context (Claude Code adds hook stdout to every prompt)."""
+    """One compact line for a model's context (Claude Code adds hook stdout to every prompt).
+
+    Warnings are not part of it: the command prints them on stderr."""
     active = report["activeRuntime"]
     runtime = active.get("runtime") or "unknown"
     if active.get("status") == "written":
@@ -164,9 +168,7 @@ def format_text(report: Mapping[str, Any]) -> str:
     sessions = report["sessions"]
     if sessions is not None:
         parts.append(f"delegated sessions {sessions['active']} active, {sessions['pending']} pending")
-    line = "; ".join(parts) + ". Details: MCP tools runtime_status, task_list."
-    warnings = report.get("warnings") or []
-    return line + "".join(f"\nwarning: {w}" for w in warnings)
+    return "; ".join(parts) + ". Details: MCP tools runtime_status, task_list."
 
 
 def read_config(root: StrPath, warnings: list[str]) -> object:
@@ -258,6 +260,7 @@ def _text(value: object) -> str | None:
     return value.strip()[:4096] if isinstance(value, str) and value.strip() else None
 
 
-def stdin_binary() -> BinaryIO:
-    """``sys.stdin`` as bytes (tests may swap it)."""
-    return sys.stdin.buffer
+def stdin_binary() -> BinaryIO | None:
+    """``sys.stdin`` as bytes, or ``None`` when the process has no usable stdin."""
+    stream = getattr(sys.stdin, "buffer", None)
+    return stream if stream is not None else None
