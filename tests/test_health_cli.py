@@ -88,7 +88,7 @@ def test_hook_path_imports_stay_light(workspace: Path) -> None:
 def test_hook_session_warnings_go_to_stderr(workspace: Path) -> None:
     result = run_cli("health", "--runtime", "claude-cli", "--hook-session", cwd=workspace, input_text="not json")
     assert result.returncode == 0
-    assert "warning" not in result.stdout and "stdin is not JSON" in result.stderr
+    assert "stdin is not JSON" not in result.stdout and "stdin is not JSON" in result.stderr
     as_json = run_cli("health", "--runtime", "claude-cli", "--hook-session", "--json", cwd=workspace,
                       input_text=json.dumps({"session_id": "abc", "cwd": str(workspace)}))
     report = json.loads(as_json.stdout)
