@@ -11,6 +11,7 @@ from orchestra import __version__
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.events import EventLog
+from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.store.sqlite import SQLiteStore
 from orchestra.tasks import TaskService
@@ -46,6 +47,7 @@ class Orchestra:
         self.events = EventLog(store)
         self.tasks = TaskService(store, self.events, layout.root)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
+        self.runtime = RuntimeService(layout.root, config)
 
     @classmethod
     def open(cls, root: Path) -> Self:

@@ -7,7 +7,9 @@ contain secrets or absolute paths outside the workspace.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+TYPE_CHECKING = False  # keeps `typing` off the per-prompt hook path; mypy treats this as True
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 
 class OrchestraError(Exception):
@@ -97,3 +99,9 @@ class InternalError(OrchestraError):
     """An unexpected failure; details are in the server log, not here."""
 
     code = "internal_error"
+
+
+class UnknownRuntimeError(ValidationError):
+    """A runtime id, target or ``OPEN_ORCHESTRA_ACTIVE_RUNTIME`` value is not supported."""
+
+    code = "unknown_runtime"

@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra_mcp.tools import context, tasks, workspace
+from orchestra_mcp.tools import context, runtime, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -20,6 +20,8 @@ Normal flow:
 2. task_add / task_list / task_get - register the task you want to delegate and \
 read it back (ids are permanent; acceptance criteria and ownership paths shape the \
 child's context).
+3. runtime_status - before delegating: which runtime you are in (from your client \
+name or the hook's record), whether it can spawn sub-agents and with which native tool.
 Every tool returns structured results; errors start with a stable code such as \
 task_exists or invalid_input and change nothing.
 """
@@ -31,4 +33,5 @@ def create_server(app: Orchestra) -> MCPServer:
     workspace.register(server, app)
     tasks.register(server, app)
     context.register(server, app)
+    runtime.register(server, app)
     return server

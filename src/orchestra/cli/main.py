@@ -27,12 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", parents=[common], help="create .agent-workflow/ and config.json")
     init.add_argument("--json", action="store_true", help="print a JSON report")
+    _add_init_runtime_options(init)
     init.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_init"))
 
     status = commands.add_parser("status", parents=[common], help="show the workspace and its counts")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_status"))
 
+    _add_health_command(commands, common)
     _add_task_commands(commands, common)
 
     audit = commands.add_parser("audit", parents=[common], help="audit log commands")
@@ -45,6 +47,34 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
     return parser
+
+
+def _add_init_runtime_options(init: argparse.ArgumentParser) -> None:
+    init.add_argument("--target", "--targets", action="append", default=[], metavar="LIST",
+                      help="runtimes to set up: comma-separated claude,cursor,codex,vscode,windsurf,generic "
+                           "(registers the MCP server, installs hooks and rules)")
+    mode = init.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is missing or drifted")
+    mode.add_argument("--dry-run", action="store_true", help="write nothing; show what would change")
+    init.add_argument("--force", action="store_true", help="replace managed blocks that were edited by hand")
+    init.add_argument("--portable", action="store_true",
+                      help="write bare 'orchestra'/'orchestra-mcp' (from PATH) instead of absolute paths")
+    init.add_argument("--windsurf-global", action="store_true",
+                      help="also merge the server into ~/.codeium/windsurf/mcp_config.json (Windsurf has no "
+                           "project-level MCP file)")
+
+
+def _add_health_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                        common: argparse.ArgumentParser) -> None:
+    health = commands.add_parser("health", parents=[common],
+                                 help="record the active runtime (hook command) and print a compact report")
+    health.add_argument("--runtime", default=None,
+                        help="runtime id to record as active (e.g. claude-cli); unknown ids exit 1 before any write")
+    health.add_argument("--hook-session", action="store_true",
+                        help="read the host's hook JSON on stdin (session id, workspace) and use it")
+    health.add_argument("--json", action="store_true", help="print the report as JSON")
+    health.add_argument("--quiet", action="store_true", help="record only; print nothing (for hosts that parse stdout)")
+    health.set_defaults(handler=_lazy("orchestra.cli.health_commands", "run_health"))
 
 
 def _add_task_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],

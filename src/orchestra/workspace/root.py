@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestra.errors import WorkspaceError
+from orchestra.workspace.locate import ROOT_ENV_VARS, WORKFLOW_DIR, locate_root
 
-WORKFLOW_DIR = ".agent-workflow"
-ROOT_ENV_VARS = ("ORCHESTRA_WORKSPACE", "CLAUDE_PROJECT_DIR")
+__all__ = ["ROOT_ENV_VARS", "WORKFLOW_DIR", "RootChoice", "discover_root"]
 
 
 @dataclass(frozen=True)
@@ -33,25 +32,7 @@ def discover_root(
     cwd: Path | None = None,
 ) -> RootChoice:
     """Return the workspace root (absolute, resolved) and the signal that chose it."""
-    environ = os.environ if env is None else env
-    start = (cwd or Path.cwd()).resolve()
-    if explicit is not None and str(explicit).strip():
-        return RootChoice(_existing_dir(Path(explicit), "--workspace", start), "flag")
-    for var in ROOT_ENV_VARS:
-        value = environ.get(var, "").strip()
-        if value:
-            return RootChoice(_existing_dir(Path(value), var, start), var)
-    for candidate in (start, *start.parents):
-        if (candidate / WORKFLOW_DIR).is_dir():
-            return RootChoice(candidate, "search:.agent-workflow")
-    for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
-            return RootChoice(candidate, "search:.git")
-    return RootChoice(start, "cwd")
-
-
-def _existing_dir(path: Path, source: str, cwd: Path) -> Path:
-    resolved = (cwd / path).resolve() if not path.is_absolute() else path.resolve()
-    if not resolved.is_dir():
-        raise WorkspaceError(f"workspace from {source} is not a directory: {path}")
-    return resolved
+    root, source = locate_root(
+        None if explicit is None else os.fspath(explicit), env=env, cwd=None if cwd is None else os.fspath(cwd)
+    )
+    return RootChoice(Path(root), source)

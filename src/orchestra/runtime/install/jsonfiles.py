@@ -1,0 +1,152 @@
+"""Reading a host's JSON config and merging our entries into it without losing anything.
+
+A file is ``missing``, ``ok`` (a JSON object), ``commented`` (JSONC: valid once comments
+and trailing commas are removed; we never rewrite it, because that would drop the
+comments) or ``corrupt`` (anything else; it is backed up before being replaced).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from orchestra.runtime.install.commands import is_orchestra_hook
+
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class JsonFile:
+    """What was on disk."""
+
+    state: Literal["missing", "ok", "commented", "corrupt"]
+    raw: bytes = b""
+    data: dict[str, Any] | None = None
+    problem: str | None = None
+
+
+def read_json_object(path: Path) -> JsonFile:
+    """Read and classify ``path``."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return JsonFile("missing")
+    if len(raw) > MAX_CONFIG_BYTES:
+        return JsonFile("corrupt", raw, problem="file is larger than 4 MiB")
+    try:
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        return JsonFile("corrupt", raw, problem="not UTF-8")
+    except json.JSONDecodeError as exc:
+        if _parses_as_jsonc(text):
+            return JsonFile("commented", raw, problem="the file has comments (JSONC)")
+        return JsonFile("corrupt", raw, problem=f"invalid JSON at line {exc.lineno}, column {exc.colno}")
+    if not isinstance(data, dict):
+        return JsonFile("corrupt", raw, problem="top level is not a JSON object")
+    return JsonFile("ok", raw, data)
+
+
+def dump_json(data: dict[str, Any]) -> bytes:
+    """Two-space indent, UTF-8, trailing newline."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def merge_server(data: dict[str, Any], key: str, name: str, entry: dict[str, Any]) -> dict[str, Any] | str:
+    """Set ``data[key][name]``: our fields win, the user's extra fields (env, …) stay. A string is a conflict."""
+    out = copy.deepcopy(data)
+    servers = out.setdefault(key, {})
+    if not isinstance(servers, dict):
+        return f"'{key}' is not a JSON object"
+    current = servers.get(name)
+    merged = dict(current) if isinstance(current, dict) else {}
+    merged.update(entry)
+    servers[name] = merged
+    return out
+
+
+def merge_grouped_hooks(data: dict[str, Any], event: str, matcher: str | None,
+                        hook: dict[str, Any]) -> dict[str, Any] | str:
+    """Claude/Codex shape ``hooks.<Event>[].hooks[]``: replace our hook in place, else append a group."""
+    out = copy.deepcopy(data)
+    hooks = out.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        return "'hooks' is not a JSON object"
+    groups = hooks.setdefault(event, [])
+    if not isinstance(groups, list):
+        return f"'hooks.{event}' is not a list"
+    for group in groups:
+        items = group.get("hooks") if isinstance(group, dict) else None
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and is_orchestra_hook(item.get("command")):
+                items[index] = {**item, **hook}
+                return out
+    group_entry: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
+    group_entry["hooks"] = [hook]
+    groups.append(group_entry)
+    return out
+
+
+def merge_flat_hooks(data: dict[str, Any], event: str, hook: dict[str, Any]) -> dict[str, Any] | str:
+    """Cursor shape ``{"version": 1, "hooks": {"<event>": [{"command": …}]}}``."""
+    out = copy.deepcopy(data)
+    out.setdefault("version", 1)
+    hooks = out.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        return "'hooks' is not a JSON object"
+    items = hooks.setdefault(event, [])
+    if not isinstance(items, list):
+        return f"'hooks.{event}' is not a list"
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and is_orchestra_hook(item.get("command")):
+            items[index] = {**item, **hook}
+            return out
+    items.append(hook)
+    return out
+
+
+def _parses_as_jsonc(text: str) -> bool:
+    stripped = _strip_jsonc(text)
+    if stripped == text:
+        return False
+    try:
+        return isinstance(json.loads(stripped), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _strip_jsonc(text: str) -> str:
+    """Remove ``//`` and ``/* */`` comments outside strings, then trailing commas."""
+    out: list[str] = []
+    i, n, in_string = 0, len(text), False
+    while i < n:
+        ch = text[i]
+        if in_string:
+            out.append(ch)
+            if ch == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    import re
+
+    return re.sub(r",(\s*[}\]])", r"\1", "".join(out))
