@@ -95,7 +95,7 @@ def _assignment_value_ok(value: str, match: re.Match[str], *, secret: bool) -> b
     raw, quoted = _unquote(value)
     if not quoted:
         raw = raw.rstrip(")]}>")
-    if len(raw) < (12 if secret else 4) or is_placeholder(raw):
+    if len(raw) < (12 if secret else 4 if quoted else 6) or is_placeholder(raw):
         return False
     low = raw.lower()
     if match.group("kw").lower() in low or is_uuid(raw):
@@ -466,7 +466,7 @@ DATA_RULES: tuple[Rule, ...] = (
         "password in a URL or connection string (scheme://user:password@host), password only",
         _c(
             r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\[\]\"'<>]{0,256}:"
-            r"(?P<value>[^\s/?#@\"'<>]{1,256})@(?=[^\s/?#@])"
+            r"(?P<value>[^\s/@\"'<>]{1,256})@(?=[^\s/?#@])"
         ),
         prefilter=("://",),
         value_groups=("value",),
@@ -561,7 +561,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\d\d\d-\d\d-\d{4}(?![\w-])"),
         digit_anchored=True,
         validate=lambda v, m: _word_start(m, "-") and ssn_ok(v),
-        priority=60,
+        priority=62,
     ),
     Rule(
         "sensitive_pii.ssn-keyword",
@@ -587,7 +587,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _IBAN_START_RE,
         finder=find_ibans,
         digit_anchored=True,
-        priority=60,
+        priority=72,
     ),
     Rule(
         "sensitive_pii.passport",
