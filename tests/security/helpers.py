@@ -23,13 +23,17 @@ B64URL = ALNUM + "_-"
 
 
 def _rand(rng: random.Random, alphabet: str, n: int) -> str:
-    mixed = alphabet != alphabet.lower() and alphabet != alphabet.upper() and any(c.isdigit() for c in alphabet)
+    mixed = (
+        alphabet != alphabet.lower() and alphabet != alphabet.upper() and any(c.isdigit() for c in alphabet)
+    )
     while True:
         value = "".join(rng.choice(alphabet) for _ in range(n))
         if is_placeholder(value):
             continue
         if not mixed or (
-            any(c.isdigit() for c in value) and any(c.isupper() for c in value) and any(c.islower() for c in value)
+            any(c.isdigit() for c in value)
+            and any(c.isupper() for c in value)
+            and any(c.islower() for c in value)
         ):
             return value
 
@@ -39,8 +43,19 @@ def _b64url(data: bytes) -> str:
 
 
 def _card(rng: random.Random) -> str:
-    prefix, length = rng.choice([("4", 16), ("51", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15),
-                                 ("6011", 16), ("3528", 16), ("4", 19)])
+    prefix, length = rng.choice(
+        [
+            ("4", 16),
+            ("51", 16),
+            ("55", 16),
+            ("2221", 16),
+            ("34", 15),
+            ("37", 15),
+            ("6011", 16),
+            ("3528", 16),
+            ("4", 19),
+        ]
+    )
     body = prefix + "".join(rng.choice(string.digits) for _ in range(length - len(prefix) - 1))
     check = next(d for d in string.digits if luhn_ok(body + d))
     number = body + check
@@ -61,7 +76,9 @@ def _iban(rng: random.Random) -> str:
             rng.choice(string.digits) for _ in range(length - 8)
         )
     elif country == "IT":
-        bban = rng.choice(string.ascii_uppercase) + "".join(rng.choice(string.digits) for _ in range(length - 5))
+        bban = rng.choice(string.ascii_uppercase) + "".join(
+            rng.choice(string.digits) for _ in range(length - 5)
+        )
     else:
         bban = "".join(rng.choice(string.digits) for _ in range(length - 4))
     numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
@@ -93,8 +110,14 @@ FAKES: dict[str, Callable[[random.Random], str]] = {
     "github": lambda r: r.choice(["ghp_", "gho_", "ghs_", "ghu_", "ghr_"]) + _rand(r, ALNUM, 36),
     "github_pat": lambda r: "github_pat_" + _rand(r, ALNUM, 22) + "_" + _rand(r, ALNUM, 59),
     "gitlab": lambda r: "glpat-" + _rand(r, ALNUM, 20),
-    "slack": lambda r: "xox" + r.choice("abprs") + "-" + "".join(r.choice(string.digits) for _ in range(12))
-    + "-" + _rand(r, ALNUM, 24),
+    "slack": lambda r: (
+        "xox"
+        + r.choice("abprs")
+        + "-"
+        + "".join(r.choice(string.digits) for _ in range(12))
+        + "-"
+        + _rand(r, ALNUM, 24)
+    ),
     "stripe": lambda r: r.choice(["sk_live_", "rk_live_", "sk_test_", "rk_test_"]) + _rand(r, ALNUM, 24),
     "google": lambda r: "AIza" + _rand(r, B64URL, 35),
     "openai": lambda r: "sk-" + _rand(r, ALNUM, 48),
@@ -103,11 +126,17 @@ FAKES: dict[str, Callable[[random.Random], str]] = {
     "npm": lambda r: "npm_" + _rand(r, ALNUM, 36),
     "pypi": lambda r: "pypi-AgEIcHlwaS5vcmc" + _rand(r, B64URL, 60),
     "hf": lambda r: "hf_" + _rand(r, ALNUM, 34),
-    "jwt": lambda r: _b64url(b'{"alg":"HS256","typ":"JWT"}') + "."
-    + _b64url(json.dumps({"sub": _rand(r, ALNUM, 10), "iat": r.randint(10**9, 2 * 10**9)}).encode()) + "."
-    + _b64url(r.randbytes(32)),
+    "jwt": lambda r: (
+        _b64url(b'{"alg":"HS256","typ":"JWT"}')
+        + "."
+        + _b64url(json.dumps({"sub": _rand(r, ALNUM, 10), "iat": r.randint(10**9, 2 * 10**9)}).encode())
+        + "."
+        + _b64url(r.randbytes(32))
+    ),
     "bearer": lambda r: _rand(r, ALNUM + "._-", 40),
-    "basic": lambda r: base64.b64encode(f"{_rand(r, string.ascii_lowercase, 6)}:{_password(r)}".encode()).decode(),
+    "basic": lambda r: base64.b64encode(
+        f"{_rand(r, string.ascii_lowercase, 6)}:{_password(r)}".encode()
+    ).decode(),
     "pem_rsa": lambda r: _pem(r, "RSA PRIVATE KEY"),
     "pem_pkcs8": lambda r: _pem(r, "PRIVATE KEY"),
     "pem_ec": lambda r: _pem(r, "EC PRIVATE KEY"),
@@ -117,19 +146,35 @@ FAKES: dict[str, Callable[[random.Random], str]] = {
     "secret": lambda r: _rand(r, ALNUM, 32),
     "card": _card,
     "cvv": lambda r: "".join(r.choice(string.digits) for _ in range(r.choice([3, 4]))),
-    "track1": lambda r: "%B" + _card(r).replace(" ", "").replace("-", "") + "^DOE/JOHN^2512101"
-    + "".join(r.choice(string.digits) for _ in range(12)) + "?",
-    "track2": lambda r: ";" + _card(r).replace(" ", "").replace("-", "") + "=2512101"
-    + "".join(r.choice(string.digits) for _ in range(10)) + "?",
+    "track1": lambda r: (
+        "%B"
+        + _card(r).replace(" ", "").replace("-", "")
+        + "^DOE/JOHN^2512101"
+        + "".join(r.choice(string.digits) for _ in range(12))
+        + "?"
+    ),
+    "track2": lambda r: (
+        ";"
+        + _card(r).replace(" ", "").replace("-", "")
+        + "=2512101"
+        + "".join(r.choice(string.digits) for _ in range(10))
+        + "?"
+    ),
     "ssn": _ssn,
     "ssn_plain": lambda r: _ssn(r).replace("-", ""),
     "iban": _iban,
-    "passport": lambda r: r.choice(string.ascii_uppercase) + "".join(r.choice(string.digits) for _ in range(8)),
+    "passport": lambda r: (
+        r.choice(string.ascii_uppercase) + "".join(r.choice(string.digits) for _ in range(8))
+    ),
     "dl": lambda r: r.choice(string.ascii_uppercase) + "".join(r.choice(string.digits) for _ in range(7)),
     "ein": lambda r: f"{r.randint(10, 99)}-{r.randint(1000000, 9999999)}",
     "account": lambda r: "".join(r.choice(string.digits) for _ in range(r.randint(9, 14))),
-    "email": lambda r: r.choice(["jane.doe", "bob", "m.rossi", "ops-team", "k_tanaka"]) + str(r.randint(1, 99))
-    + "@" + r.choice(["acme-corp.com", "mail.co.uk", "startup.io", "uni.edu"]),
+    "email": lambda r: (
+        r.choice(["jane.doe", "bob", "m.rossi", "ops-team", "k_tanaka"])
+        + str(r.randint(1, 99))
+        + "@"
+        + r.choice(["acme-corp.com", "mail.co.uk", "startup.io", "uni.edu"])
+    ),
     "phone": lambda r: r.choice(["({a}) {e}-{n}", "{a}-{e}-{n}", "+1 {a} {e} {n}", "{a}.{e}.{n}"]).format(
         a=r.randint(201, 989), e=r.randint(201, 989), n=f"{r.randint(0, 9999):04d}"
     ),

@@ -42,7 +42,10 @@ def test_true_counts_for_every_card_and_one_per_openssh_block() -> None:
     (finding,) = GUARD.scan(text)
     assert finding.rule_id == "payment.pan"
     assert finding.count == 3
-    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----"
+    key = (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n"
+        "-----END OPENSSH PRIVATE KEY-----"
+    )
     findings = GUARD.scan(key)
     assert [(f.rule_id, f.count) for f in findings] == [("private_key.openssh", 1)]
     assert GUARD.redact(key) == "[REDACTED_PRIVATE_KEY]"
@@ -51,7 +54,9 @@ def test_true_counts_for_every_card_and_one_per_openssh_block() -> None:
 def test_overlap_never_leaks_a_fragment() -> None:
     out = GUARD.redact("passport number: X1234567")
     assert "1234567" not in out
-    out = GUARD.redact("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlX2hlcmVfMTIz")
+    out = GUARD.redact(
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlX2hlcmVfMTIz"
+    )
     assert "eyJ" not in out
 
 

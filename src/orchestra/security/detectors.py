@@ -97,8 +97,9 @@ class Detector:
                 hits.append(Hit(rule, start, end))
                 pos = max(match.end(), match.start() + 1)
             else:
-                # a rejected match must not hide a real value inside it: rescan from its value
-                pos = start if match.start() < start < match.end() else match.start() + 1
+                # a rejected assignment must not hide a real value inside it: rescan from its value;
+                # a rejected token is one word, skip it whole (keeps long junk runs linear)
+                pos = start if match.start() < start < match.end() else max(match.end(), match.start() + 1)
 
     @staticmethod
     def _keep(rule: Rule, match: re.Match[str], span: tuple[int, int], has_marker: bool) -> bool:
