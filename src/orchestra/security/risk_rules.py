@@ -112,7 +112,7 @@ RISK_RULES: tuple[Rule, ...] = (
             r"|'[ \t]{0,4}or[ \t]{1,4}'?1'?[ \t]{0,4}=[ \t]{0,4}'?1",
             _I,
         ),
-        prefilter=("drop", "delete", "truncate", "or"),
+        prefilter=("drop", "delete", "truncate", "' or", "'or"),
         priority=20,
     ),
     Rule(
@@ -127,6 +127,7 @@ RISK_RULES: tuple[Rule, ...] = (
         ),
         prefilter=("://", "javascript:", "vbscript:", "data:"),
         validate=_url_unsafe,
+        literal_window=(24, 2060),
         priority=20,
     ),
     Rule(

@@ -49,6 +49,9 @@ class Rule:
     finder: Finder | None = None
     digit_anchored: bool = False
     """Run only near runs of 3+ digits (every match of the rule contains one)."""
+    literal_window: tuple[int, int] | None = None
+    """``(before, after)``: run only in windows around prefilter-literal occurrences (a match starts at
+    most ``before`` characters before a literal and ends at most ``after`` characters after it)."""
 
     @property
     def marker(self) -> str | None:
@@ -471,6 +474,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("://",),
         value_groups=("value",),
         validate=_url_password_ok,
+        literal_window=(24, 540),
         priority=75,
     ),
     Rule(
@@ -501,6 +505,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("pass", "pwd"),
         value_groups=("value",),
         validate=_password_ok,
+        literal_window=(8, 320),
         priority=60,
     ),
     Rule(
@@ -517,6 +522,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("key", "secret", "token", "credential", "session"),
         value_groups=("value",),
         validate=_secret_ok,
+        literal_window=(16, 600),
         priority=50,
     ),
     Rule(
