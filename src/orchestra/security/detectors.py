@@ -49,6 +49,27 @@ def digit_windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
+def literal_windows(lowered: str, literals: tuple[str, ...], reach: tuple[int, int]) -> list[tuple[int, int]]:
+    """Merged windows ``[occurrence - before, occurrence + after)`` around every literal occurrence."""
+    before, after = reach
+    n = len(lowered)
+    starts: list[int] = []
+    for lit in literals:
+        i = lowered.find(lit)
+        while i >= 0:
+            starts.append(i)
+            i = lowered.find(lit, i + 1)
+    starts.sort()
+    windows: list[tuple[int, int]] = []
+    for i in starts:
+        lo, hi = max(0, i - before), min(n, i + after)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
 class Detector:
     """An immutable set of compiled rules; :meth:`scan` is thread-safe."""
 
@@ -70,7 +91,9 @@ class Detector:
         for rule in self.rules:
             if rule.prefilter and not any(lit in lowered for lit in rule.prefilter):
                 continue
-            if rule.digit_anchored:
+            if rule.literal_window is not None and len(lowered) == len(text):
+                spans = literal_windows(lowered, rule.prefilter, rule.literal_window)
+            elif rule.digit_anchored:
                 if windows is None:
                     windows = digit_windows(text)
                 spans = windows
@@ -97,8 +120,9 @@ class Detector:
                 hits.append(Hit(rule, start, end))
                 pos = max(match.end(), match.start() + 1)
             else:
-                # a rejected match must not hide a real value inside it: rescan from its value
-                pos = start if match.start() < start < match.end() else match.start() + 1
+                # a rejected assignment must not hide a real value inside it: rescan from its value;
+                # a rejected token is one word, skip it whole (keeps long junk runs linear)
+                pos = start if match.start() < start < match.end() else max(match.end(), match.start() + 1)
 
     @staticmethod
     def _keep(rule: Rule, match: re.Match[str], span: tuple[int, int], has_marker: bool) -> bool:

@@ -226,7 +226,7 @@ _HEADER_RE = re.compile(
 _KEYLIKE_RE = re.compile(
     r"\b(?:sk|rk|pk|ghp|gho|ghs|ghu|ghr|github_pat|glpat|xox[abprs]|npm|hf|AIza)[_-][A-Za-z0-9_-]{8,512}"
 )
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _error_detector = Detector(DATA_RULES)
 
 

@@ -8,7 +8,6 @@ backticks and ``http://`` URLs are engineering text, not risks.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from orchestra.security.hosts import HostError, Scope, classify_host, normalize_host
 from orchestra.security.model import Category, Severity
@@ -25,18 +24,13 @@ _UNSAFE_SCOPES = frozenset(
 
 
 def _url_unsafe(value: str, _match: re.Match[str]) -> bool:
-    """Dangerous scheme, userinfo, or a host that reaches a non-public address."""
+    """Dangerous scheme, or a host that reaches a non-public address (credentials are data findings)."""
     scheme = value.split(":", 1)[0].lower()
     if scheme in _DANGEROUS_SCHEMES:
         return True
-    try:
-        parts = urlsplit(value)
-        netloc = parts.netloc
-    except ValueError:
-        return True
-    if "@" in netloc:
-        return True
-    host = netloc
+    rest = value.split("://", 1)[1] if "://" in value else ""
+    authority = rest.split("/", 1)[0].rpartition("@")[2]
+    host = re.split(r"[?#]", authority, maxsplit=1)[0]
     if host.startswith("["):
         host = host[: host.find("]") + 1] if "]" in host else host
     elif ":" in host:
@@ -118,14 +112,14 @@ RISK_RULES: tuple[Rule, ...] = (
             r"|'[ \t]{0,4}or[ \t]{1,4}'?1'?[ \t]{0,4}=[ \t]{0,4}'?1",
             _I,
         ),
-        prefilter=("drop", "delete", "truncate", "or"),
+        prefilter=("drop", "delete", "truncate", "' or", "'or"),
         priority=20,
     ),
     Rule(
         "risk.url.unsafe",
         Category.UNSAFE_URL,
         Severity.HIGH,
-        "URL with a dangerous scheme (file:, javascript:, gopher:, data: …), userinfo, or a loopback/private/"
+        "URL with a dangerous scheme (file:, javascript:, gopher:, data: …) or a loopback/private/"
         "link-local/metadata host (SSRF)",
         re.compile(
             r"\b(?:[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s<>\"'`)\]]{1,2048}|(?:javascript|vbscript|data):[^\s<>\"'`]{1,2048})",
@@ -133,6 +127,7 @@ RISK_RULES: tuple[Rule, ...] = (
         ),
         prefilter=("://", "javascript:", "vbscript:", "data:"),
         validate=_url_unsafe,
+        literal_window=(24, 2060),
         priority=20,
     ),
     Rule(

@@ -49,6 +49,9 @@ class Rule:
     finder: Finder | None = None
     digit_anchored: bool = False
     """Run only near runs of 3+ digits (every match of the rule contains one)."""
+    literal_window: tuple[int, int] | None = None
+    """``(before, after)``: run only in windows around prefilter-literal occurrences (a match starts at
+    most ``before`` characters before a literal and ends at most ``after`` characters after it)."""
 
     @property
     def marker(self) -> str | None:
@@ -95,7 +98,7 @@ def _assignment_value_ok(value: str, match: re.Match[str], *, secret: bool) -> b
     raw, quoted = _unquote(value)
     if not quoted:
         raw = raw.rstrip(")]}>")
-    if len(raw) < (12 if secret else 4) or is_placeholder(raw):
+    if len(raw) < (12 if secret else 4 if quoted else 6) or is_placeholder(raw):
         return False
     low = raw.lower()
     if match.group("kw").lower() in low or is_uuid(raw):
@@ -466,11 +469,12 @@ DATA_RULES: tuple[Rule, ...] = (
         "password in a URL or connection string (scheme://user:password@host), password only",
         _c(
             r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\[\]\"'<>]{0,256}:"
-            r"(?P<value>[^\s/?#@\"'<>]{1,256})@(?=[^\s/?#@])"
+            r"(?P<value>[^\s/@\"'<>]{1,256})@(?=[^\s/?#@])"
         ),
         prefilter=("://",),
         value_groups=("value",),
         validate=_url_password_ok,
+        literal_window=(24, 540),
         priority=75,
     ),
     Rule(
@@ -501,6 +505,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("pass", "pwd"),
         value_groups=("value",),
         validate=_password_ok,
+        literal_window=(8, 320),
         priority=60,
     ),
     Rule(
@@ -517,6 +522,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("key", "secret", "token", "credential", "session"),
         value_groups=("value",),
         validate=_secret_ok,
+        literal_window=(16, 600),
         priority=50,
     ),
     Rule(
@@ -561,7 +567,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\d\d\d-\d\d-\d{4}(?![\w-])"),
         digit_anchored=True,
         validate=lambda v, m: _word_start(m, "-") and ssn_ok(v),
-        priority=60,
+        priority=62,
     ),
     Rule(
         "sensitive_pii.ssn-keyword",
@@ -587,7 +593,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _IBAN_START_RE,
         finder=find_ibans,
         digit_anchored=True,
-        priority=60,
+        priority=72,
     ),
     Rule(
         "sensitive_pii.passport",
