@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from orchestra import __version__
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
+from orchestra.delegation.service import DelegationService
 from orchestra.events import EventLog
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
@@ -48,6 +49,10 @@ class Orchestra:
         self.tasks = TaskService(store, self.events, layout.root)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config)
+        self.delegation = DelegationService(
+            layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
+            runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
+        )
 
     @classmethod
     def open(cls, root: Path) -> Self:

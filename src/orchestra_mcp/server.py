@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra_mcp.tools import context, runtime, tasks, workspace
+from orchestra_mcp.tools import context, delegation, runtime, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -22,6 +22,14 @@ read it back (ids are permanent; acceptance criteria and ownership paths shape t
 child's context).
 3. runtime_status - before delegating: which runtime you are in (from your client \
 name or the hook's record), whether it can spawn sub-agents and with which native tool.
+4. spawn_request - ask for a sub-agent. If status is 'requested', read the child \
+prompt (prompt_resource or the prompt artifact) and launch the child with your native \
+tool as parent_action says; if 'queued', do not launch yet. Then report \
+session_update status='spawned' with the child's agent id.
+5. session_wait - poll (bounded, up to 50 s a call) until the child finishes; the \
+child or you report session_update status='completed' with the handoff artifact \
+(or 'failed').
+6. session_get - read the result and timeline. context_bundle previews what a child sees.
 Every tool returns structured results; errors start with a stable code such as \
 task_exists or invalid_input and change nothing.
 """
@@ -33,5 +41,6 @@ def create_server(app: Orchestra) -> MCPServer:
     workspace.register(server, app)
     tasks.register(server, app)
     context.register(server, app)
+    delegation.register(server, app)
     runtime.register(server, app)
     return server

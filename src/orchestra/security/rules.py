@@ -122,7 +122,15 @@ def _password_ok(value: str, match: re.Match[str]) -> bool:
     return _assignment_value_ok(value, match, secret=False)
 
 
+# Orchestra's own delegation handles (task:run:phase:runtime:suffix) are ids, not credentials.
+_ORCHESTRA_SESSION_ID = re.compile(
+    r"^[\"']?[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?::[A-Za-z0-9._-]{1,64}){3}:[0-9a-f]{6}[\"']?$"
+)
+
+
 def _secret_ok(value: str, match: re.Match[str]) -> bool:
+    if match.group("kw").lower().startswith("session") and _ORCHESTRA_SESSION_ID.match(value):
+        return False
     return _assignment_value_ok(value, match, secret=True)
 
 

@@ -76,6 +76,54 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX tasks_by_status ON tasks(status, id)",
         ),
     ),
+    Migration(
+        version=2,
+        description="delegation sessions and their lifecycle transitions",
+        statements=(
+            """
+            CREATE TABLE delegation_sessions (
+                session_id TEXT PRIMARY KEY,
+                task_id TEXT NOT NULL,
+                run_id TEXT,
+                phase TEXT NOT NULL,
+                role TEXT NOT NULL,
+                runtime TEXT NOT NULL,
+                depth INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                agent_id TEXT,
+                brief TEXT,
+                idempotency_key TEXT UNIQUE,
+                request_fingerprint TEXT NOT NULL,
+                queue_seq INTEGER,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                last_activity_at TEXT NOT NULL,
+                expires_at TEXT,
+                artifacts TEXT NOT NULL,
+                summary TEXT,
+                result TEXT
+            )
+            """,
+            "CREATE INDEX delegation_by_status ON delegation_sessions(status, expires_at)",
+            "CREATE INDEX delegation_by_task ON delegation_sessions(task_id, status)",
+            "CREATE INDEX delegation_queue ON delegation_sessions(queue_seq) WHERE queue_seq IS NOT NULL",
+            """
+            CREATE TABLE delegation_transitions (
+                session_id TEXT NOT NULL REFERENCES delegation_sessions(session_id),
+                n INTEGER NOT NULL,
+                from_status TEXT,
+                to_status TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                audit_seq INTEGER,
+                agent_id TEXT,
+                artifact TEXT,
+                summary TEXT,
+                at TEXT NOT NULL,
+                PRIMARY KEY (session_id, n)
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,1 @@
+"""Delegation: spawn requests, guardrails, sessions and their lifecycle, child prompts."""

@@ -1,0 +1,57 @@
+"""The child prompt (reference §2.6): what a delegated sub-agent reads first."""
+
+from __future__ import annotations
+
+from orchestra.runtime.adapters import RuntimeAdapter
+from orchestra.tasks import Task
+
+CONTEXT_POLICY = (
+    "Use the Preprocessed Runtime Context bundle below by default.",
+    "Cite full source paths from the bundle when deeper inspection is required; do not load raw files unless "
+    "the reduced bundle is insufficient for the assigned work.",
+    "Preserve omitted content warnings in the handoff so the parent knows what you did not see.",
+)
+
+
+def contract_lines(task_id: str, phase: str, role: str, runtime: str, session_id: str) -> list[str]:
+    """The metadata lines a handoff must start with."""
+    return [f"- Task id: {task_id}", f"- Phase: {phase}", f"- Role: {role}", f"- Runtime: {runtime}",
+            f"- Session id: {session_id}"]
+
+
+def render_child_prompt(
+    *, task: Task, session_id: str, phase: str, role: str, adapter: RuntimeAdapter, brief: str | None,
+    ownership_paths: list[str], manifest_markdown: str, expected_result: str,
+) -> str:
+    """The full child prompt in Markdown."""
+    out = [
+        f"# Runtime Child Prompt: {task.title}", "",
+        f"- Runtime: {adapter.label} ({adapter.id})",
+        f"- Task id: {task.id}",
+        f"- Phase: {phase}",
+        f"- Role: {role}",
+        f"- Session id: {session_id}",
+        "- Direct provider API calls: forbidden",
+        "", "## Goal", "", task.goal or task.title,
+        "", "## Acceptance Criteria", "",
+        *([f"- {c}" for c in task.acceptance_criteria] or ["- none declared"]),
+        "", "## Ownership Paths", "",
+        *([f"- `{p}`" for p in ownership_paths] or ["- none declared"]),
+        "", "## Delegation Intent", "", brief or "No brief given; work from the goal and acceptance criteria.",
+        "", "## Context Loading Policy", "", *(f"- {line}" for line in CONTEXT_POLICY),
+        "", manifest_markdown.rstrip(),
+        "", "## Return Contract", "",
+        f"Write your handoff to `{expected_result}` (Markdown). It must start with these lines, exactly:", "",
+        *contract_lines(task.id, phase, role, adapter.id, session_id),
+        "",
+        "Then the sections `## Summary`, `## Consumed Context Files` (every file you used) and "
+        "`## Test Scenarios and Expected Results`. Never copy secrets into the handoff.",
+        "", "## Lifecycle Self-Report", "",
+        "If you can call Orchestra's MCP tools, report your own lifecycle with `session_update`:",
+        f"- now: `session_update(session_id=\"{session_id}\", status=\"active\")`, then again every few minutes "
+        "while you work (a session silent for the stale-claim TTL times out);",
+        f"- done: `session_update(session_id=\"{session_id}\", status=\"completed\", artifact=\"{expected_result}\")`;",
+        f"- stuck: `session_update(session_id=\"{session_id}\", status=\"failed\", summary=\"<safe reason>\")`.",
+        "Otherwise your parent reports for you when you return.",
+    ]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,98 @@
+"""Validating a completion against the return contract, and guarding it before it is stored or shown.
+
+A handoff artifact must live under ``.agent-workflow/`` (a path segment test, not a
+string prefix), start with the contract's metadata lines matching the session, and is
+rewritten redacted when the guard finds secrets in it. A structured result must carry a
+summary; any contract ids it carries must match the session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from orchestra.delegation.errors import ResultContractError
+from orchestra.errors import PathOutsideWorkspaceError, ValidationError
+from orchestra.security.guard import SecurityGuard
+from orchestra.security.model import Encoding, GuardContext, Sink
+from orchestra.workspace.atomic import atomic_write_text
+from orchestra.workspace.paths import guard_path
+from orchestra.workspace.root import WORKFLOW_DIR
+
+MAX_ARTIFACT_BYTES = 512 * 1024
+MAX_RESULT_JSON = 64 * 1024
+CONTRACT_KEYS = {"task id": "task_id", "phase": "phase", "role": "role", "runtime": "runtime",
+                 "session id": "session_id"}
+PLAIN = GuardContext(encoding=Encoding.NONE, source_kind="delegation-result")
+_META = re.compile(r"^\s*(?:[-*]\s+)?(task id|phase|role|runtime|session id)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def workflow_artifact(root: Path, raw: str) -> tuple[str, Path]:
+    """Guard ``raw`` and require it under ``.agent-workflow/`` (segment test)."""
+    guarded = guard_path(root, raw)
+    if guarded.relative.split("/", 1)[0] != WORKFLOW_DIR or "/" not in guarded.relative:
+        raise PathOutsideWorkspaceError(f"runtime artifacts must be workspace workflow-local (under {WORKFLOW_DIR}/)")
+    return guarded.relative, guarded.absolute
+
+
+def check_artifact(root: Path, raw: str, expected: dict[str, str], guard: SecurityGuard) -> tuple[str, int]:
+    """Validate a handoff file; rewrite it redacted if needed. Returns (relative path, redactions)."""
+    relative, absolute = workflow_artifact(root, raw)
+    if not absolute.is_file():
+        raise ResultContractError(f"the handoff artifact {relative} does not exist")
+    if absolute.stat().st_size > MAX_ARTIFACT_BYTES:
+        raise ResultContractError(f"the handoff artifact is larger than {MAX_ARTIFACT_BYTES} bytes")
+    text = absolute.read_text(encoding="utf-8", errors="replace")
+    found: dict[str, str] = {}
+    for line in text.splitlines()[:60]:
+        match = _META.match(line)
+        if match and CONTRACT_KEYS[match.group(1).lower()] not in found:
+            found[CONTRACT_KEYS[match.group(1).lower()]] = match.group(2)
+    for key, field in CONTRACT_KEYS.items():
+        if field not in found:
+            raise ResultContractError(f"completion artifact metadata missing: '{key.capitalize()}:' line")
+        if found[field] != expected[field]:
+            raise ResultContractError(f"completion artifact {key} does not match the session (expected "
+                                      f"{expected[field][:80]!r})")
+    decision = guard.guard(text, Sink.EVIDENCE, PLAIN)
+    if decision.text is None:
+        raise ResultContractError(f"the handoff artifact was refused by the security guard ({decision.outcome})")
+    if decision.redaction_count:
+        atomic_write_text(absolute, decision.text)
+    return relative, decision.redaction_count
+
+
+def check_result(result: dict[str, Any], expected: dict[str, str], guard: SecurityGuard) -> tuple[dict[str, Any], int]:
+    """Validate a structured result and return it with every string redacted."""
+    if not isinstance(result, dict):
+        raise ValidationError("result must be a JSON object")
+    try:
+        size = len(json.dumps(result))
+    except (TypeError, ValueError):
+        raise ValidationError("result must be JSON-serialisable") from None
+    if size > MAX_RESULT_JSON:
+        raise ValidationError(f"result is larger than {MAX_RESULT_JSON} bytes of JSON")
+    summary = result.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        raise ResultContractError("result must include a non-empty 'summary' string")
+    for field in CONTRACT_KEYS.values():
+        if field in result and str(result[field]) != expected[field]:
+            raise ResultContractError(f"result {field} does not match the session")
+    counter = [0]
+    cleaned = _redact_tree(result, guard, counter)
+    assert isinstance(cleaned, dict)
+    return cleaned, counter[0]
+
+
+def _redact_tree(value: Any, guard: SecurityGuard, counter: list[int]) -> Any:
+    if isinstance(value, str):
+        decision = guard.guard(value, Sink.EVIDENCE, PLAIN)
+        counter[0] += decision.redaction_count
+        return decision.text if decision.text is not None else f"[withheld: {decision.outcome}]"
+    if isinstance(value, dict):
+        return {str(_redact_tree(str(k), guard, counter)): _redact_tree(v, guard, counter) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_tree(v, guard, counter) for v in value]
+    return value

@@ -1,0 +1,288 @@
+"""DelegationService: spawn requests, lifecycle updates, reads and waits over the state store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError as PydanticValidationError
+
+from orchestra.clock import iso_ms, utc_now
+from orchestra.context.service import ContextService
+from orchestra.delegation import repository as repo
+from orchestra.delegation import result as results
+from orchestra.delegation.errors import InvalidTransitionError, SessionNotFoundError
+from orchestra.delegation.lifecycle import EVENT_TYPES, RESERVING, TARGET_STATUS, TERMINAL, allowed_updates
+from orchestra.delegation.parent_action import parent_action
+from orchestra.delegation.requests import (
+    ContextSummary,
+    SessionCounts,
+    SessionDetail,
+    SessionList,
+    SessionUpdate,
+    SpawnRequest,
+    SpawnResult,
+    UpdateResult,
+    WaitResult,
+)
+from orchestra.delegation.spawn import check_replay, session_uri, spawn
+from orchestra.delegation.sweeper import deadline, sweep
+from orchestra.errors import ValidationError
+from orchestra.events import EventLog, NewEvent
+from orchestra.runtime.adapters import get_adapter
+from orchestra.runtime.status import RuntimeService
+from orchestra.security.guard import SecurityGuard
+from orchestra.security.model import Sink
+from orchestra.store.base import Row, Store, Transaction
+from orchestra.tasks import TaskService
+from orchestra.validation import describe_validation_error
+from orchestra.workspace.config import DelegationGuardrails
+from orchestra.workspace.layout import WorkspaceLayout
+
+MAX_LIST = 500
+MAX_WAIT_IDS = 50
+
+
+class DelegationService:
+    """Sub-agent delegation for one workspace; safe across processes (every decision is one transaction)."""
+
+    def __init__(self, *, layout: WorkspaceLayout, store: Store, events: EventLog, tasks: TaskService,
+                 context: ContextService, runtime: RuntimeService, guard: SecurityGuard,
+                 policy: DelegationGuardrails, clock: Callable[[], datetime] = utc_now) -> None:
+        self.layout = layout
+        self.root: Path = layout.root
+        self.store = store
+        self.events = events
+        self.tasks = tasks
+        self.context = context
+        self.runtime = runtime
+        self.guard = guard
+        self.policy = policy
+        self.clock = clock
+
+    # -- spawning -------------------------------------------------------------------------------------------
+
+    def spawn(self, data: SpawnRequest | dict[str, Any], *, client_name: str | None = None,
+              actor: str = "parent") -> SpawnResult:
+        """Admit (``requested``), queue (``queued``) or reject a request for a sub-agent."""
+        request = _parse(SpawnRequest, data, "spawn request")
+        return spawn(self, request, client_name=client_name, actor=actor, clock=self.clock)
+
+    def replay(self, row: Row, print_: str) -> SpawnResult:
+        """The result of an earlier spawn with the same idempotency key."""
+        check_replay(row, print_)
+        with self.store.read() as tx:
+            session = self._session(tx, row)
+            first = repo.transitions(tx, session.session_id)[0]
+        adapter = get_adapter(session.runtime)
+        prompt_resource = f"{session_uri(session.session_id)}/prompt"
+        status = "queued" if session.status == "queued" else "requested"
+        action = parent_action(adapter, session_id=session.session_id, status=status,
+                               prompt_artifact=session.artifacts.prompt, prompt_resource=prompt_resource,
+                               expected_result=session.artifacts.expected_result)
+        with self.store.read() as tx:
+            from orchestra.delegation.guardrails import evaluate
+
+            report = evaluate(tx, self.policy, session.task_id, session.depth)
+        return SpawnResult(
+            session_id=session.session_id, status=session.status, replayed=True, task_id=session.task_id,
+            phase=session.phase, role=session.role, runtime=session.runtime, runtime_source="replay",
+            guardrails=report, parent_action=action, next_calls=action.next_calls, artifacts=session.artifacts,
+            session_resource=session_uri(session.session_id), prompt_resource=prompt_resource,
+            context=ContextSummary(files=0, omitted_sources=0, final_lines=0, redactions=0, content_hash=""),
+            quality_warnings=[], message=f"Replayed the request made at {first.at}; the session is {session.status}.",
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    def update(self, data: SessionUpdate | dict[str, Any], *, actor: str = "parent") -> UpdateResult:
+        """Record a lifecycle step; repeats of the same step return the earlier one."""
+        update = _parse(SessionUpdate, data, "session update")
+        with self.store.read() as tx:
+            row = self._row(tx, update.session_id)
+        target = TARGET_STATUS[update.status]
+        artifact, result, summary, redactions = self._checked_payload(update, row)
+        with self.store.write() as tx:
+            now = self.clock()
+            expired, promoted = sweep(tx, self.events, self.policy, now)
+            row = self._row(tx, update.session_id)
+            current = str(row["status"])
+            event_type = EVENT_TYPES[update.status]
+            if current == target:
+                earlier = repo.find_transition(tx, update.session_id, event_type, update.agent_id, artifact)
+                if earlier is not None:
+                    if current in ("active", "spawned"):  # a heartbeat: refresh the deadline, no new event
+                        stamp = iso_ms(now)
+                        repo.update_session(tx, update.session_id, last_activity_at=stamp, updated_at=stamp,
+                                            expires_at=deadline(current, now, self.policy))
+                    return UpdateResult(session=self._session(tx, self._row(tx, update.session_id)),
+                                        transition=earlier, replayed=True, promoted=promoted, expired=expired)
+            if update.status not in allowed_updates(current):
+                allowed = ", ".join(allowed_updates(current)) or "nothing (the session is closed)"
+                raise InvalidTransitionError(
+                    f"session {update.session_id} is {current}; it cannot become {update.status}. Allowed: {allowed}",
+                    details={"status": current, "allowed": list(allowed_updates(current))},
+                )
+            stamp = iso_ms(now)
+            agent = update.agent_id or row["agent_id"]
+            event = self.events.append(tx, NewEvent(
+                type=event_type, actor=actor, task_id=row["task_id"],
+                summary=f"Runtime spawn lifecycle {update.status}: {update.session_id}"[:2000],
+                artifacts=[artifact] if artifact else [],
+                metadata={"sessionId": update.session_id, "runtime": row["runtime"], "phase": row["phase"],
+                          "role": row["role"], "spawnedAgentId": agent, "previousStatus": current,
+                          "status": target, "directProviderApiAllowed": False, "redactions": redactions},
+            ))
+            fields: dict[str, Any] = {"status": target, "agent_id": agent, "updated_at": stamp,
+                                      "last_activity_at": stamp, "expires_at": deadline(target, now, self.policy)}
+            if summary is not None:
+                fields["summary"] = summary
+            if result is not None:
+                fields["result"] = result
+            if artifact is not None and update.status == "completed":
+                arts = repo.to_session(row).artifacts.model_copy(update={"result": artifact})
+                fields["artifacts"] = arts
+            repo.update_session(tx, update.session_id, **fields)
+            step = repo.add_transition(tx, update.session_id, from_status=current, to_status=target,
+                                       event_type=event.type, audit_seq=event.seq, agent_id=agent,
+                                       artifact=artifact, summary=summary, at=stamp)
+            if current in RESERVING and target not in RESERVING:
+                from orchestra.delegation.sweeper import promote
+
+                promoted += promote(tx, self.events, self.policy, now)
+            session = self._session(tx, self._row(tx, update.session_id))
+        return UpdateResult(session=session, transition=step, replayed=False, promoted=promoted, expired=expired,
+                            redactions=redactions)
+
+    def _checked_payload(self, update: SessionUpdate, row: Row) -> tuple[str | None, dict[str, Any] | None,
+                                                                        str | None, int]:
+        """Validate and guard the artifact, result and summary of an update (before any write)."""
+        expected = {"task_id": row["task_id"], "phase": row["phase"], "role": row["role"],
+                    "runtime": row["runtime"], "session_id": row["session_id"]}
+        redactions = 0
+        artifact, result = None, None
+        if update.status == "completed" and row["status"] != "completed":
+            if update.artifact is None and update.result is None:
+                raise ValidationError("completed needs the handoff artifact or a structured result")
+            if update.artifact is not None:
+                artifact, found = results.check_artifact(self.root, update.artifact, expected, self.guard)
+                redactions += found
+            if update.result is not None:
+                result, found = results.check_result(update.result, expected, self.guard)
+                redactions += found
+        elif update.artifact is not None:
+            artifact, _ = results.workflow_artifact(self.root, update.artifact)
+        summary = None
+        if update.summary:
+            decision = self.guard.guard(update.summary.strip(), Sink.EVIDENCE, results.PLAIN)
+            summary = (decision.text or f"[withheld: {decision.outcome}]")[: self.policy.handoff_max_chars]
+            redactions += decision.redaction_count
+        return artifact, result, summary, redactions
+
+    # -- reads ----------------------------------------------------------------------------------------------
+
+    def get(self, session_id: str) -> SessionDetail:
+        """One session with its timeline."""
+        self.sweep()
+        with self.store.read() as tx:
+            row = self._row(tx, session_id)
+            session = self._session(tx, row)
+            timeline = repo.transitions(tx, session_id)
+        return SessionDetail(session=session, timeline=timeline, allowed_updates=list(allowed_updates(session.status)),
+                             resource=session_uri(session_id))
+
+    def list_sessions(self, *, task_id: str | None = None, status: str | None = None, include_closed: bool = False,
+             limit: int = 100) -> SessionList:
+        """Sessions (newest first) and counts."""
+        if not 1 <= limit <= MAX_LIST:
+            raise ValidationError(f"limit must be between 1 and {MAX_LIST}")
+        expired = self.sweep()
+        now = self.clock()
+        with self.store.read() as tx:
+            rows = repo.list_rows(tx, task_id=task_id, status=status, include_closed=include_closed, limit=limit)
+            sessions = [self._session(tx, r) for r in rows]
+            counts = repo.status_counts(tx, task_id)
+        stale = sum(1 for s in sessions
+                    if s.status in RESERVING and _half_silent(s.last_activity_at, s.expires_at, now))
+        return SessionList(
+            sessions=sessions,
+            counts=SessionCounts(
+                total=sum(counts.values()),
+                active=sum(counts.get(s, 0) for s in ("requested", "spawned", "active")),
+                suspended=counts.get("suspended", 0), queued=counts.get("queued", 0),
+                terminal=sum(counts.get(s, 0) for s in TERMINAL), stale=stale,
+            ),
+            max_concurrent_delegates=self.policy.max_concurrent_delegates, expired=expired,
+        )
+
+    def wait_check(self, session_ids: Sequence[str], mode: Literal["any", "all"], waited_s: float = 0.0,
+                   final: bool = False) -> WaitResult:
+        """One poll of a wait: sweep, then whether any/all of ``session_ids`` are finished."""
+        ids = list(dict.fromkeys(session_ids))
+        if not 1 <= len(ids) <= MAX_WAIT_IDS:
+            raise ValidationError(f"wait on 1 to {MAX_WAIT_IDS} sessions")
+        self.sweep()
+        with self.store.read() as tx:
+            sessions = [self._session(tx, self._row(tx, sid)) for sid in ids]
+        finished = [s.session_id for s in sessions if s.terminal]
+        done = bool(finished) if mode == "any" else len(finished) == len(ids)
+        return WaitResult(done=done, mode=mode, finished=finished,
+                          pending=[s.session_id for s in sessions if not s.terminal], sessions=sessions,
+                          waited_s=round(waited_s, 3), timed_out=final and not done)
+
+    def prompt_text(self, session_id: str) -> str:
+        """The child prompt of a session."""
+        with self.store.read() as tx:
+            session = self._session(tx, self._row(tx, session_id))
+        path = self.root / session.artifacts.prompt
+        try:
+            text: str = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SessionNotFoundError(f"the prompt file of session {session_id} is missing") from None
+        return text
+
+    def sweep(self) -> list[str]:
+        """Expire overdue sessions and promote queued ones (a cheap read when nothing is due)."""
+        now = self.clock()
+        with self.store.read() as tx:
+            due = repo.has_expired(tx, iso_ms(now))
+        if not due:
+            return []
+        with self.store.write() as tx:
+            expired, _ = sweep(tx, self.events, self.policy, now)
+        return expired
+
+    def counts(self) -> dict[str, int]:
+        """Sessions per status."""
+        with self.store.read() as tx:
+            return repo.status_counts(tx, None)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _row(self, tx: Transaction, session_id: str) -> Row:
+        row = repo.get_row(tx, session_id)
+        if row is None:
+            raise SessionNotFoundError(f"unknown runtime delegation session: {session_id[:300]}")
+        return row
+
+    def _session(self, tx: Transaction, row: Row) -> Any:
+        position = repo.queue_position(tx, int(row["queue_seq"])) if row["status"] == "queued" else None
+        return repo.to_session(row, queue_position=position)
+
+
+def _half_silent(last: str, expires: str | None, now: datetime) -> bool:
+    if expires is None:
+        return False
+    start, end = datetime.fromisoformat(last), datetime.fromisoformat(expires)
+    return now - start > (end - start) / 2 if end > start else now > end - timedelta(0)
+
+
+def _parse(model: Any, data: Any, subject: str) -> Any:
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationError(describe_validation_error(exc, subject)) from None

@@ -1,0 +1,240 @@
+"""Admitting a spawn request: resolve, evaluate, write artifacts, commit session + audit event together."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from orchestra.clock import iso_ms
+from orchestra.context.manifest import ContextManifest, render_markdown
+from orchestra.delegation import artifacts as files
+from orchestra.delegation import guardrails
+from orchestra.delegation import repository as repo
+from orchestra.delegation.errors import DelegationRejectedError, IdempotencyConflictError, RuntimeCannotSpawnError
+from orchestra.delegation.lifecycle import EVENT_TYPES, SessionStatus
+from orchestra.delegation.model import GuardrailReport, Session, SessionArtifacts
+from orchestra.delegation.parent_action import parent_action
+from orchestra.delegation.prompt import render_child_prompt
+from orchestra.delegation.requests import ContextSummary, SpawnRequest, SpawnResult
+from orchestra.delegation.sweeper import deadline, sweep
+from orchestra.errors import ValidationError
+from orchestra.events import NewEvent
+from orchestra.runtime.adapters import ADAPTERS, RuntimeAdapter, get_adapter
+from orchestra.security.model import Sink
+from orchestra.store.base import Row, Transaction
+from orchestra.workspace.paths import guard_path
+
+if TYPE_CHECKING:
+    from orchestra.delegation.service import DelegationService
+
+
+def session_uri(session_id: str) -> str:
+    """The MCP resource of a session."""
+    return f"orchestra://sessions/{session_id}"
+
+
+def fingerprint(request: SpawnRequest) -> str:
+    """sha256 of the request without its idempotency key."""
+    body = request.model_dump(mode="json", exclude={"idempotency_key"})
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything decided before the admitting transaction."""
+
+    task_id: str
+    role: str
+    phase: str
+    adapter: RuntimeAdapter
+    runtime_source: str
+    session_id: str
+    planned: SessionArtifacts
+    brief: str | None
+    request_doc: dict[str, Any]
+    files: dict[str, str]
+    manifest: ContextManifest
+    warnings: list[str]
+
+
+def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str | None,
+          actor: str, clock: Callable[[], datetime]) -> SpawnResult:
+    """Replay, or prepare → write artifacts → admit in one transaction (artifacts removed on failure)."""
+    print_ = fingerprint(request)
+    if request.idempotency_key:
+        with service.store.read() as tx:
+            earlier = repo.by_idempotency_key(tx, request.idempotency_key)
+        if earlier is not None:
+            return service.replay(earlier, print_)
+    prepared = _prepare(service, request, client_name)
+    written = files.write_all(service.root, prepared.files)
+    try:
+        with service.store.write() as tx:
+            now = clock()
+            sweep(tx, service.events, service.policy, now)
+            if request.idempotency_key:
+                earlier = repo.by_idempotency_key(tx, request.idempotency_key)
+                if earlier is not None:
+                    files.remove_all(written)
+                    written = []
+                    return service.replay(earlier, print_)
+            session, report = _admit(service, tx, request, prepared, print_, actor, now)
+    except BaseException:
+        files.remove_all(written)
+        raise
+    return _result(prepared, session, report)
+
+
+def _prepare(service: DelegationService, request: SpawnRequest, client_name: str | None) -> _Prepared:
+    task = service.tasks.get(request.task_id)
+    role = request.role or task.owner_role
+    if role is None:
+        raise ValidationError("role is required (the task has no owner role to default to)")
+    phase = request.phase or role
+    choice = service.runtime.select(explicit=request.runtime, task_id=task.id, role=role, client_name=client_name)
+    adapter = get_adapter(choice.runtime or "generic-runtime")
+    if not adapter.can_spawn_subagent:
+        able = [a.id for a in ADAPTERS if a.can_spawn_subagent]
+        raise RuntimeCannotSpawnError(
+            f"runtime {adapter.id} does not support runtime subagent spawning (chosen by {choice.source}); "
+            f"pass runtime= one of: {', '.join(able)}, or do the work in this session",
+            details={"runtime": adapter.id, "alternatives": able},
+        )
+    hard = guardrails.policy_reasons(service.policy, request.depth)
+    if hard:
+        raise DelegationRejectedError("runtime delegation reject: " + "; ".join(hard), details={"reasons": hard})
+    extra_paths = [guard_path(service.root, p).relative for p in request.ownership_paths]
+    ownership = list(dict.fromkeys([*task.ownership_paths, *extra_paths]))
+    brief = _guarded_brief(service, request.brief)
+    manifest = service.context.manifest(task.id, role, phase=phase, paths=extra_paths)
+    session_id = f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:{secrets.token_hex(3)}"
+    planned = files.plan(service.layout, session_id)
+    prompt = render_child_prompt(task=task, session_id=session_id, phase=phase, role=role, adapter=adapter,
+                                 brief=brief, ownership_paths=ownership, manifest_markdown=render_markdown(manifest),
+                                 expected_result=planned.expected_result)
+    prompt = service.guard.guard_or_raise(prompt, Sink.PROMPT)
+    warnings = _quality_warnings(task.acceptance_criteria, len(manifest.bundle.omitted_sources),
+                                 manifest.bundle.final_bytes, service.policy.context_budget_tokens)
+    doc: dict[str, Any] = {
+        "sessionId": session_id, "taskId": task.id, "runId": request.run_id, "phase": phase, "role": role,
+        "runtime": adapter.id, "runtimeSource": choice.source, "depth": request.depth, "brief": brief,
+        "ownershipPaths": ownership, "spawnTool": adapter.spawn_tool, "directProviderApiAllowed": False,
+        "qualityWarnings": warnings, "artifacts": planned.model_dump(mode="json"),
+        "contextHash": manifest.bundle.content_hash,
+    }
+    return _Prepared(
+        task_id=task.id, role=role, phase=phase, adapter=adapter, runtime_source=choice.source or "default",
+        session_id=session_id, planned=planned, brief=brief, request_doc=doc, manifest=manifest, warnings=warnings,
+        files={
+            planned.context_manifest: manifest.model_dump_json(indent=2) + "\n",
+            planned.prompt: prompt,
+            planned.request_json: json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+            planned.request: _request_markdown(doc, adapter.label),
+        },
+    )
+
+
+def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, prepared: _Prepared, print_: str,
+           actor: str, now: datetime) -> tuple[Session, GuardrailReport]:
+    report = guardrails.evaluate(tx, service.policy, prepared.task_id, request.depth)
+    if report.decision == "reject":
+        raise DelegationRejectedError("runtime delegation reject: " + "; ".join(report.reasons),
+                                      details={"reasons": report.reasons})
+    status: SessionStatus = "requested" if report.decision == "allow" else "queued"
+    stamp = iso_ms(now)
+    session = Session(
+        session_id=prepared.session_id, task_id=prepared.task_id, run_id=request.run_id, phase=prepared.phase,
+        role=prepared.role, runtime=prepared.adapter.id, depth=request.depth, status=status, agent_id=None,
+        brief=prepared.brief, created_at=stamp, updated_at=stamp, last_activity_at=stamp,
+        expires_at=deadline(status, now, service.policy), artifacts=prepared.planned, terminal=False,
+    )
+    ticket = repo.next_queue_seq(tx) if status == "queued" else None
+    repo.insert_session(tx, session, idempotency_key=request.idempotency_key, fingerprint=print_, queue_seq=ticket)
+    planned = prepared.planned
+    event = service.events.append(tx, NewEvent(
+        type=EVENT_TYPES[status], actor=actor, task_id=prepared.task_id,
+        summary=f"Runtime spawn request {status}: {prepared.phase} via {prepared.adapter.id}",
+        artifacts=[planned.request, planned.prompt, planned.context_manifest],
+        metadata={**{k: v for k, v in prepared.request_doc.items() if k not in ("brief", "artifacts")},
+                  "status": status, "guardrails": report.model_dump(mode="json"),
+                  "expectedResultArtifact": planned.expected_result},
+    ))
+    repo.add_transition(tx, prepared.session_id, from_status=None, to_status=status, event_type=event.type,
+                        audit_seq=event.seq, agent_id=None, artifact=None, summary="; ".join(report.reasons) or None,
+                        at=stamp)
+    if ticket is not None:
+        session = session.model_copy(update={"queue_position": repo.queue_position(tx, ticket)})
+    return session, report
+
+
+def _result(prepared: _Prepared, session: Session, report: GuardrailReport) -> SpawnResult:
+    planned = prepared.planned
+    prompt_resource = f"{session_uri(session.session_id)}/prompt"
+    action = parent_action(prepared.adapter, session_id=session.session_id, status=session.status,
+                           prompt_artifact=planned.prompt, prompt_resource=prompt_resource,
+                           expected_result=planned.expected_result)
+    message = (f"Launch the child now: {action.instructions[1]}" if session.status == "requested" else
+               f"Queued at position {session.queue_position}: do not launch yet; call session_wait on this session.")
+    bundle = prepared.manifest.bundle
+    return SpawnResult(
+        session_id=session.session_id, status=session.status, replayed=False, task_id=session.task_id,
+        phase=session.phase, role=session.role, runtime=session.runtime, runtime_source=prepared.runtime_source,
+        guardrails=report, parent_action=action, next_calls=action.next_calls, artifacts=planned,
+        session_resource=session_uri(session.session_id), prompt_resource=prompt_resource,
+        context=ContextSummary(files=len(bundle.files), omitted_sources=len(bundle.omitted_sources),
+                               final_lines=bundle.final_lines, redactions=bundle.redaction_total,
+                               content_hash=bundle.content_hash),
+        quality_warnings=prepared.warnings, message=message,
+    )
+
+
+def check_replay(row: Row, print_: str) -> None:
+    """Same key and body → replay; same key, different body → conflict."""
+    if row["request_fingerprint"] != print_:
+        raise IdempotencyConflictError("this idempotency key was already used for a different spawn request")
+
+
+def _guarded_brief(service: DelegationService, brief: str | None) -> str | None:
+    if brief is None or not brief.strip():
+        return None
+    return service.guard.guard_or_raise(brief.strip(), Sink.PROMPT)
+
+
+def _quality_warnings(criteria: list[str], omitted: int, final_bytes: int, budget_tokens: int) -> list[str]:
+    warnings: list[str] = []
+    if not criteria:
+        warnings.append("task has no explicit acceptance criteria")
+    estimate = final_bytes // 4
+    if estimate > budget_tokens:
+        warnings.append(f"context token estimate {estimate} exceeds budget {budget_tokens}")
+    if omitted:
+        warnings.append(f"{omitted} context sources were omitted by the line budget")
+    return warnings
+
+
+def _request_markdown(doc: dict[str, Any], label: str) -> str:
+    lines = [
+        f"# Runtime Spawn Request: {doc['taskId']}", "",
+        f"- Task id: {doc['taskId']}", f"- Runtime: {label} ({doc['runtime']})", f"- Phase: {doc['phase']}",
+        f"- Role: {doc['role']}", f"- Session id: {doc['sessionId']}", "- Async mode: full-async",
+        "- Default parent wait: false", "- Completion: lifecycle-event-or-explicit-poll",
+        f"- Parent runtime tool: {doc['spawnTool'] or 'none'}", "- Direct provider API calls: forbidden",
+        "- directProviderApiAllowed=false", "", "## Assignment", "", str(doc["brief"] or "(no brief)"),
+        "", "## Ownership Paths", "", *_bullets([f"`{p}`" for p in _strings(doc["ownershipPaths"])], "none declared"),
+        "", "## Quality Warnings", "", *_bullets(_strings(doc["qualityWarnings"]), "none"),
+        "", "The session's live status is in Orchestra (session_get); this file records the request only.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _bullets(items: list[str], empty: str) -> list[str]:
+    return [f"- {item}" for item in items] or [f"- {empty}"]
