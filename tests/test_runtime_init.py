@@ -54,6 +54,7 @@ def test_init_merges_into_existing_user_files_and_keeps_everything(workspace: Pa
     actions = {f["path"]: f["action"] for f in report["files"]}
     assert actions == {
         ".mcp.json": "update", ".claude/settings.json": "update", ".cursor/mcp.json": "update",
+        ".claude/skills/orchestra-delegation/SKILL.md": "create",
         ".cursor/hooks.json": "update", ".cursor/rules/orchestra-health.mdc": "create",
         ".codex/config.toml": "update", ".codex/hooks.json": "update", "AGENTS.md": "update",
         ".vscode/mcp.json": "update", ".windsurf/rules/orchestra.md": "create",

@@ -48,7 +48,7 @@ class Orchestra:
         self.events = EventLog(store)
         self.tasks = TaskService(store, self.events, layout.root)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
-        self.runtime = RuntimeService(layout.root, config)
+        self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
         self.delegation = DelegationService(
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
@@ -77,6 +77,9 @@ class Orchestra:
             events=self.events.count(),
             default_runtime=self.config.runtime_policy.defaults.executor,
         )
+
+    def _session_counts(self) -> dict[str, int]:
+        return self.delegation.counts()
 
     def close(self) -> None:
         """Release the store."""

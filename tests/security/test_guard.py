@@ -176,7 +176,9 @@ def test_one_megabyte_adversarial_line_finishes(name: str) -> None:
     for sink in (Sink.TRANSCRIPT, Sink.PROVIDER):
         start = time.perf_counter()
         decision = GUARD.guard(text, sink)
-        assert time.perf_counter() - start < 5.0, (name, sink)
+        # A safety bound, not a speed test (bench/bench_guard.py measures speed): catastrophic
+        # backtracking on 1 MB takes minutes to hours, so 30 s stays meaningful on a loaded CI machine.
+        assert time.perf_counter() - start < 30.0, (name, sink)
         assert "guard_internal_error" not in decision.reasons
 
 

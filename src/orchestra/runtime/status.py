@@ -81,14 +81,19 @@ class RuntimeStatus(BaseModel):
     record_ttl_hours: int
     adapters: list[AdapterInfo]
     next_step: str = Field(description="What the caller should do next.")
+    delegation: dict[str, int] | None = Field(
+        None, description="Delegated sessions by state: requested (pending parent action: launch the child), "
+                          "queued, running (spawned or active), suspended.")
 
 
 class RuntimeService:
     """Runtime inference and selection for one workspace."""
 
     def __init__(self, root: Path, config: OrchestraConfig, *, env: Mapping[str, str] | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 session_counts: Callable[[], Mapping[str, int]] | None = None) -> None:
         self._root = root
+        self._session_counts = session_counts
         policy = config.runtime_policy
         self._policy = RuntimePolicyView(
             default=policy.defaults.executor,
@@ -129,7 +134,16 @@ class RuntimeService:
             signals=[SignalInfo(**s.to_dict()) for s in inference.signals],
             record_path=shared_record_relpath(), record_ttl_hours=TTL_SECONDS // 3600,
             adapters=[AdapterInfo.of(a) for a in ADAPTERS], next_step=_next_step(executor),
+            delegation=self._delegation_counts(),
         )
+
+    def _delegation_counts(self) -> dict[str, int] | None:
+        if self._session_counts is None:
+            return None
+        counts = self._session_counts()
+        return {"requested": counts.get("requested", 0), "queued": counts.get("queued", 0),
+                "running": counts.get("spawned", 0) + counts.get("active", 0),
+                "suspended": counts.get("suspended", 0)}
 
     def _environ(self) -> Mapping[str, str]:
         return os.environ if self._env is None else self._env

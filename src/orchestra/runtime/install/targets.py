@@ -20,6 +20,17 @@ CURSOR_RULE_FRONTMATTER = (
     "globs:\nalwaysApply: true\n---\n"
 )
 WINDSURF_RULE_FRONTMATTER = "---\ntrigger: always_on\n---\n"
+SKILL_PATH = ".claude/skills/orchestra-delegation/SKILL.md"
+SKILL_FRONTMATTER = (
+    "---\nname: orchestra-delegation\ndescription: Delegate work to sub-agents through the Orchestra MCP server "
+    "(spawn_request, launch natively, session_wait, collect the result). Use when handing a task to a "
+    "sub-agent in this workspace.\n---\n"
+)
+
+
+def delegation_skill() -> str:
+    """The body of the delegation skill (shipped with the package)."""
+    return (Path(__file__).parent / "data" / "orchestra-delegation.md").read_text(encoding="utf-8").rstrip()
 
 
 class TargetPlan:
@@ -75,6 +86,7 @@ def _claude(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions
         return first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", "", hook)
 
     _json(plan, root, ".claude/settings.json", "claude", "hooks", merge)
+    _block(plan, root, SKILL_PATH, "claude", "skill", delegation_skill(), options, SKILL_FRONTMATTER)
     plan.notes.append("Claude Code: project servers in .mcp.json need each user's approval on first use "
                       "(or `claude mcp add --scope project`).")
 
