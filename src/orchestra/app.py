@@ -11,6 +11,7 @@ from orchestra import __version__
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.events import EventLog
+from orchestra.ledger import BudgetService, LedgerService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.store.sqlite import SQLiteStore
@@ -48,6 +49,8 @@ class Orchestra:
         self.tasks = TaskService(store, self.events, layout.root)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config)
+        self.ledger = LedgerService(store, self.events, guard)
+        self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
 
     @classmethod
     def open(cls, root: Path) -> Self:
