@@ -12,6 +12,7 @@ from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.events import EventLog
 from orchestra.ledger import BudgetService, LedgerService
+from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.store.sqlite import SQLiteStore
@@ -51,6 +52,7 @@ class Orchestra:
         self.runtime = RuntimeService(layout.root, config)
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
+        self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
 
     @classmethod
     def open(cls, root: Path) -> Self:
