@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra_mcp.tools import context, runtime, tasks, workspace
+from orchestra_mcp.tools import context, ledger, providers, runtime, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -22,6 +22,10 @@ read it back (ids are permanent; acceptance criteria and ownership paths shape t
 child's context).
 3. runtime_status - before delegating: which runtime you are in (from your client \
 name or the hook's record), whether it can spawn sub-agents and with which native tool.
+4. usage_record / usage_report / budget_check - record model calls you make, read \
+usage by role, provider, phase and more, and check budgets before an expensive call.
+5. model_aliases / provider_complete - call a configured model (Ollama or the fake \
+provider) through the guarded path: egress check, budget preflight, ledger record.
 Every tool returns structured results; errors start with a stable code such as \
 task_exists or invalid_input and change nothing.
 """
@@ -34,4 +38,6 @@ def create_server(app: Orchestra) -> MCPServer:
     tasks.register(server, app)
     context.register(server, app)
     runtime.register(server, app)
+    ledger.register(server, app)
+    providers.register(server, app)
     return server
