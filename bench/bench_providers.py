@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,7 @@ def main() -> None:
                 app.ledger.report("T-3")
                 task_runs.append(time.perf_counter() - started)
             assert report.totals.requests == records
-            assert report.totals.estimated_cost_usd == records * 100_000 / 10**9
+            assert report.totals.estimated_cost_usd == Decimal(records * 100_000).scaleb(-9), "exact sum"
 
     figures = {
         "provider_call_overhead": summary_ms(overhead),
