@@ -12,6 +12,8 @@ from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
 from orchestra.events import EventLog
+from orchestra.ledger import BudgetService, LedgerService
+from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.store.sqlite import SQLiteStore
@@ -53,6 +55,9 @@ class Orchestra:
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
         )
+        self.ledger = LedgerService(store, self.events, guard)
+        self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
+        self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
 
     @classmethod
     def open(cls, root: Path) -> Self:

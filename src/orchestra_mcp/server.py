@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra_mcp.tools import context, delegation, runtime, tasks, workspace
+from orchestra_mcp.tools import context, delegation, ledger, providers, runtime, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -30,6 +30,10 @@ session_update status='spawned' with the child's agent id.
 child or you report session_update status='completed' with the handoff artifact \
 (or 'failed').
 6. session_get - read the result and timeline. context_bundle previews what a child sees.
+7. usage_record / usage_report / budget_check - record model calls you make, read \
+usage by role, provider, phase and more, and check budgets before an expensive call.
+8. model_aliases / provider_complete - call a configured model (Ollama or the fake \
+provider) through the guarded path: egress check, budget preflight, ledger record.
 Every tool returns structured results; errors start with a stable code such as \
 task_exists or invalid_input and change nothing.
 """
@@ -43,4 +47,6 @@ def create_server(app: Orchestra) -> MCPServer:
     context.register(server, app)
     delegation.register(server, app)
     runtime.register(server, app)
+    ledger.register(server, app)
+    providers.register(server, app)
     return server

@@ -124,6 +124,54 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=4,
+        description="provenance ledger (one append-only row per model call; money in integer nano-dollars)",
+        statements=(
+            """
+            CREATE TABLE ledger (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                recorded_at TEXT NOT NULL,
+                task_id TEXT NOT NULL REFERENCES tasks(id),
+                tenant_id TEXT,
+                workspace_id TEXT,
+                session_id TEXT,
+                run_id TEXT,
+                phase TEXT,
+                actor TEXT,
+                initiated_by TEXT,
+                role TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                model TEXT NOT NULL,
+                prompt_id TEXT NOT NULL,
+                request_id TEXT,
+                response_id TEXT NOT NULL,
+                input_tokens INTEGER NOT NULL CHECK (input_tokens >= 0),
+                output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+                cost_nanousd INTEGER NOT NULL CHECK (cost_nanousd >= 0),
+                usage_source TEXT,
+                cost_source TEXT,
+                usage_unavailable_rationale TEXT,
+                cost_unavailable_rationale TEXT,
+                fallback_used INTEGER NOT NULL DEFAULT 0,
+                failed_providers TEXT NOT NULL DEFAULT '[]',
+                final_provider TEXT,
+                final_model TEXT,
+                finish_reason TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX ledger_by_task ON ledger(task_id, seq)",
+            """
+            CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END
+            """,
+            """
+            CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
