@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
+from orchestra.chat import ChatPolicy, ChatService
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.events import EventLog
@@ -48,6 +49,8 @@ class Orchestra:
         self.tasks = TaskService(store, self.events, layout.root)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config)
+        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
+                                load_or_create_key(layout.secret_key_path), layout)
 
     @classmethod
     def open(cls, root: Path) -> Self:
