@@ -6,7 +6,8 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra_mcp.tools import context, runtime, tasks, workspace
+from orchestra_mcp.subscriptions import ResourceSubscriptions
+from orchestra_mcp.tools import chat, context, runtime, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -34,4 +35,7 @@ def create_server(app: Orchestra) -> MCPServer:
     tasks.register(server, app)
     context.register(server, app)
     runtime.register(server, app)
+    subscriptions = ResourceSubscriptions()
+    subscriptions.install(server)
+    chat.register(server, app, subscriptions)
     return server

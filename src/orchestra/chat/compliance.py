@@ -10,6 +10,7 @@ event with actor, selection and counts, never content.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -27,8 +28,10 @@ from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Store
 from orchestra.workspace.layout import WorkspaceLayout
+from orchestra.workspace.paths import guard_path
 
 PAGE_SIZE = 500
+EXPORT_NAME_RE = re.compile(r"^chat-export-[A-Za-z0-9-]{1,120}\.(json|md)$")
 DELETED_TEXT = "[deleted]"
 Progress = Callable[[int, int, str], None]
 
@@ -205,6 +208,20 @@ class ChatCompliance:
             "export": message.export.model_copy(update={"raw_content_exportable": False}),
         })
         return exported.model_dump(mode="json")
+
+    def read_export(self, name: str, *, max_bytes: int = 8 * 1024 * 1024) -> str:
+        """The text of an export file by its name (``chat-export-….json|md``); ``not_found`` when absent."""
+        if not isinstance(name, str) or not EXPORT_NAME_RE.match(name):
+            raise ChatNotFoundError("chat export was not found")
+        path = guard_path(self._layout.root, self._layout.relative(self._layout.exports_dir / name)).absolute
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except FileNotFoundError:
+            raise ChatNotFoundError("chat export was not found") from None
+        if len(data) > max_bytes:
+            raise InvalidRequestError(f"the export is larger than {max_bytes} bytes; read the file instead")
+        return data.decode("utf-8")
 
     # -- delete ------------------------------------------------------------------------------------------
 

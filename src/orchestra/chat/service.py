@@ -9,7 +9,6 @@ The guard runs before the transaction; only its output is written.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from orchestra.chat.compliance import ChatCompliance, Progress
@@ -79,7 +78,6 @@ from orchestra.workspace.layout import WorkspaceLayout
 
 ACTOR_TEXT_FIELDS = ("display_name", "runtime", "role", "provider", "model")
 PROVENANCE_TEXT_FIELDS = ("runtime", "provider", "model", "request_id", "response_id")
-AppendListener = Callable[[ChatMessage], None]
 
 
 class ChatService:
@@ -94,7 +92,6 @@ class ChatService:
         self.policy = policy
         self._key = workspace_key
         self._cursors = CursorCodec(workspace_key)
-        self._listeners: list[AppendListener] = []
 
     # -- compliance --------------------------------------------------------------------------------------
 
@@ -115,12 +112,6 @@ class ChatService:
         selection = self.compliance.selection(kind, thread_id=thread_id, task_id=task_id, run_id=run_id,
                                               tenant_id=tenant_id, workspace_id=workspace_id)
         return self.compliance.delete(selection, actor_id=actor_id, actor_role=actor_role, reason_code=reason_code)
-
-    # -- listeners ---------------------------------------------------------------------------------------
-
-    def add_listener(self, listener: AppendListener) -> None:
-        """Call ``listener(message)`` after each new (non-replay) message commits in this process."""
-        self._listeners.append(listener)
 
     # -- threads -----------------------------------------------------------------------------------------
 
@@ -248,10 +239,7 @@ class ChatService:
                        (sequence, now, now, thread_id))
             row = tx.fetchone("SELECT * FROM chat_messages WHERE id = ?", (message_id,))
         assert row is not None
-        message = to_message(row, scope)
-        for listener in self._listeners:
-            listener(message)
-        return self._result(message, replay=False, decision_id=decision_id)
+        return self._result(to_message(row, scope), replay=False, decision_id=decision_id)
 
     def list_messages(self, scope: ChatScope | dict[str, Any], thread_id: str, *, limit: int = DEFAULT_LIMIT,
                       cursor: str | None = None, include_timeline: bool = False) -> MessagePage:
