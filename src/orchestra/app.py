@@ -57,6 +57,7 @@ class Orchestra:
         """Open (creating ``.agent-workflow/`` and the database if needed) the workspace at ``root``."""
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
+        ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
         layout.ensure_workflow_dir()
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
         return cls(layout, config, SQLiteStore(layout.db_path), guard)
