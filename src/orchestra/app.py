@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
+from orchestra.chat import ChatPolicy, ChatService
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
@@ -58,12 +59,15 @@ class Orchestra:
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
         self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
+        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
+                                load_or_create_key(layout.secret_key_path), layout)
 
     @classmethod
     def open(cls, root: Path) -> Self:
         """Open (creating ``.agent-workflow/`` and the database if needed) the workspace at ``root``."""
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
+        ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
         layout.ensure_workflow_dir()
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
         return cls(layout, config, SQLiteStore(layout.db_path), guard)

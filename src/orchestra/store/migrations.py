@@ -125,6 +125,58 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        version=3,
+        description="chat threads and messages (version 2 is reserved for another branch)",
+        statements=(
+            """
+            CREATE TABLE chat_threads (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL,
+                workspace_id TEXT NOT NULL,
+                task_id TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                phase TEXT NOT NULL,
+                session_id TEXT NOT NULL,
+                title TEXT NOT NULL,
+                content_state TEXT NOT NULL,
+                delete_status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                last_sequence INTEGER NOT NULL DEFAULT 0,
+                last_message_at TEXT NOT NULL,
+                tombstoned_at TEXT,
+                tombstoned_by TEXT,
+                delete_reason TEXT,
+                record TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE INDEX chat_threads_by_scope ON chat_threads(
+                tenant_id, workspace_id, task_id, run_id, phase, session_id, created_at, id)
+            """,
+            "CREATE INDEX chat_threads_by_task ON chat_threads(tenant_id, workspace_id, task_id, run_id, id)",
+            """
+            CREATE TABLE chat_messages (
+                id TEXT PRIMARY KEY,
+                thread_id TEXT NOT NULL REFERENCES chat_threads(id),
+                sequence INTEGER NOT NULL CHECK (sequence >= 1),
+                idempotency_digest TEXT NOT NULL,
+                body_digest TEXT NOT NULL,
+                content_state TEXT NOT NULL,
+                delete_status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                text TEXT NOT NULL,
+                tombstoned_at TEXT,
+                tombstoned_by TEXT,
+                delete_reason TEXT,
+                record TEXT NOT NULL,
+                UNIQUE (thread_id, sequence),
+                UNIQUE (thread_id, idempotency_digest)
+            )
+            """,
+        ),
+    ),
+    Migration(
         version=4,
         description="provenance ledger (one append-only row per model call; money in integer nano-dollars)",
         statements=(
