@@ -1,8 +1,14 @@
-"""Running rules over text: literal prefilter, bounded regex scan, value span and validation."""
+"""Running rules over text: literal prefilter, bounded regex scan, value span and validation.
+
+:class:`Detector` is the fast path: one :class:`TextIndex` per text (lower-cased copy, literal
+positions, digit windows) shared by every rule, and anchored rules tried only where a match can
+start. :class:`ReferenceDetector` is the plain per-rule scan it must agree with exactly.
+"""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,8 +76,9 @@ def literal_windows(lowered: str, literals: tuple[str, ...], reach: tuple[int, i
     return windows
 
 
-class Detector:
-    """An immutable set of compiled rules; :meth:`scan` is thread-safe."""
+class ReferenceDetector:
+    """The straightforward scanner: every rule searched over its windows. Kept as the reference the
+    fast :class:`Detector` is tested against (and used for texts whose lower-casing changes length)."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         ids = [r.rule_id for r in rules]
@@ -79,8 +86,10 @@ class Detector:
             raise ValueError("duplicate rule ids")
         self.rules: tuple[Rule, ...] = tuple(rules)
 
-    def scan(self, text: str) -> list[Hit]:
-        """All validated hits, in rule order then text order. Markers never count as values."""
+    def scan(self, text: str, index: TextIndex | None = None) -> list[Hit]:
+        """All validated hits, in rule order then text order. Markers never count as values.
+
+        ``index`` is accepted for interface parity with :class:`Detector` and ignored."""
         if not text:
             return []
         lowered = text.lower()
@@ -103,9 +112,7 @@ class Detector:
                 self._scan_span(rule, text, span, has_marker, hits)
         return hits
 
-    def _scan_span(
-        self, rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit]
-    ) -> None:
+    def _scan_span(self, rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit]) -> None:
         lo, hi = span
         if rule.finder is not None:
             hits.extend(Hit(rule, s, e) for s, e in rule.finder(text, lo, hi) if not _is_marker(text, s, e))
@@ -140,3 +147,235 @@ class Detector:
 
 def _is_marker(text: str, start: int, end: int) -> bool:
     return bool(MARKER_RE.fullmatch(text, start, end))
+
+
+_DIGIT_MARK = str.maketrans("0123456789\x00", "\x00" * 10 + "\x01")
+_MARKED_CLUSTER_RE = re.compile("\x00\x00\x00(?:[^\x00]{0,80}\x00\x00\x00|\x00)*")
+"""``_CLUSTER_RE`` over the digit-marked text: ASCII digits are NUL there and nothing else is."""
+
+
+def fast_digit_windows(text: str) -> list[tuple[int, int]]:
+    """Exactly :func:`digit_windows`, about twice as fast.
+
+    ASCII digits are mapped to NUL (and NUL away) with ``str.translate``; the same cluster regex over
+    that text has a literal prefix, which ``re`` scans for much faster than the ``\\d`` class."""
+    windows: list[tuple[int, int]] = []
+    n = len(text)
+    for m in _MARKED_CLUSTER_RE.finditer(text.translate(_DIGIT_MARK)):
+        start, end = max(0, m.start() - ANCHOR_MARGIN), min(n, m.end() + ANCHOR_MARGIN)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+class TextIndex:
+    """Facts about one text computed once and shared by every rule (and the data and risk detectors)."""
+
+    __slots__ = ("_digit_windows", "_positions", "_present", "aligned", "lowered", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.lower()
+        self.aligned = len(self.lowered) == len(text)
+        self._positions: dict[str, list[int]] = {}
+        self._present: dict[str, bool] = {}
+        self._digit_windows: list[tuple[int, int]] | None = None
+
+    def positions(self, literal: str) -> list[int]:
+        """Every (overlapping) occurrence of ``literal`` in the lower-cased text, ascending."""
+        found = self._positions.get(literal)
+        if found is None:
+            low = self.lowered
+            found = []
+            i = low.find(literal)
+            while i >= 0:
+                found.append(i)
+                i = low.find(literal, i + 1)
+            self._positions[literal] = found
+        return found
+
+    def present(self, literal: str) -> bool:
+        """``literal in text.lower()``, cached."""
+        known = self._present.get(literal)
+        if known is None:
+            found = self._positions.get(literal)
+            known = bool(found) if found is not None else literal in self.lowered
+            self._present[literal] = known
+        return known
+
+    def digit_windows(self) -> list[tuple[int, int]]:
+        if self._digit_windows is None:
+            self._digit_windows = fast_digit_windows(self.text)
+        return self._digit_windows
+
+
+def _merge_reach(starts: list[int], reach: tuple[int, int], n: int) -> list[tuple[int, int]]:
+    before, after = reach
+    windows: list[tuple[int, int]] = []
+    for i in starts:
+        lo, hi = max(0, i - before), min(n, i + after)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def anchor_candidates(rule: Rule, index: TextIndex) -> list[int]:
+    """Sorted positions where ``rule.pattern`` can start (point anchors), within ``[0, len(text)]``."""
+    text = index.text
+    n = len(text)
+    found: set[int] = set()
+    for literal, offsets in rule.anchors:
+        for i in index.positions(literal):
+            for off in offsets:
+                c = i + off
+                if 0 <= c <= n:
+                    found.add(c)
+    if rule.anchor_word_start:
+        return sorted(c for c in found if c < n and text[c] in _WORD and (c == 0 or text[c - 1] not in _WORD))
+    return sorted(found)
+
+
+def anchor_ranges(rule: Rule, index: TextIndex) -> list[tuple[int, int]]:
+    """Sorted disjoint ``[a, b]`` ranges covering every position where ``rule.pattern`` can start."""
+    spans: list[tuple[int, int]] = []
+    for literal, offsets in rule.anchors:
+        lo, hi = min(offsets), max(offsets)
+        spans.extend((max(0, i + lo), i + hi) for i in index.positions(literal) if i + hi >= 0)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1] + 1:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+class Detector:
+    """An immutable set of compiled rules; :meth:`scan` is thread-safe.
+
+    Gives exactly the hits of :class:`ReferenceDetector` (property-tested), faster: literal presence and
+    positions come from one shared :class:`TextIndex`; an anchored rule runs ``pattern.match`` only at
+    its candidate starts (or ``search`` from the start of its candidate ranges) instead of searching
+    every window, and its prefilter is only consulted once it has a hit."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.reference = ReferenceDetector(rules)
+        self.rules: tuple[Rule, ...] = self.reference.rules
+        for rule in self.rules:
+            if rule.anchors and rule.finder is not None:
+                raise ValueError(f"rule {rule.rule_id}: anchors are not supported with a finder")
+
+    def scan(self, text: str, index: TextIndex | None = None) -> list[Hit]:
+        """All validated hits, in rule order then text order. Markers never count as values."""
+        if not text:
+            return []
+        if index is None or index.text is not text:
+            index = TextIndex(text)
+        if not index.aligned:
+            return self.reference.scan(text)
+        has_marker = "[REDACTED_" in text
+        n = len(text)
+        hits: list[Hit] = []
+        whole = [(0, n)]
+        for rule in self.rules:
+            spans: list[tuple[int, int]]
+            if rule.literal_window is not None:
+                # the prefilter passes exactly when some literal occurs, i.e. when there is a window
+                starts = sorted(i for lit in rule.prefilter for i in index.positions(lit))
+                spans = _merge_reach(starts, rule.literal_window, n)
+                if not spans:
+                    continue
+            elif not rule.anchors and rule.prefilter and not any(index.present(lit) for lit in rule.prefilter):
+                continue
+            elif rule.digit_anchored:
+                spans = index.digit_windows()
+            else:
+                spans = whole
+            if not rule.anchors:
+                for span in spans:
+                    self.reference._scan_span(rule, text, span, has_marker, hits)
+                continue
+            found: list[Hit] = []
+            if rule.anchor_search:
+                ranges = anchor_ranges(rule, index)
+                if ranges:
+                    for span in spans:
+                        _scan_ranges(rule, text, span, ranges, has_marker, found)
+            else:
+                cands = anchor_candidates(rule, index)
+                if cands:
+                    for span in spans:
+                        _scan_points(rule, text, span, cands, has_marker, found)
+            if found and (
+                rule.literal_window is not None
+                or not rule.prefilter
+                or any(index.present(lit) for lit in rule.prefilter)
+            ):
+                hits.extend(found)
+        return hits
+
+
+def _scan_points(
+    rule: Rule, text: str, span: tuple[int, int], cands: list[int], has_marker: bool, hits: list[Hit]
+) -> None:
+    """The reference search loop over ``span``, trying ``pattern.match`` only at candidate starts."""
+    lo, hi = span
+    pattern = rule.pattern
+    j = bisect_left(cands, lo)
+    count = len(cands)
+    pos = lo
+    while j < count:
+        c = cands[j]
+        if c > hi:
+            break
+        if c < pos:
+            j = bisect_left(cands, pos, j)
+            continue
+        match = pattern.match(text, c, hi)
+        if match is None:
+            j += 1
+            continue
+        pos = _after(rule, match, has_marker, hits)
+
+
+def _scan_ranges(
+    rule: Rule, text: str, span: tuple[int, int], ranges: list[tuple[int, int]], has_marker: bool, hits: list[Hit]
+) -> None:
+    """The reference search loop over ``span``, searching only from the start of candidate ranges."""
+    lo, hi = span
+    pattern = rule.pattern
+    k = bisect_left(ranges, (lo, -1))
+    if k > 0 and ranges[k - 1][1] >= lo:
+        k -= 1
+    count = len(ranges)
+    pos = lo
+    while k < count:
+        a, b = ranges[k]
+        if b < pos:
+            k += 1
+            continue
+        c = max(a, pos)
+        if c > hi:
+            break
+        match = pattern.search(text, c, hi)
+        if match is None:
+            break
+        pos = _after(rule, match, has_marker, hits)
+
+
+def _after(rule: Rule, match: re.Match[str], has_marker: bool, hits: list[Hit]) -> int:
+    """Record ``match`` if it is kept; the position the reference loop continues from."""
+    start, end = _value_span(rule, match)
+    if ReferenceDetector._keep(rule, match, (start, end), has_marker):
+        hits.append(Hit(rule, start, end))
+        return max(match.end(), match.start() + 1)
+    return start if match.start() < start < match.end() else max(match.end(), match.start() + 1)

@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from orchestra.security.detectors import Detector, Hit
+from orchestra.security.detectors import Detector, Hit, TextIndex
 from orchestra.security.model import SanitizedFinding
 from orchestra.security.rules import Rule
 
@@ -82,9 +82,10 @@ def analyze(
     detector: Detector, text: str, *, risk_detector: Detector | None = None, max_passes: int = MAX_PASSES
 ) -> Analysis:
     """Scan ``text``, report execution risks, and redact data findings until nothing is left to redact."""
-    hits = detector.scan(text)
+    index = TextIndex(text)  # shared by the data and risk scans of the first pass
+    hits = detector.scan(text, index)
     if risk_detector is not None:
-        hits.extend(risk_detector.scan(text))
+        hits.extend(risk_detector.scan(text, index))
     occurrences = _risk_occurrences(text, [h for h in hits if h.rule.marker is None])
     current = text
     redactable = [h for h in hits if h.rule.marker is not None]

@@ -41,6 +41,12 @@ def _url_unsafe(value: str, _match: re.Match[str]) -> bool:
         return True
 
 
+_DIRECTIVE_STARTS = (
+    "ignore", "disregard", "forget", "override", "reveal", "disclose", "print", "show", "leak", "repeat",
+    "bypass", "disable", "you", "enable", "new",
+)  # fmt: skip
+"""Every word a prompt-injection directive can start with (its anchors)."""
+
 RISK_RULES: tuple[Rule, ...] = (
     Rule(
         "risk.prompt-injection.directive",
@@ -64,6 +70,7 @@ RISK_RULES: tuple[Rule, ...] = (
         ),
         prefilter=("ignore", "disregard", "forget", "override", "reveal", "disclose", "print", "show", "leak",
                    "repeat", "bypass", "disable", "you are now", "developer mode", "system prompt"),
+        anchors=tuple((word, (0,)) for word in _DIRECTIVE_STARTS),
         priority=20,
     ),
     Rule(
@@ -83,6 +90,7 @@ RISK_RULES: tuple[Rule, ...] = (
             re.ASCII,
         ),
         prefilter=("rm ", "rm\t", "mkfs", "of=/dev/", ":()", "chmod"),
+        anchors=(("rm", (0,)), ("mkfs", (0,)), ("dd", (0,)), (":()", (0,)), ("chmod", (0,))),
         priority=20,
     ),
     Rule(
@@ -99,6 +107,7 @@ RISK_RULES: tuple[Rule, ...] = (
             _I,
         ),
         prefilter=("curl", "wget", "fetch", "iwr", "irm", "invoke-"),
+        anchors=(("curl", (0,)), ("wget", (0,)), ("fetch", (0,)), ("iwr", (0,)), ("invoke-", (0,)), ("irm", (0,))),
         priority=20,
     ),
     Rule(
@@ -113,6 +122,12 @@ RISK_RULES: tuple[Rule, ...] = (
             _I,
         ),
         prefilter=("drop", "delete", "truncate", "' or", "'or"),
+        anchors=(
+            ("drop", (0,)),
+            ("delete", tuple(range(-1, -10, -1))),
+            ("truncate", tuple(range(-1, -10, -1))),
+            ("'", (0,)),
+        ),
         priority=20,
     ),
     Rule(
@@ -128,6 +143,8 @@ RISK_RULES: tuple[Rule, ...] = (
         prefilter=("://", "javascript:", "vbscript:", "data:"),
         validate=_url_unsafe,
         literal_window=(24, 2060),
+        anchors=(("://", (-21, -2)), ("javascript:", (0,)), ("vbscript:", (0,)), ("data:", (0,))),
+        anchor_search=True,
         priority=20,
     ),
     Rule(
@@ -143,6 +160,13 @@ RISK_RULES: tuple[Rule, ...] = (
             _I,
         ),
         prefilter=("../", "..\\", "%2e", "..%", "/etc/", "/proc/self", "system32"),
+        anchors=(
+            ("..", (0,)),
+            ("%2", (0,)),
+            ("/etc/", (0, -1)),
+            ("/proc/self/", (0, -1)),
+            ("\\windows\\system32\\config", (-2, -3)),
+        ),
         priority=20,
     ),
 )

@@ -52,6 +52,15 @@ class Rule:
     literal_window: tuple[int, int] | None = None
     """``(before, after)``: run only in windows around prefilter-literal occurrences (a match starts at
     most ``before`` characters before a literal and ends at most ``after`` characters after it)."""
+    anchors: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    """Where a match can start: ``(literal, offsets)`` pairs such that every match of ``pattern`` starts
+    at ``i + offset`` for an occurrence ``i`` of the lower-case ``literal`` in ``text.lower()``. Lets the
+    detector try the pattern only at those positions (identical results, far fewer regex steps)."""
+    anchor_search: bool = False
+    """Offsets are a range ``[min, max]`` (searched from its start), not a list of exact positions."""
+    anchor_word_start: bool = False
+    """Every match starts with an ASCII word character at a word boundary (``\\b\\w``): other anchor
+    positions are dropped before trying the pattern."""
 
     @property
     def marker(self) -> str | None:
@@ -285,6 +294,7 @@ DATA_RULES: tuple[Rule, ...] = (
             r"|[A-Za-z0-9+/=\s:,.-]{0,16384})"
         ),
         prefilter=("private key-----",),
+        anchors=(("-----begin ", (0,)),),
         priority=100,
     ),
     Rule(
@@ -297,6 +307,7 @@ DATA_RULES: tuple[Rule, ...] = (
             r"(?:[\s\S]{0,16384}?-----END OPENSSH PRIVATE KEY-----|[A-Za-z0-9+/=\s]{0,16384})"
         ),
         prefilter=("begin openssh private key",),
+        anchors=(("-----begin ", (0,)),),
         priority=100,
     ),
     Rule(
@@ -309,6 +320,7 @@ DATA_RULES: tuple[Rule, ...] = (
             r"(?:[\s\S]{0,32768}?-----END PGP PRIVATE KEY BLOCK-----|[A-Za-z0-9+/=\s:,.-]{0,32768})"
         ),
         prefilter=("begin pgp private key",),
+        anchors=(("-----begin ", (0,)),),
         priority=100,
     ),
     Rule(
@@ -333,6 +345,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("secret",),
         value_groups=("value",),
         validate=_random_token(40),
+        anchors=(("secret", (0, -3, -4)),),
         priority=90,
     ),
     Rule(
@@ -343,6 +356,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251})\b"),
         prefilter=("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
         validate=_random_token(20),
+        anchors=(("gh", (0,)), ("github_pat_", (0,))),
         priority=90,
     ),
     Rule(
@@ -353,6 +367,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bglpat-[A-Za-z0-9_-]{20,64}"),
         prefilter=("glpat-",),
         validate=_random_token(20),
+        anchors=(("glpat-", (0,)),),
         priority=90,
     ),
     Rule(
@@ -363,6 +378,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bxox[abprs]-[A-Za-z0-9-]{10,250}"),
         prefilter=("xox",),
         validate=_random_token(10),
+        anchors=(("xox", (0,)),),
         priority=90,
     ),
     Rule(
@@ -373,6 +389,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,247}\b"),
         prefilter=("k_live_", "k_test_"),
         validate=_random_token(16),
+        anchors=(("k_live_", (-1,)), ("k_test_", (-1,))),
         priority=90,
     ),
     Rule(
@@ -383,6 +400,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
         prefilter=("aiza",),
         validate=_not_placeholder,
+        anchors=(("aiza", (0,)),),
         priority=90,
     ),
     Rule(
@@ -393,6 +411,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bsk-ant-[a-z0-9]{2,10}-[A-Za-z0-9_-]{20,250}"),
         prefilter=("sk-ant-",),
         validate=_random_token(20),
+        anchors=(("sk-ant-", (0,)),),
         priority=91,
     ),
     Rule(
@@ -403,6 +422,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250}"),
         prefilter=("sk-",),
         validate=_openai_ok,
+        anchors=(("sk-", (0,)),),
         priority=90,
     ),
     Rule(
@@ -413,6 +433,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bnpm_[A-Za-z0-9]{36}\b"),
         prefilter=("npm_",),
         validate=_random_token(20),
+        anchors=(("npm_", (0,)),),
         priority=90,
     ),
     Rule(
@@ -423,6 +444,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bpypi-AgEI[A-Za-z0-9_-]{50,300}"),
         prefilter=("pypi-agei",),
         validate=_random_token(20),
+        anchors=(("pypi-agei", (0,)),),
         priority=90,
     ),
     Rule(
@@ -433,6 +455,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"\bhf_[A-Za-z0-9]{34,40}\b"),
         prefilter=("hf_",),
         validate=_random_token(20),
+        anchors=(("hf_", (0,)),),
         priority=90,
     ),
     Rule(
@@ -442,6 +465,7 @@ DATA_RULES: tuple[Rule, ...] = (
         "JSON Web Token (three base64url parts, header and payload start with eyJ)",
         _c(r"\beyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{4,8192}\.[A-Za-z0-9_-]{8,2048}"),
         prefilter=("eyj",),
+        anchors=(("eyj", (0,)),),
         priority=85,
     ),
     Rule(
@@ -453,6 +477,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("bearer",),
         value_groups=("value",),
         validate=_bearer_ok,
+        anchors=(("bearer", (0,)),),
         priority=80,
     ),
     Rule(
@@ -468,6 +493,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("basic",),
         value_groups=("value",),
         validate=_basic_ok,
+        anchors=(("authorization", (0,)),),
         priority=80,
     ),
     Rule(
@@ -483,6 +509,8 @@ DATA_RULES: tuple[Rule, ...] = (
         value_groups=("value",),
         validate=_url_password_ok,
         literal_window=(24, 540),
+        anchors=(("://", tuple(range(-21, -1))),),
+        anchor_word_start=True,
         priority=75,
     ),
     Rule(
@@ -498,6 +526,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("-pass",),
         value_groups=("value",),
         validate=lambda v, _m: len(v.strip("\"'")) >= 4 and not is_placeholder(v),
+        anchors=(("-pass", (0, -1)),),
         priority=62,
     ),
     Rule(
@@ -514,6 +543,7 @@ DATA_RULES: tuple[Rule, ...] = (
         value_groups=("value",),
         validate=_password_ok,
         literal_window=(8, 320),
+        anchors=(("pass", (0,)), ("pwd", (0,))),
         priority=60,
     ),
     Rule(
@@ -531,6 +561,13 @@ DATA_RULES: tuple[Rule, ...] = (
         value_groups=("value",),
         validate=_secret_ok,
         literal_window=(16, 600),
+        anchors=(
+            ("key", (-3, -4, -5, -6, -7, -8, -10, -11)),
+            ("secret", (0,)),
+            ("token", (0,)),
+            ("credential", (0,)),
+            ("session", (0,)),
+        ),
         priority=50,
     ),
     Rule(
@@ -555,6 +592,7 @@ DATA_RULES: tuple[Rule, ...] = (
         ),
         prefilter=("cvv", "cvc", "csc", "cid", "security"),
         value_groups=("value",),
+        anchors=(("cvv", (0,)), ("cvc", (0,)), ("csc", (0,)), ("cid", (0,)), ("security", (0, -5, -6, -7, -8))),
         priority=70,
     ),
     Rule(
@@ -591,6 +629,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("ssn", "social"),
         value_groups=("value",),
         validate=_ssn_ok,
+        anchors=(("ssn", (0,)), ("social", (0,))),
         priority=61,
     ),
     Rule(
@@ -616,6 +655,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("passport",),
         value_groups=("value",),
         validate=_has_digit,
+        anchors=(("passport", (0,)),),
         priority=61,
     ),
     Rule(
@@ -631,6 +671,7 @@ DATA_RULES: tuple[Rule, ...] = (
         prefilter=("licen", "dl"),
         value_groups=("value",),
         validate=_has_digit,
+        anchors=(("driv", (0,)), ("dl", (0,))),
         priority=61,
     ),
     Rule(
@@ -646,6 +687,7 @@ DATA_RULES: tuple[Rule, ...] = (
         ),
         prefilter=("ein", "tin", "tax", "employer"),
         value_groups=("value",),
+        anchors=(("ein", (0,)), ("tin", (0, -1)), ("tax", (0,)), ("employer", (0,))),
         priority=61,
     ),
     Rule(
@@ -662,6 +704,7 @@ DATA_RULES: tuple[Rule, ...] = (
         ),
         prefilter=("account", "acct", "routing", "aba"),
         value_groups=("value",),
+        anchors=(("account", (0, -5, -6, -7, -8, -9, -10, -11, -12)), ("acct", (0,)), ("routing", (0,)), ("aba", (0,))),
         priority=61,
     ),
     Rule(
@@ -672,6 +715,8 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"(?<![\w.%+/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}\.[A-Za-z]{2,24}\b"),
         prefilter=("@",),
         validate=_email_ok,
+        anchors=(("@", (-64, -1)),),
+        anchor_search=True,
         priority=30,
     ),
     Rule(
