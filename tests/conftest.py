@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +32,22 @@ def app(workspace: Path) -> Iterator[Orchestra]:
     """The core services opened on ``workspace``."""
     with Orchestra.open(workspace) as opened:
         yield opened
+
+
+@pytest.fixture
+def open_app(workspace: Path) -> Iterator[Callable[[dict[str, Any]], Orchestra]]:
+    """Open the workspace with ``config`` written to ``.agent-workflow/config.json`` first."""
+    opened: list[Orchestra] = []
+
+    def _open(config: dict[str, Any]) -> Orchestra:
+        folder = workspace / ".agent-workflow"
+        folder.mkdir(exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        app = Orchestra.open(workspace)
+        opened.append(app)
+        return app
+
+    yield _open
+    for app in opened:
+        app.close()
+

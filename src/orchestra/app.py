@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from orchestra import __version__
 from orchestra.chat import ChatPolicy, ChatService
+from orchestra.chat.respond import ChatResponder
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
@@ -61,6 +62,7 @@ class Orchestra:
         self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
         self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
                                 load_or_create_key(layout.secret_key_path), layout)
+        self.responder = ChatResponder(self.chat, self.providers)
 
     @classmethod
     def open(cls, root: Path) -> Self:

@@ -23,6 +23,7 @@ from orchestra.chat import (
     ProvenanceInput,
     ThreadPage,
 )
+from orchestra.chat.respond import ChatResponse
 from orchestra_mcp.errors import resource_errors, tool_errors
 from orchestra_mcp.progress import run_with_progress
 from orchestra_mcp.subscriptions import ResourceSubscriptions
@@ -127,6 +128,28 @@ def register(server: MCPServer, app: Orchestra, subscriptions: ResourceSubscript
         with tool_errors("chat_messages"):
             return await anyio.to_thread.run_sync(lambda: app.chat.list_messages(
                 scope, thread_id, limit=limit, cursor=cursor, include_timeline=include_timeline))
+
+    @server.tool(title="Answer a thread with a model", annotations=ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True))
+    async def chat_respond(
+        scope: ScopeParam,
+        thread_id: ThreadIdParam,
+        role: Annotated[str, Field(description="The calling role recorded in the ledger, lowercase.",
+                                   max_length=64)] = "assistant",
+        provider: Annotated[str | None, Field(description="Provider id ('ollama', 'fake'); default: the "
+                                                          "configured provider.", max_length=64)] = None,
+        model: Annotated[str | None, Field(description="Model id; default: the configured model.",
+                                           max_length=128)] = None,
+        max_tokens: Annotated[int | None, Field(description="Cap on reply tokens.", ge=1, le=200_000)] = None,
+    ) -> ChatResponse:
+        """Send the thread (already redacted) to a model and store the reply as a provider_agent message with
+        its provenance. Runs the egress check (restricted content and non-private endpoints are refused
+        before any connection), the budget preflight, bounded retries, and records the call in the ledger."""
+        with tool_errors("chat_respond"):
+            result = await app.responder.respond(scope, thread_id, role=role, provider=provider, model=model,
+                                                 max_tokens=max_tokens)
+            await subscriptions.notify(result.reply.thread_uri, result.reply.messages_uri)
+            return result
 
     @server.tool(title="Export chat for compliance", annotations=CREATES)
     async def chat_export(
