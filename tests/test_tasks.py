@@ -24,7 +24,7 @@ def test_add_get_list(app: Orchestra) -> None:
     events = app.events.list(event_type="TASK_CREATED")
     assert [e.task_id for e in events] == ["T-1", "A.2"]
     assert events[0].metadata == {"status": "planned", "ownerRole": "developer", "acceptanceCriteria": 2,
-                                  "ownershipPaths": 2}
+                                  "ownershipPaths": 2, "redactions": 0}
 
 
 def test_duplicate_id_is_coded_and_writes_nothing(app: Orchestra) -> None:
@@ -72,3 +72,13 @@ def test_missing_task_and_bad_limits(app: Orchestra) -> None:
         app.tasks.get("nope")
     with pytest.raises(OrchestraError):
         app.tasks.list(limit=501)
+
+
+def test_secrets_in_task_text_are_redacted_before_storage(app: Orchestra) -> None:
+    token = "ghp_" + "Zq8Lm2Xw7Rt5Yp3Nc6Vb1Kd9Hf4Gs0Ja2Ue7"
+    task = app.tasks.add({"id": "S", "title": f"Rotate {token}", "goal": "db password=Tr0ub4dor&3-horse",
+                          "acceptance_criteria": [f"old token {token} revoked"]})
+    stored = app.tasks.get("S").model_dump_json() + task.model_dump_json()
+    assert token not in stored and "Tr0ub4dor" not in stored
+    assert "[REDACTED_SECRET]" in task.title and "[REDACTED_PASSWORD]" in task.goal
+    assert app.events.list(event_type="TASK_CREATED")[0].metadata["redactions"] == 3

@@ -50,7 +50,7 @@ class Orchestra:
         self.store = store
         self.guard = guard
         self.events = EventLog(store)
-        self.tasks = TaskService(store, self.events, layout.root)
+        self.tasks = TaskService(store, self.events, layout.root, guard)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
         self.delegation = DelegationService(

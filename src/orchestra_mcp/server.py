@@ -7,7 +7,7 @@ from mcp.server.mcpserver import MCPServer
 from orchestra import __version__
 from orchestra.app import Orchestra
 from orchestra_mcp.subscriptions import ResourceSubscriptions
-from orchestra_mcp.tools import chat, context, delegation, ledger, providers, runtime, tasks, workspace
+from orchestra_mcp.tools import chat, context, delegation, ledger, providers, runtime, security, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -53,6 +53,7 @@ def create_server(app: Orchestra) -> MCPServer:
     runtime.register(server, app)
     ledger.register(server, app)
     providers.register(server, app)
+    security.register(server, app)
     subscriptions = ResourceSubscriptions()
     subscriptions.install(server)
     chat.register(server, app, subscriptions)

@@ -11,12 +11,15 @@ from pydantic import ValidationError as PydanticValidationError
 from orchestra.clock import iso_ms
 from orchestra.errors import ConflictError, NotFoundError, ValidationError
 from orchestra.events import EventLog, NewEvent
+from orchestra.security.guard import SecurityGuard
+from orchestra.security.model import Encoding, GuardContext, Sink
 from orchestra.store.base import Row, Store
 from orchestra.tasks.model import Task, TaskInput, TaskStatus
 from orchestra.validation import describe_validation_error
 from orchestra.workspace.paths import guard_path
 
 MAX_LIST_LIMIT = 500
+STORE_AS_IS = GuardContext(encoding=Encoding.NONE, source_kind="task")
 
 
 class TaskExistsError(ConflictError):
@@ -34,18 +37,22 @@ class TaskNotFoundError(NotFoundError):
 class TaskService:
     """The task registry."""
 
-    def __init__(self, store: Store, events: EventLog, root: Path) -> None:
+    def __init__(self, store: Store, events: EventLog, root: Path, guard: SecurityGuard) -> None:
         self._store = store
         self._events = events
         self._root = root
+        self._guard = guard
 
     def add(self, data: TaskInput | dict[str, Any], *, actor: str = "user") -> Task:
         """Create a task; a duplicate id is ``task_exists`` and nothing is written."""
         spec = _parse(data)
         paths = _dedupe(guard_path(self._root, raw).relative for raw in spec.ownership_paths)
+        redactions = [0]
+        title, goal = self._safe(spec.title, redactions), self._safe(spec.goal, redactions)
+        criteria = [self._safe(c, redactions) for c in spec.acceptance_criteria]
         now = iso_ms()
         task = Task(
-            id=spec.id, title=spec.title, goal=spec.goal, acceptance_criteria=list(spec.acceptance_criteria),
+            id=spec.id, title=title, goal=goal, acceptance_criteria=criteria,
             ownership_paths=paths, owner_role=spec.owner_role, status=spec.status,
             created_at=now, updated_at=now,
         )
@@ -62,9 +69,19 @@ class TaskService:
                 type="TASK_CREATED", actor=actor, task_id=task.id, summary=f"Task {task.id} created",
                 metadata={"status": task.status, "ownerRole": task.owner_role,
                           "acceptanceCriteria": len(task.acceptance_criteria),
-                          "ownershipPaths": len(task.ownership_paths)},
+                          "ownershipPaths": len(task.ownership_paths), "redactions": redactions[0]},
             ))
         return task
+
+    def _safe(self, text: str, counter: list[int]) -> str:
+        """Text as it may be stored: secrets and personal data redacted (sink ``evidence``, no encoding)."""
+        if not text:
+            return text
+        decision = self._guard.guard(text, Sink.EVIDENCE, STORE_AS_IS)
+        if decision.text is None:
+            raise ValidationError(f"task text was refused by the security guard ({decision.outcome})")
+        counter[0] += decision.redaction_count
+        return decision.text
 
     def get(self, task_id: str) -> Task:
         """One task, or ``task_not_found``."""
