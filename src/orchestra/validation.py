@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+
+from orchestra.errors import ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def describe_validation_error(exc: PydanticValidationError, subject: str) -> str:
@@ -14,3 +22,14 @@ def describe_validation_error(exc: PydanticValidationError, subject: str) -> str
         parts.append(f"field '{loc}': {err['msg']}")
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return f"invalid {subject}: " + "; ".join(parts) + more
+
+
+def parse_model(model: type[M], data: M | Mapping[str, Any], subject: str,
+                error: type[ValidationError] = ValidationError) -> M:
+    """``data`` as ``model``; a pydantic failure becomes ``error`` naming the fields, never the values."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise error(describe_validation_error(exc, subject)) from None

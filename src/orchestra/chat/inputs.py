@@ -8,7 +8,6 @@ import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 
 from orchestra.chat.errors import (
     InvalidActorError,
@@ -26,7 +25,7 @@ from orchestra.chat.records import (
 )
 from orchestra.errors import ValidationError
 from orchestra.events.chain import canonical_json
-from orchestra.validation import describe_validation_error
+from orchestra.validation import parse_model
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -41,12 +40,7 @@ ROLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 def parse(model: type[M], data: M | dict[str, Any], error: type[ValidationError], subject: str) -> M:
     """``data`` as ``model``; a pydantic failure becomes ``error`` naming the fields, not the values."""
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except PydanticValidationError as exc:
-        raise error(describe_validation_error(exc, subject)) from None
+    return parse_model(model, data, subject, error)
 
 
 def parse_scope(data: ChatScope | dict[str, Any]) -> ChatScope:

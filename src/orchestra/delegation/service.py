@@ -7,8 +7,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError as PydanticValidationError
-
 from orchestra.clock import iso_ms, utc_now
 from orchestra.context.service import ContextService
 from orchestra.delegation import repository as repo
@@ -37,7 +35,7 @@ from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.tasks import TaskService
-from orchestra.validation import describe_validation_error
+from orchestra.validation import parse_model
 from orchestra.workspace.config import DelegationGuardrails
 from orchestra.workspace.layout import WorkspaceLayout
 
@@ -67,7 +65,7 @@ class DelegationService:
     def spawn(self, data: SpawnRequest | dict[str, Any], *, client_name: str | None = None,
               actor: str = "parent") -> SpawnResult:
         """Admit (``requested``), queue (``queued``) or reject a request for a sub-agent."""
-        request = _parse(SpawnRequest, data, "spawn request")
+        request = parse_model(SpawnRequest, data, "spawn request")
         return spawn(self, request, client_name=client_name, actor=actor, clock=self.clock)
 
     def replay(self, row: Row, print_: str) -> SpawnResult:
@@ -99,7 +97,7 @@ class DelegationService:
 
     def update(self, data: SessionUpdate | dict[str, Any], *, actor: str = "parent") -> UpdateResult:
         """Record a lifecycle step; repeats of the same step return the earlier one."""
-        update = _parse(SessionUpdate, data, "session update")
+        update = parse_model(SessionUpdate, data, "session update")
         with self.store.read() as tx:
             row = self._row(tx, update.session_id)
         target = TARGET_STATUS[update.status]
@@ -277,12 +275,3 @@ def _half_silent(last: str, expires: str | None, now: datetime) -> bool:
         return False
     start, end = datetime.fromisoformat(last), datetime.fromisoformat(expires)
     return now - start > (end - start) / 2 if end > start else now > end - timedelta(0)
-
-
-def _parse(model: Any, data: Any, subject: str) -> Any:
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ValidationError(describe_validation_error(exc, subject)) from None

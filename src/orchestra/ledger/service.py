@@ -7,10 +7,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
-
 from orchestra.clock import iso_ms
-from orchestra.errors import ValidationError
 from orchestra.events import EventLog, NewEvent
 from orchestra.ledger.model import ProvenanceInput, ProvenanceRecord, UsageBreakdown, UsageReport
 from orchestra.ledger.money import from_nanos, to_nanos
@@ -18,7 +15,7 @@ from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.tasks.service import TaskNotFoundError
-from orchestra.validation import describe_validation_error
+from orchestra.validation import parse_model
 
 _TEXT_FIELDS = (
     "role", "provider", "model", "prompt_id", "response_id", "finish_reason", "request_id", "tenant_id",
@@ -46,12 +43,7 @@ _SUMS = ("COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, 
 
 def parse_provenance(data: ProvenanceInput | dict[str, Any]) -> ProvenanceInput:
     """Validate raw input; bad numbers raise ``invalid_number``, other problems ``invalid_input``."""
-    if isinstance(data, ProvenanceInput):
-        return data
-    try:
-        return ProvenanceInput.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ValidationError(describe_validation_error(exc, "provenance record")) from None
+    return parse_model(ProvenanceInput, data, "provenance record")
 
 
 class LedgerService:

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
-
 from orchestra.clock import iso_ms
 from orchestra.errors import ConflictError, NotFoundError, ValidationError
 from orchestra.events import EventLog, NewEvent
@@ -15,7 +13,7 @@ from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Encoding, GuardContext, Sink
 from orchestra.store.base import Row, Store
 from orchestra.tasks.model import Task, TaskInput, TaskStatus
-from orchestra.validation import describe_validation_error
+from orchestra.validation import parse_model
 from orchestra.workspace.paths import guard_path
 
 MAX_LIST_LIMIT = 500
@@ -45,7 +43,7 @@ class TaskService:
 
     def add(self, data: TaskInput | dict[str, Any], *, actor: str = "user") -> Task:
         """Create a task; a duplicate id is ``task_exists`` and nothing is written."""
-        spec = _parse(data)
+        spec = parse_model(TaskInput, data, "task")
         paths = _dedupe(guard_path(self._root, raw).relative for raw in spec.ownership_paths)
         redactions = [0]
         title, goal = self._safe(spec.title, redactions), self._safe(spec.goal, redactions)
@@ -114,15 +112,6 @@ class TaskService:
         with self._store.read() as tx:
             rows = tx.fetchall("SELECT status, COUNT(*) AS n FROM tasks GROUP BY status")
         return {str(row["status"]): int(row["n"]) for row in rows}
-
-
-def _parse(data: TaskInput | dict[str, Any]) -> TaskInput:
-    if isinstance(data, TaskInput):
-        return data
-    try:
-        return TaskInput.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ValidationError(describe_validation_error(exc, "task")) from None
 
 
 def _dedupe(paths: Any) -> list[str]:
