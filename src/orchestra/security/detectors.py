@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
 
 from orchestra.security.rules import Rule
 from orchestra.security.validators import MARKER_RE, strip_markers
@@ -85,6 +88,8 @@ class ReferenceDetector:
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate rule ids")
         self.rules: tuple[Rule, ...] = tuple(rules)
+        self.keywords = KeywordSet.of_rules(self.rules, use_automaton=False)
+        """For interface parity with :class:`Detector` (the reference scan uses ``str.find`` only)."""
 
     def scan(self, text: str, index: TextIndex | None = None) -> list[Hit]:
         """All validated hits, in rule order then text order. Markers never count as values.
@@ -170,36 +175,141 @@ def fast_digit_windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
+def _load_automaton() -> ModuleType | None:
+    """``ahocorasick_rs`` (binary wheels) for the keyword pass; ``None`` falls back to ``str.find`` loops."""
+    try:
+        import ahocorasick_rs
+    except ImportError:  # pragma: no cover - the fallback is exercised by patching ``_ahocorasick``
+        return None
+    return ahocorasick_rs
+
+
+_ahocorasick = _load_automaton()
+
+HAVE_AUTOMATON = _ahocorasick is not None
+
+
+def find_positions(lowered: str, literal: str) -> list[int]:
+    """Every (overlapping) occurrence of ``literal`` in ``lowered``, ascending (the stdlib keyword pass)."""
+    found: list[int] = []
+    i = lowered.find(literal)
+    while i >= 0:
+        found.append(i)
+        i = lowered.find(literal, i + 1)
+    return found
+
+
+class KeywordSet:
+    """The literals a rule set looks up (prefilters and anchors), found in one pass over a text.
+
+    With ``ahocorasick-rs`` installed, :meth:`find_all` runs one automaton (standard match kind,
+    overlapping: every occurrence of every literal, also inside another literal) instead of one
+    ``str.find`` loop per literal; the positions are exactly those of :func:`find_positions`. Without
+    it (or for a text the automaton cannot take, e.g. lone surrogates) the ``find`` loops are used."""
+
+    __slots__ = ("_automaton", "literals")
+
+    def __init__(self, literals: Iterable[str], *, use_automaton: bool = True) -> None:
+        self.literals: tuple[str, ...] = tuple(sorted({lit for lit in literals if lit}))
+        self._automaton: Any = None
+        if use_automaton and _ahocorasick is not None and self.literals:
+            self._automaton = _ahocorasick.AhoCorasick(
+                list(self.literals),
+                matchkind=_ahocorasick.MatchKind.Standard,
+                implementation=_ahocorasick.Implementation.DFA,
+            )
+
+    @classmethod
+    def of_rules(cls, rules: Iterable[Rule], *, use_automaton: bool = True) -> KeywordSet:
+        literals: set[str] = set()
+        for rule in rules:
+            literals.update(rule.prefilter)
+            literals.update(lit for lit, _ in rule.anchors)
+        return cls(literals, use_automaton=use_automaton)
+
+    @property
+    def uses_automaton(self) -> bool:
+        return self._automaton is not None
+
+    def union(self, other: KeywordSet) -> KeywordSet:
+        """A set with the literals of both (cached: built once per pair of sets)."""
+        return self if other is self else _union(self, other)
+
+    def find_all(self, lowered: str) -> dict[str, list[int]] | None:
+        """Every literal's ascending positions in ``lowered`` in one automaton pass; ``None`` without one."""
+        if self._automaton is None:
+            return None
+        try:
+            matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
+        except UnicodeError:  # lone surrogates cannot cross into the automaton; find() handles them
+            return None
+        lists: list[list[int]] = [[] for _ in self.literals]
+        for k, start, _end in matches:  # ordered by end: for one literal (one length) by start too
+            lists[k].append(start)
+        return dict(zip(self.literals, lists, strict=True))
+
+    def find_all_stdlib(self, lowered: str) -> dict[str, list[int]]:
+        """:meth:`find_all` with ``str.find`` loops only (the fallback, and its reference in the tests)."""
+        return {lit: find_positions(lowered, lit) for lit in self.literals}
+
+
+@lru_cache(maxsize=32)
+def _union(a: KeywordSet, b: KeywordSet) -> KeywordSet:
+    if set(b.literals) <= set(a.literals):
+        return a
+    return KeywordSet(a.literals + b.literals, use_automaton=a.uses_automaton or b.uses_automaton)
+
+
 class TextIndex:
-    """Facts about one text computed once and shared by every rule (and the data and risk detectors)."""
+    """Facts about one text computed once and shared by every rule (and the data and risk detectors).
 
-    __slots__ = ("_digit_windows", "_positions", "_present", "aligned", "lowered", "text")
+    Literal positions come from the :class:`KeywordSet` passes run on it (one automaton pass per set,
+    on first use), or from a ``str.find`` loop for a literal no pass covered."""
 
-    def __init__(self, text: str) -> None:
+    __slots__ = ("_digit_windows", "_keywords", "_positions", "_present", "aligned", "lowered", "text")
+
+    def __init__(self, text: str, keywords: KeywordSet | None = None) -> None:
         self.text = text
         self.lowered = text.lower()
         self.aligned = len(self.lowered) == len(text)
         self._positions: dict[str, list[int]] = {}
         self._present: dict[str, bool] = {}
         self._digit_windows: list[tuple[int, int]] | None = None
+        self._keywords: list[KeywordSet] = [keywords] if keywords is not None and keywords.uses_automaton else []
+
+    def use(self, keywords: KeywordSet) -> None:
+        """Find ``keywords`` in one pass when first needed (unless a pass already covers them)."""
+        if keywords.uses_automaton and all(k is not keywords for k in self._keywords):
+            self._keywords.append(keywords)
+
+    def _run_passes(self) -> None:
+        pending, self._keywords = self._keywords, []
+        for keywords in pending:
+            if all(lit in self._positions for lit in keywords.literals):
+                continue
+            found = keywords.find_all(self.lowered)
+            if found is not None:
+                for lit, starts in found.items():
+                    self._positions.setdefault(lit, starts)
 
     def positions(self, literal: str) -> list[int]:
         """Every (overlapping) occurrence of ``literal`` in the lower-cased text, ascending."""
         found = self._positions.get(literal)
         if found is None:
-            low = self.lowered
-            found = []
-            i = low.find(literal)
-            while i >= 0:
-                found.append(i)
-                i = low.find(literal, i + 1)
-            self._positions[literal] = found
+            if self._keywords:
+                self._run_passes()
+                found = self._positions.get(literal)
+            if found is None:
+                found = find_positions(self.lowered, literal)
+                self._positions[literal] = found
         return found
 
     def present(self, literal: str) -> bool:
         """``literal in text.lower()``, cached."""
         known = self._present.get(literal)
         if known is None:
+            if self._keywords:
+                self._run_passes()
             found = self._positions.get(literal)
             known = bool(found) if found is not None else literal in self.lowered
             self._present[literal] = known
@@ -270,6 +380,7 @@ class Detector:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.reference = ReferenceDetector(rules)
         self.rules: tuple[Rule, ...] = self.reference.rules
+        self.keywords = KeywordSet.of_rules(self.rules)
         for rule in self.rules:
             if rule.anchors and rule.finder is not None:
                 raise ValueError(f"rule {rule.rule_id}: anchors are not supported with a finder")
@@ -279,9 +390,10 @@ class Detector:
         if not text:
             return []
         if index is None or index.text is not text:
-            index = TextIndex(text)
+            index = TextIndex(text, self.keywords)
         if not index.aligned:
             return self.reference.scan(text)
+        index.use(self.keywords)
         has_marker = "[REDACTED_" in text
         n = len(text)
         hits: list[Hit] = []

@@ -82,7 +82,8 @@ def analyze(
     detector: Detector, text: str, *, risk_detector: Detector | None = None, max_passes: int = MAX_PASSES
 ) -> Analysis:
     """Scan ``text``, report execution risks, and redact data findings until nothing is left to redact."""
-    index = TextIndex(text)  # shared by the data and risk scans of the first pass
+    keywords = detector.keywords if risk_detector is None else detector.keywords.union(risk_detector.keywords)
+    index = TextIndex(text, keywords)  # shared by the data and risk scans of the first pass
     hits = detector.scan(text, index)
     if risk_detector is not None:
         hits.extend(risk_detector.scan(text, index))
