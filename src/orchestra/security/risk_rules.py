@@ -8,6 +8,7 @@ backticks and ``http://`` URLs are engineering text, not risks.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from orchestra.security.hosts import HostError, Scope, classify_host, normalize_host
 from orchestra.security.model import Category, Severity
@@ -25,6 +26,12 @@ _UNSAFE_SCOPES = frozenset(
 
 def _url_unsafe(value: str, _match: re.Match[str]) -> bool:
     """Dangerous scheme, or a host that reaches a non-public address (credentials are data findings)."""
+    return _url_value_unsafe(value)
+
+
+@lru_cache(maxsize=4096)
+def _url_value_unsafe(value: str) -> bool:
+    """:func:`_url_unsafe` of one value (a pure function of it: cached, the same URLs recur in a text)."""
     scheme = value.split(":", 1)[0].lower()
     if scheme in _DANGEROUS_SCHEMES:
         return True
