@@ -7,7 +7,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestra.security import detectors
-from orchestra.security.detectors import Detector, KeywordSet, ReferenceDetector, TextIndex, find_positions
+from orchestra.security.detectors import (
+    Detector,
+    KeywordSet,
+    ReferenceDetector,
+    TextIndex,
+    anchor_candidates,
+    find_positions,
+)
 from orchestra.security.inventory import ALL_RULES
 from tests.security.test_fast_path import PIECES
 
@@ -82,6 +89,35 @@ def test_detector_without_the_automaton_equals_reference(monkeypatch: pytest.Mon
     assert not fast.keywords.uses_automaton
     reference = ReferenceDetector(ALL_RULES)
     text = "".join(PIECES) * 3
+    assert [(h.rule.rule_id, h.start, h.end) for h in fast.scan(text)] == [
+        (h.rule.rule_id, h.start, h.end) for h in reference.scan(text)
+    ]
+
+
+digit_texts = st.one_of(
+    st.text(alphabet="0123456789-.+() %B;=^x\n", max_size=300),
+    st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(text=digit_texts)
+def test_digit_run_anchors_cover_every_match_start(text: str) -> None:
+    index = TextIndex(text, ALL_KEYWORDS)
+    if not index.aligned:
+        return
+    anchored = [r for r in ALL_RULES if r.digit_run_anchor]
+    assert {r.rule_id for r in anchored} >= {"sensitive_pii.ssn", "contact_pii.phone"}
+    for rule in anchored:
+        starts = [s for s in range(len(text) + 1) if rule.pattern.match(text, s)]
+        cands = set(anchor_candidates(rule, index))
+        assert all(s in cands for s in starts), (rule.rule_id, starts, sorted(cands))
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(text=digit_texts)
+def test_digit_heavy_fast_scan_equals_reference(text: str) -> None:
+    fast, reference = Detector(ALL_RULES), ReferenceDetector(ALL_RULES)
     assert [(h.rule.rule_id, h.start, h.end) for h in fast.scan(text)] == [
         (h.rule.rule_id, h.start, h.end) for h in reference.scan(text)
     ]

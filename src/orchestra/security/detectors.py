@@ -156,17 +156,19 @@ def _is_marker(text: str, start: int, end: int) -> bool:
 
 _DIGIT_MARK = str.maketrans("0123456789\x00", "\x00" * 10 + "\x01")
 _MARKED_CLUSTER_RE = re.compile("\x00\x00\x00(?:[^\x00]{0,80}\x00\x00\x00|\x00)*")
+_MARKED_RUN_RE = re.compile("\x00\x00\x00\x00*")  # a literal prefix: scanned for fast
 """``_CLUSTER_RE`` over the digit-marked text: ASCII digits are NUL there and nothing else is."""
 
 
-def fast_digit_windows(text: str) -> list[tuple[int, int]]:
+def fast_digit_windows(text: str, marked: str | None = None) -> list[tuple[int, int]]:
     """Exactly :func:`digit_windows`, about twice as fast.
 
     ASCII digits are mapped to NUL (and NUL away) with ``str.translate``; the same cluster regex over
-    that text has a literal prefix, which ``re`` scans for much faster than the ``\\d`` class."""
+    that text has a literal prefix, which ``re`` scans for much faster than the ``\\d`` class.
+    ``marked`` is that translation when the caller has it already."""
     windows: list[tuple[int, int]] = []
     n = len(text)
-    for m in _MARKED_CLUSTER_RE.finditer(text.translate(_DIGIT_MARK)):
+    for m in _MARKED_CLUSTER_RE.finditer(text.translate(_DIGIT_MARK) if marked is None else marked):
         start, end = max(0, m.start() - ANCHOR_MARGIN), min(n, m.end() + ANCHOR_MARGIN)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
@@ -266,7 +268,10 @@ class TextIndex:
     Literal positions come from the :class:`KeywordSet` passes run on it (one automaton pass per set,
     on first use), or from a ``str.find`` loop for a literal no pass covered."""
 
-    __slots__ = ("_digit_windows", "_keywords", "_positions", "_present", "aligned", "lowered", "text")
+    __slots__ = (
+        "_digit_run_ends", "_digit_windows", "_keywords", "_marked", "_positions", "_present", "aligned",
+        "lowered", "text",
+    )  # fmt: skip
 
     def __init__(self, text: str, keywords: KeywordSet | None = None) -> None:
         self.text = text
@@ -275,6 +280,8 @@ class TextIndex:
         self._positions: dict[str, list[int]] = {}
         self._present: dict[str, bool] = {}
         self._digit_windows: list[tuple[int, int]] | None = None
+        self._marked: str | None = None
+        self._digit_run_ends: list[int] | None = None
         self._keywords: list[KeywordSet] = [keywords] if keywords is not None and keywords.uses_automaton else []
 
     def use(self, keywords: KeywordSet) -> None:
@@ -315,10 +322,22 @@ class TextIndex:
             self._present[literal] = known
         return known
 
+    def _digit_marked(self) -> str:
+        if self._marked is None:
+            self._marked = self.text.translate(_DIGIT_MARK)
+        return self._marked
+
     def digit_windows(self) -> list[tuple[int, int]]:
         if self._digit_windows is None:
-            self._digit_windows = fast_digit_windows(self.text)
+            self._digit_windows = fast_digit_windows(self.text, self._digit_marked())
         return self._digit_windows
+
+    def digit_run_ends(self) -> list[int]:
+        """Ascending ends ``b < len(text)`` of the maximal runs of 3+ ASCII digits (``text[b]`` is no digit)."""
+        if self._digit_run_ends is None:
+            n = len(self.text)
+            self._digit_run_ends = [e for m in _MARKED_RUN_RE.finditer(self._digit_marked()) if (e := m.end()) < n]
+        return self._digit_run_ends
 
 
 def _merge_reach(starts: list[int], reach: tuple[int, int], n: int) -> list[tuple[int, int]]:
@@ -347,6 +366,9 @@ def anchor_candidates(rule: Rule, index: TextIndex) -> list[int]:
                 c = i + off
                 if 0 <= c <= n:
                     found.add(c)
+    if rule.digit_run_anchor:
+        follow = rule.digit_run_anchor
+        found.update(b - 3 for b in index.digit_run_ends() if text[b] in follow)
     if rule.anchor_word_start:
         return sorted(c for c in found if c < n and text[c] in _WORD and (c == 0 or text[c - 1] not in _WORD))
     return sorted(found)
@@ -382,8 +404,10 @@ class Detector:
         self.rules: tuple[Rule, ...] = self.reference.rules
         self.keywords = KeywordSet.of_rules(self.rules)
         for rule in self.rules:
-            if rule.anchors and rule.finder is not None:
+            if (rule.anchors or rule.digit_run_anchor) and rule.finder is not None:
                 raise ValueError(f"rule {rule.rule_id}: anchors are not supported with a finder")
+            if rule.digit_run_anchor and rule.anchor_search:
+                raise ValueError(f"rule {rule.rule_id}: digit-run anchors are points, not search ranges")
 
     def scan(self, text: str, index: TextIndex | None = None) -> list[Hit]:
         """All validated hits, in rule order then text order. Markers never count as values."""
@@ -412,7 +436,7 @@ class Detector:
                 spans = index.digit_windows()
             else:
                 spans = whole
-            if not rule.anchors:
+            if not rule.anchors and not rule.digit_run_anchor:
                 for span in spans:
                     self.reference._scan_span(rule, text, span, has_marker, hits)
                 continue

@@ -61,6 +61,9 @@ class Rule:
     anchor_word_start: bool = False
     """Every match starts with an ASCII word character at a word boundary (``\\b\\w``): other anchor
     positions are dropped before trying the pattern."""
+    digit_run_anchor: str = ""
+    """More point anchors (with ``anchors``, or alone): every match not starting at a literal anchor starts
+    with the last three digits of a run of 3+ ASCII digits that is followed by one of these characters."""
 
     @property
     def marker(self) -> str | None:
@@ -603,6 +606,7 @@ DATA_RULES: tuple[Rule, ...] = (
         _c(r"%B\d{13,19}\^[A-Za-z /.'-]{2,26}\^\d{4}[0-9A-Za-z ]{0,79}\?|;\d{13,19}=\d{4}[0-9]{0,40}\?"),
         validate=_track_ok,
         digit_anchored=True,
+        anchors=(("%b", (0,)), (";", (0,))),
         priority=72,
     ),
     Rule(
@@ -612,6 +616,7 @@ DATA_RULES: tuple[Rule, ...] = (
         "US social security number AAA-GG-SSSS with valid area/group/serial",
         _c(r"\d\d\d-\d\d-\d{4}(?![\w-])"),
         digit_anchored=True,
+        digit_run_anchor="-",
         validate=lambda v, m: _word_start(m, "-") and ssn_ok(v),
         priority=62,
     ),
@@ -732,6 +737,8 @@ DATA_RULES: tuple[Rule, ...] = (
         ),
         validate=lambda v, m: _word_start(m, ".+-") and _phone_ok(v, m),
         digit_anchored=True,
+        anchors=(("+", (0,)), ("(", (0,))),
+        digit_run_anchor=".-",
         priority=30,
     ),
 )
