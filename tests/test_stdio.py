@@ -86,3 +86,33 @@ def test_interactive_banner_explains_how_to_connect(workspace: Path) -> None:
     text = connect_hint(str(workspace), "flag", interactive=True)
     assert "claude mcp add --scope project orchestra --" in text and "codex mcp add orchestra" in text
     assert connect_hint(str(workspace), "flag", interactive=False).count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "config", "expected"),
+    [
+        ([], {}, None, {"core", "security"}),
+        (["--tools", "all"], {}, None, {"core", "security", "chat", "ledger"}),
+        ([], {"ORCHESTRA_TOOLS": "chat"}, None, {"core", "chat"}),
+        ([], {}, {"mcp": {"toolGroups": ["ledger"]}}, {"core", "ledger"}),
+    ],
+    ids=["default", "flag-all", "env", "config"],
+)
+async def test_tool_groups_select_what_is_exposed(workspace: Path, args: list[str], env: dict[str, str],
+                                                  config: dict[str, object] | None, expected: set[str]) -> None:
+    markers = {"core": "spawn_request", "security": "content_scan", "chat": "chat_respond", "ledger": "usage_report"}
+    if config is not None:
+        (workspace / ".agent-workflow").mkdir()
+        (workspace / ".agent-workflow" / "config.json").write_text(json.dumps(config))
+    params = StdioServerParameters(command=str(BIN_DIR / "orchestra-mcp"),
+                                   args=["--workspace", str(workspace), *args], env=clean_env(**env))
+    async with Client(params, mode="legacy") as client:  # type: ignore[arg-type]
+        names = {t.name for t in (await client.list_tools()).tools}
+    assert {group for group, tool in markers.items() if tool in names} == expected
+
+
+def test_unknown_tool_group_is_a_clean_error(workspace: Path) -> None:
+    proc = subprocess.run([str(BIN_DIR / "orchestra-mcp"), "--workspace", str(workspace), "--tools", "core,nope"],
+                          capture_output=True, text=True, timeout=30, env=clean_env(), stdin=subprocess.DEVNULL,
+                          check=False)
+    assert proc.returncode == 1 and "unknown tool group(s) nope" in proc.stderr and proc.stdout == ""

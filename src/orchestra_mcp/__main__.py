@@ -13,6 +13,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Open the workspace, say on stderr how to connect, then serve stdio until EOF."""
     parser = argparse.ArgumentParser(prog="orchestra-mcp", description="Orchestra MCP server (stdio).")
     parser.add_argument("--workspace", help="workspace root (default: discovered from the environment)")
+    parser.add_argument("--tools", help="tool groups to expose, comma-separated: core (always), security, chat, "
+                                        "ledger, or all (default: ORCHESTRA_TOOLS, then mcp.toolGroups in "
+                                        "config.json, then core,security)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         stream=sys.stderr,
@@ -30,11 +33,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OrchestraError as exc:
         print(f"orchestra-mcp: {exc}", file=sys.stderr)
         return 1
-    from orchestra_mcp.server import create_server
+    from orchestra_mcp.server import create_server, parse_groups
+
+    try:
+        groups = parse_groups(args.tools or os.environ.get("ORCHESTRA_TOOLS") or app.config.mcp.tool_groups)
+    except OrchestraError as exc:
+        app.close()
+        print(f"orchestra-mcp: {exc}", file=sys.stderr)
+        return 1
 
     print(connect_hint(str(choice.root), choice.source, interactive=sys.stdin.isatty()), file=sys.stderr, flush=True)
     try:
-        create_server(app).run()
+        create_server(app, groups).run()
     except KeyboardInterrupt:
         pass
     finally:

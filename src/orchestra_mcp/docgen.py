@@ -17,7 +17,16 @@ from mcp import Client
 from mcp.types import Tool
 
 from orchestra.app import Orchestra
+from orchestra.workspace.config import TOOL_GROUPS
 from orchestra_mcp.server import create_server
+
+GROUPS_TEXT = """\
+## Tool groups
+
+Every tool schema costs context tokens in every host, so tools come in groups. `core` is always on;
+the default is `core,security`. Choose with `orchestra-mcp --tools core,chat,ledger,security` (or `all`),
+the `ORCHESTRA_TOOLS` environment variable, or `"mcp": {"toolGroups": [...]}` in `.agent-workflow/config.json`.
+"""
 
 HEADER = """\
 # MCP tools and resources
@@ -27,14 +36,19 @@ Generated from the live server by `python -m orchestra_mcp.docgen docs/tools.md`
 """
 
 
-async def _collect() -> tuple[list[Tool], list[tuple[str, str, str]]]:
+async def _collect() -> tuple[list[Tool], list[tuple[str, str, str]], dict[str, str]]:
     with tempfile.TemporaryDirectory() as folder, Orchestra.open(Path(folder)) as app:
         async with Client(create_server(app), mode="legacy") as client:
             tools = list((await client.list_tools()).tools)
             resources = [(str(r.uri), r.name, r.description or "") for r in (await client.list_resources()).resources]
             templates = [(t.uri_template, t.name, t.description or "")
                          for t in (await client.list_resource_templates()).resource_templates]
-    return sorted(tools, key=lambda t: t.name), sorted(resources + templates)
+        group_of: dict[str, str] = {}
+        for group in TOOL_GROUPS:
+            async with Client(create_server(app, [group]), mode="legacy") as client:
+                for tool in (await client.list_tools()).tools:
+                    group_of.setdefault(tool.name, group)
+    return sorted(tools, key=lambda t: t.name), sorted(resources + templates), group_of
 
 
 def _type_of(schema: dict[str, Any]) -> str:
@@ -58,14 +72,17 @@ def _hints(tool: Tool) -> str:
     return ", ".join(flags)
 
 
-def render(tools: list[Tool], resources: list[tuple[str, str, str]]) -> str:
+def render(tools: list[Tool], resources: list[tuple[str, str, str]], group_of: dict[str, str]) -> str:
     """The Markdown document."""
-    lines = [HEADER, "## Tools", ""]
+    lines = [HEADER, GROUPS_TEXT, "| group | tools |", "|---|---|"]
+    for group in TOOL_GROUPS:
+        names = ", ".join(f"`{t.name}`" for t in tools if group_of.get(t.name) == group)
+        lines.append(f"| {group} | {names} |")
+    lines += ["", "## Tools", ""]
     for tool in tools:
         lines += [f"### `{tool.name}`", ""]
-        hints = _hints(tool)
-        if hints:
-            lines += [f"*{hints}*", ""]
+        hints = ", ".join(x for x in (f"group: {group_of.get(tool.name, 'core')}", _hints(tool)) if x)
+        lines += [f"*{hints}*", ""]
         lines += [" ".join((tool.description or "").split()), ""]
         props: dict[str, Any] = tool.input_schema.get("properties", {})
         required = set(tool.input_schema.get("required", []))
@@ -88,8 +105,8 @@ def render(tools: list[Tool], resources: list[tuple[str, str, str]]) -> str:
 
 def generate() -> str:
     """Render the document from a freshly built server."""
-    tools, resources = anyio.run(_collect)
-    return render(tools, resources)
+    tools, resources, group_of = anyio.run(_collect)
+    return render(tools, resources, group_of)
 
 
 def main() -> None:

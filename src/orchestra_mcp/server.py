@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
+from orchestra.errors import ConfigError
+from orchestra.workspace.config import TOOL_GROUPS
 from orchestra_mcp.subscriptions import ResourceSubscriptions
 from orchestra_mcp.tools import chat, context, delegation, ledger, providers, runtime, security, tasks, workspace
 
@@ -31,30 +35,53 @@ session_update status='spawned' with the child's agent id.
 child or you report session_update status='completed' with the handoff artifact \
 (or 'failed').
 6. session_get - read the result and timeline. context_bundle previews what a child sees.
-7. usage_record / usage_report / budget_check - record model calls you make, read \
-usage by role, provider, phase and more, and check budgets before an expensive call.
-8. model_aliases / provider_complete - call a configured model (Ollama or the fake \
-provider) through the guarded path: egress check, budget preflight, ledger record.
-9. chat_thread_create / chat_message_append / chat_messages - keep the conversation \
-with a sub-agent (secrets redacted before storage); chat_export and chat_delete for \
-compliance.
-Every tool returns structured results; errors start with a stable code such as \
-task_exists or invalid_input and change nothing.
 """
 
+GROUP_INSTRUCTIONS = {
+    "security": "content_scan / egress_check - check text for secrets and personal data before it goes "
+                "somewhere, and whether messages may leave for a model provider.\n",
+    "ledger": "usage_record / usage_report / budget_check / model_aliases / provider_complete - record model "
+              "calls, read usage, check budgets, call a configured local model through the guarded path.\n",
+    "chat": "chat_thread_create / chat_message_append / chat_messages / chat_respond - keep the conversation "
+            "with a sub-agent (secrets redacted before storage); chat_export and chat_delete for compliance.\n",
+}
+CLOSING = ("Every tool returns structured results; errors start with a stable code such as task_exists or "
+           "invalid_input and change nothing.\n")
 
-def create_server(app: Orchestra) -> MCPServer:
-    """An MCP server whose tools and resources act on ``app``'s workspace."""
-    server = MCPServer(SERVER_NAME, version=__version__, instructions=INSTRUCTIONS)
+
+def parse_groups(raw: str | Iterable[str]) -> tuple[str, ...]:
+    """Validated tool groups (``core`` always included), e.g. from ``--tools chat,ledger`` or ``all``."""
+    items = [p.strip().lower() for p in (raw.split(",") if isinstance(raw, str) else raw) if p.strip()]
+    if "all" in items:
+        return TOOL_GROUPS
+    unknown = [g for g in items if g not in TOOL_GROUPS]
+    if unknown:
+        raise ConfigError(f"unknown tool group(s) {', '.join(unknown)}; choose from {', '.join(TOOL_GROUPS)} or all")
+    return tuple(g for g in TOOL_GROUPS if g == "core" or g in items)
+
+
+def instructions_for(groups: Iterable[str]) -> str:
+    """The server instructions for the enabled groups."""
+    extra = [GROUP_INSTRUCTIONS[g] for g in ("security", "ledger", "chat") if g in groups]
+    return INSTRUCTIONS + "".join(extra) + CLOSING
+
+
+def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> MCPServer:
+    """An MCP server whose tools and resources act on ``app``'s workspace, with the given tool groups."""
+    enabled = parse_groups(groups)
+    server = MCPServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled))
     workspace.register(server, app)
     tasks.register(server, app)
-    context.register(server, app)
-    delegation.register(server, app)
     runtime.register(server, app)
-    ledger.register(server, app)
-    providers.register(server, app)
-    security.register(server, app)
-    subscriptions = ResourceSubscriptions()
-    subscriptions.install(server)
-    chat.register(server, app, subscriptions)
+    delegation.register(server, app)
+    context.register(server, app)
+    if "security" in enabled:
+        security.register(server, app)
+    if "ledger" in enabled:
+        ledger.register(server, app)
+        providers.register(server, app)
+    if "chat" in enabled:
+        subscriptions = ResourceSubscriptions()
+        subscriptions.install(server)
+        chat.register(server, app, subscriptions)
     return server

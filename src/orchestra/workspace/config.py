@@ -111,6 +111,21 @@ class Providers(_Section):
     defaults: ProviderDefaults = Field(default_factory=ProviderDefaults)
 
 
+ToolGroup = Literal["core", "chat", "ledger", "security"]
+TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security")
+
+
+def _default_tool_groups() -> list[ToolGroup]:
+    return ["core", "security"]
+
+
+class McpSettings(_Section):
+    """What the MCP server exposes. Every tool schema costs context tokens in every host, so the optional
+    groups (chat, ledger) are opt-in; ``core`` (workspace, tasks, runtime, delegation, context) is always on."""
+
+    tool_groups: list[ToolGroup] = Field(default_factory=_default_tool_groups, max_length=4)
+
+
 class OrchestraConfig(BaseModel):
     """The whole config file. Unknown top-level sections are preserved."""
 
@@ -120,6 +135,7 @@ class OrchestraConfig(BaseModel):
     budgets: Budgets = Field(default_factory=Budgets)
     workflow: Workflow = Field(default_factory=Workflow)
     providers: Providers = Field(default_factory=Providers)
+    mcp: McpSettings = Field(default_factory=McpSettings)
 
     def to_json(self) -> str:
         """The file form: camelCase keys, two-space indent, trailing newline."""
