@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
+from orchestra.capacity import CapacityService
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
@@ -51,9 +52,11 @@ class Orchestra:
         self.tasks = TaskService(store, self.events, layout.root)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
+        self.capacity = CapacityService(store, self.events, config.capacity)
         self.delegation = DelegationService(
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
+            capacity=self.capacity,
         )
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)

@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra_mcp.tools import context, delegation, ledger, providers, runtime, tasks, workspace
+from orchestra_mcp.tools import capacity, context, delegation, ledger, providers, runtime, tasks, workspace
 
 SERVER_NAME = "orchestra"
 
@@ -34,6 +34,7 @@ child or you report session_update status='completed' with the handoff artifact 
 usage by role, provider, phase and more, and check budgets before an expensive call.
 8. model_aliases / provider_complete - call a configured model (Ollama or the fake \
 provider) through the guarded path: egress check, budget preflight, ledger record.
+9. capacity_snapshot - active leases, queued requests and quotas (why a spawn was queued).
 Every tool returns structured results; errors start with a stable code such as \
 task_exists or invalid_input and change nothing.
 """
@@ -49,4 +50,5 @@ def create_server(app: Orchestra) -> MCPServer:
     runtime.register(server, app)
     ledger.register(server, app)
     providers.register(server, app)
+    capacity.register(server, app)
     return server
