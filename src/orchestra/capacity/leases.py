@@ -92,7 +92,7 @@ def end(tx: Transaction, row: Row, status: str, reason: str, now: str) -> None:
 
 def overdue(tx: Transaction, now: str) -> list[Row]:
     """Active leases past their expiry that no session holds (sessions expire through delegation)."""
-    return tx.fetchall("SELECT * FROM capacity_leases WHERE status = 'active' AND expires_at < ? AND holder IS NULL"
+    return tx.fetchall("SELECT * FROM capacity_leases WHERE status = 'active' AND expires_at < ? AND +holder IS NULL"
                        " ORDER BY expires_at, seq", (now,))
 
 

@@ -85,7 +85,7 @@ def tenants_in_fair_order(tx: Transaction) -> list[tuple[str, str, int]]:
 
 def heads(tx: Transaction, platform: str, tenant: str, limit: int = HEAD_SCAN) -> list[Row]:
     """The first unheld entries of a tenant in promotion order (priority, then arrival)."""
-    return tx.fetchall("SELECT * FROM capacity_queue WHERE platform_id = ? AND tenant_id = ? AND holder IS NULL"
+    return tx.fetchall("SELECT * FROM capacity_queue WHERE platform_id = ? AND tenant_id = ? AND +holder IS NULL"
                        " ORDER BY priority DESC, seq LIMIT ?", (platform, tenant, limit))
 
 
