@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
+from orchestra.capacity import CapacityService
 from orchestra.chat import ChatPolicy, ChatService
 from orchestra.chat.respond import ChatResponder
 from orchestra.context.guarding import prompt_guard
@@ -53,9 +54,11 @@ class Orchestra:
         self.tasks = TaskService(store, self.events, layout.root, guard)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
+        self.capacity = CapacityService(store, self.events, config.capacity)
         self.delegation = DelegationService(
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
+            capacity=self.capacity,
         )
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)

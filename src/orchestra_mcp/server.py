@@ -11,7 +11,18 @@ from orchestra.app import Orchestra
 from orchestra.errors import ConfigError
 from orchestra.workspace.config import TOOL_GROUPS
 from orchestra_mcp.subscriptions import ResourceSubscriptions
-from orchestra_mcp.tools import chat, context, delegation, ledger, providers, runtime, security, tasks, workspace
+from orchestra_mcp.tools import (
+    capacity,
+    chat,
+    context,
+    delegation,
+    ledger,
+    providers,
+    runtime,
+    security,
+    tasks,
+    workspace,
+)
 
 SERVER_NAME = "orchestra"
 
@@ -35,6 +46,7 @@ session_update status='spawned' with the child's agent id.
 child or you report session_update status='completed' with the handoff artifact \
 (or 'failed').
 6. session_get - read the result and timeline. context_bundle previews what a child sees.
+7. capacity_snapshot - active leases, queued requests and quotas (why a spawn was queued).
 """
 
 GROUP_INSTRUCTIONS = {
@@ -75,6 +87,7 @@ def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> MCPSer
     runtime.register(server, app)
     delegation.register(server, app)
     context.register(server, app)
+    capacity.register(server, app)
     if "security" in enabled:
         security.register(server, app)
     if "ledger" in enabled:

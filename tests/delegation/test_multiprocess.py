@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,12 @@ LEAVES = {f"RUNTIME_DELEGATION_SESSION_{s}" for s in ("COMPLETED", "FAILED", "TI
 
 @pytest.mark.slow
 def test_six_processes_never_exceed_the_limit(workspace: Path) -> None:
+    # 300 requests against 3 slots queue far more than the default 25 (capacity maxQueued): raise it here;
+    # tests/capacity/test_multiprocess.py runs the same contention at the default queue size.
+    queue = {"maxQueued": 500}
+    (workspace / ".agent-workflow").mkdir()
+    (workspace / ".agent-workflow" / "config.json").write_text(json.dumps(
+        {"capacity": {"platform": queue, "tenant": queue, "workspace": queue}}))
     app = open_app(workspace)
     for task in ("T-4", "T-5", "T-6"):
         app.tasks.add({"id": task, "title": task, "owner_role": "developer", "acceptance_criteria": ["ok"]})

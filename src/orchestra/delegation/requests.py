@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from orchestra.capacity.model import SCOPE_ID
 from orchestra.delegation.lifecycle import SessionStatus, UpdateStatus
 from orchestra.delegation.model import GuardrailReport, Session, SessionArtifacts, Transition
 from orchestra.delegation.parent_action import NextCall, ParentAction
@@ -32,6 +33,8 @@ class SpawnRequest(BaseModel):
                                                                                        max_length=100)
     depth: int = Field(0, ge=0, le=16)
     idempotency_key: IdempotencyKey | None = None
+    tenant_id: Annotated[str, StringConstraints(pattern=SCOPE_ID)] | None = None
+    workspace_id: Annotated[str, StringConstraints(pattern=SCOPE_ID)] | None = None
 
 
 class SessionUpdate(BaseModel):
@@ -76,6 +79,9 @@ class SpawnResult(BaseModel):
     prompt_resource: str
     context: ContextSummary
     quality_warnings: list[str]
+    capacity: dict[str, Any] | None = Field(
+        None, description="The capacity decision taken with the session: decision_id, status, reason_code, "
+                          "user_safe_reason and the lease_id (requested) or queue_id (queued).")
     message: str = Field(description="The next step in one sentence.")
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from orchestra.capacity import CapacityService
 from orchestra.clock import iso_ms, utc_now
 from orchestra.context.service import ContextService
 from orchestra.delegation import repository as repo
@@ -26,7 +27,7 @@ from orchestra.delegation.requests import (
     WaitResult,
 )
 from orchestra.delegation.spawn import check_replay, session_uri, spawn
-from orchestra.delegation.sweeper import deadline, sweep
+from orchestra.delegation.sweeper import deadline, promote, sweep, sweep_sessions
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog, NewEvent
 from orchestra.runtime.adapters import get_adapter
@@ -48,7 +49,8 @@ class DelegationService:
 
     def __init__(self, *, layout: WorkspaceLayout, store: Store, events: EventLog, tasks: TaskService,
                  context: ContextService, runtime: RuntimeService, guard: SecurityGuard,
-                 policy: DelegationGuardrails, clock: Callable[[], datetime] = utc_now) -> None:
+                 policy: DelegationGuardrails, capacity: CapacityService,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.layout = layout
         self.root: Path = layout.root
         self.store = store
@@ -58,7 +60,13 @@ class DelegationService:
         self.runtime = runtime
         self.guard = guard
         self.policy = policy
+        self.capacity = capacity
         self.clock = clock
+        capacity.add_maintainer(self._maintain)
+
+    def _maintain(self, tx: Transaction, now: datetime) -> None:
+        """Capacity's hook: expire and promote sessions inside a capacity transaction."""
+        sweep_sessions(tx, self.events, self.policy, now, self.capacity)
 
     # -- spawning -------------------------------------------------------------------------------------------
 
@@ -104,7 +112,7 @@ class DelegationService:
         artifact, result, summary, redactions = self._checked_payload(update, row)
         with self.store.write() as tx:
             now = self.clock()
-            expired, promoted = sweep(tx, self.events, self.policy, now)
+            expired, promoted = sweep(tx, self.events, self.policy, now, self.capacity)
             row = self._row(tx, update.session_id)
             current = str(row["status"])
             event_type = EVENT_TYPES[update.status]
@@ -113,8 +121,10 @@ class DelegationService:
                 if earlier is not None:
                     if current in ("active", "spawned"):  # a heartbeat: refresh the deadline, no new event
                         stamp = iso_ms(now)
+                        renewed = deadline(current, now, self.policy)
                         repo.update_session(tx, update.session_id, last_activity_at=stamp, updated_at=stamp,
-                                            expires_at=deadline(current, now, self.policy))
+                                            expires_at=renewed)
+                        self.capacity.renew_held(tx, update.session_id, renewed or stamp, now)
                     return UpdateResult(session=self._session(tx, self._row(tx, update.session_id)),
                                         transition=earlier, replayed=True, promoted=promoted, expired=expired)
             if update.status not in allowed_updates(current):
@@ -146,10 +156,12 @@ class DelegationService:
             step = repo.add_transition(tx, update.session_id, from_status=current, to_status=target,
                                        event_type=event.type, audit_seq=event.seq, agent_id=agent,
                                        artifact=artifact, summary=summary, at=stamp)
-            if current in RESERVING and target not in RESERVING:
-                from orchestra.delegation.sweeper import promote
-
-                promoted += promote(tx, self.events, self.policy, now)
+            if target in RESERVING and fields["expires_at"] is not None:
+                self.capacity.renew_held(tx, update.session_id, fields["expires_at"], now)
+            if current in RESERVING | {"queued"} and target not in RESERVING:
+                self.capacity.release_held(tx, update.session_id, f"session {target}", now)
+                promoted += promote(tx, self.events, self.policy, now, self.capacity)
+                self.capacity.engine.promote(tx, now)
             session = self._session(tx, self._row(tx, update.session_id))
         return UpdateResult(session=session, transition=step, replayed=False, promoted=promoted, expired=expired,
                             redactions=redactions)
@@ -249,7 +261,7 @@ class DelegationService:
         if not due:
             return []
         with self.store.write() as tx:
-            expired, _ = sweep(tx, self.events, self.policy, now)
+            expired, _ = sweep(tx, self.events, self.policy, now, self.capacity)
         return expired
 
     def counts(self) -> dict[str, int]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from orchestra.capacity import CapacityRequest
 from orchestra.clock import iso_ms
 from orchestra.context.manifest import ContextManifest, render_markdown
 from orchestra.delegation import artifacts as files
@@ -41,6 +42,9 @@ def session_uri(session_id: str) -> str:
 def fingerprint(request: SpawnRequest) -> str:
     """sha256 of the request without its idempotency key."""
     body = request.model_dump(mode="json", exclude={"idempotency_key"})
+    for key in ("tenant_id", "workspace_id"):  # absent scope hashes as before these fields existed
+        if body.get(key) is None:
+            body.pop(key, None)
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -76,18 +80,18 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
     try:
         with service.store.write() as tx:
             now = clock()
-            sweep(tx, service.events, service.policy, now)
+            sweep(tx, service.events, service.policy, now, service.capacity)
             if request.idempotency_key:
                 earlier = repo.by_idempotency_key(tx, request.idempotency_key)
                 if earlier is not None:
                     files.remove_all(written)
                     written = []
                     return service.replay(earlier, print_)
-            session, report = _admit(service, tx, request, prepared, print_, actor, now)
+            session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
     except BaseException:
         files.remove_all(written)
         raise
-    return _result(prepared, session, report)
+    return _result(prepared, session, report, capacity)
 
 
 def _prepare(service: DelegationService, request: SpawnRequest, client_name: str | None) -> _Prepared:
@@ -140,18 +144,31 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
 
 
 def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, prepared: _Prepared, print_: str,
-           actor: str, now: datetime) -> tuple[Session, GuardrailReport]:
+           actor: str, now: datetime) -> tuple[Session, GuardrailReport, dict[str, Any]]:
     report = guardrails.evaluate(tx, service.policy, prepared.task_id, request.depth)
     if report.decision == "reject":
         raise DelegationRejectedError("runtime delegation reject: " + "; ".join(report.reasons),
                                       details={"reasons": report.reasons})
-    status: SessionStatus = "requested" if report.decision == "allow" else "queued"
+    expires = deadline("requested", now, service.policy)
+    decision = service.capacity.engine.decide(tx, CapacityRequest(
+        tenant_id=request.tenant_id, workspace_id=request.workspace_id, workload_class="runtime-native-spawn",
+        runtime=prepared.adapter.id, limit_action=service.policy.limit_action,
+    ), now, holder=prepared.session_id, blocked=report.decision == "queue", lease_expires=expires, actor=actor)
+    if decision.status in ("rejected", "deferred"):
+        raise DelegationRejectedError(
+            f"runtime delegation reject: {decision.user_safe_reason} ({decision.reason_code})",
+            details={"reasons": [*report.reasons, decision.user_safe_reason], "reasonCode": decision.reason_code})
+    status: SessionStatus = "requested" if decision.status == "admitted" else "queued"
+    capacity = {"decision_id": decision.decision_id, "status": decision.status, "reason_code": decision.reason_code,
+                "user_safe_reason": decision.user_safe_reason,
+                "lease_id": decision.lease.lease_id if decision.lease else None,
+                "queue_id": decision.queue.queue_id if decision.queue else None}
     stamp = iso_ms(now)
     session = Session(
         session_id=prepared.session_id, task_id=prepared.task_id, run_id=request.run_id, phase=prepared.phase,
         role=prepared.role, runtime=prepared.adapter.id, depth=request.depth, status=status, agent_id=None,
         brief=prepared.brief, created_at=stamp, updated_at=stamp, last_activity_at=stamp,
-        expires_at=deadline(status, now, service.policy), artifacts=prepared.planned, terminal=False,
+        expires_at=expires if status == "requested" else None, artifacts=prepared.planned, terminal=False,
     )
     ticket = repo.next_queue_seq(tx) if status == "queued" else None
     repo.insert_session(tx, session, idempotency_key=request.idempotency_key, fingerprint=print_, queue_seq=ticket)
@@ -162,6 +179,8 @@ def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, p
         artifacts=[planned.request, planned.prompt, planned.context_manifest],
         metadata={**{k: v for k, v in prepared.request_doc.items() if k not in ("brief", "artifacts")},
                   "status": status, "guardrails": report.model_dump(mode="json"),
+                  "capacity": {"decisionId": capacity["decision_id"], "reasonCode": capacity["reason_code"],
+                               "leaseId": capacity["lease_id"], "queueId": capacity["queue_id"]},
                   "expectedResultArtifact": planned.expected_result},
     ))
     repo.add_transition(tx, prepared.session_id, from_status=None, to_status=status, event_type=event.type,
@@ -169,10 +188,11 @@ def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, p
                         at=stamp)
     if ticket is not None:
         session = session.model_copy(update={"queue_position": repo.queue_position(tx, ticket)})
-    return session, report
+    return session, report, capacity
 
 
-def _result(prepared: _Prepared, session: Session, report: GuardrailReport) -> SpawnResult:
+def _result(prepared: _Prepared, session: Session, report: GuardrailReport,
+            capacity: dict[str, Any] | None) -> SpawnResult:
     planned = prepared.planned
     prompt_resource = f"{session_uri(session.session_id)}/prompt"
     action = parent_action(prepared.adapter, session_id=session.session_id, status=session.status,
@@ -189,7 +209,7 @@ def _result(prepared: _Prepared, session: Session, report: GuardrailReport) -> S
         context=ContextSummary(files=len(bundle.files), omitted_sources=len(bundle.omitted_sources),
                                final_lines=bundle.final_lines, redactions=bundle.redaction_total,
                                content_hash=bundle.content_hash),
-        quality_warnings=prepared.warnings, message=message,
+        quality_warnings=prepared.warnings, capacity=capacity, message=message,
     )
 
 

@@ -1,13 +1,16 @@
 """Expiry and promotion: run inside every write transaction, so no daemon is needed.
 
 Expired sessions (no news before their deadline) become ``timed_out`` and free their
-slot; queued requests are then promoted while slots are free: the task holding the
-fewest slots first, oldest ticket first among equals (FIFO, fair across tasks).
+slot and capacity lease; queued requests are then promoted while slots are free: the
+task holding the fewest slots first, oldest ticket first among equals (FIFO, fair
+across tasks). A session is promoted only if the capacity scheduler turns its queue
+entry into a lease in the same transaction, so guardrails and quotas always agree.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from orchestra.clock import iso_ms
 from orchestra.delegation import repository as repo
@@ -15,6 +18,9 @@ from orchestra.delegation.lifecycle import EVENT_TYPES
 from orchestra.events import EventLog, NewEvent
 from orchestra.store.base import Row, Transaction
 from orchestra.workspace.config import DelegationGuardrails
+
+if TYPE_CHECKING:
+    from orchestra.capacity import CapacityService
 
 
 def deadline(status: str, now: datetime, policy: DelegationGuardrails) -> str | None:
@@ -27,15 +33,29 @@ def deadline(status: str, now: datetime, policy: DelegationGuardrails) -> str | 
 
 
 def sweep(
-    tx: Transaction, events: EventLog, policy: DelegationGuardrails, now: datetime
+    tx: Transaction, events: EventLog, policy: DelegationGuardrails, now: datetime, capacity: CapacityService
 ) -> tuple[list[str], list[str]]:
-    """Expire overdue sessions, then promote queued ones; returns (expired ids, promoted ids)."""
+    """Expire leases, queue entries and sessions, then promote sessions and other capacity requests.
+
+    Returns (expired session ids, promoted session ids).
+    """
+    capacity.engine.expire(tx, now)
+    expired, promoted = sweep_sessions(tx, events, policy, now, capacity)
+    capacity.engine.promote(tx, now)
+    return expired, promoted
+
+
+def sweep_sessions(
+    tx: Transaction, events: EventLog, policy: DelegationGuardrails, now: datetime, capacity: CapacityService
+) -> tuple[list[str], list[str]]:
+    """Expire overdue sessions (releasing their leases), then promote queued ones."""
     stamp = iso_ms(now)
     expired: list[str] = []
     for row in repo.expired_rows(tx, stamp):
         _expire(tx, events, row, stamp)
+        capacity.release_held(tx, str(row["session_id"]), "session timed_out", now)
         expired.append(str(row["session_id"]))
-    return expired, promote(tx, events, policy, now)
+    return expired, promote(tx, events, policy, now, capacity)
 
 
 def _expire(tx: Transaction, events: EventLog, row: Row, stamp: str) -> None:
@@ -53,8 +73,9 @@ def _expire(tx: Transaction, events: EventLog, row: Row, stamp: str) -> None:
                         summary=why, at=stamp)
 
 
-def promote(tx: Transaction, events: EventLog, policy: DelegationGuardrails, now: datetime) -> list[str]:
-    """Move queued requests into free slots; returns the promoted session ids."""
+def promote(tx: Transaction, events: EventLog, policy: DelegationGuardrails, now: datetime,
+            capacity: CapacityService) -> list[str]:
+    """Move queued requests into free slots when capacity grants a lease; returns the promoted session ids."""
     queued = repo.queued_rows(tx)
     if not queued:
         return []
@@ -68,13 +89,18 @@ def promote(tx: Transaction, events: EventLog, policy: DelegationGuardrails, now
             break
         row = min(eligible, key=lambda r: (per_task.get(r["task_id"], 0), int(r["queue_seq"])))
         queued.remove(row)
+        expires = deadline("requested", now, policy)
+        lease = capacity.lease_held(tx, str(row["session_id"]), now, expires or stamp)
+        if lease is None:  # a capacity quota (provider, runtime, tenant, worker) still holds it back
+            continue
         event = events.append(tx, NewEvent(
             type=EVENT_TYPES["promoted"], actor="orchestra", task_id=row["task_id"],
             summary=f"Runtime delegation session promoted from the queue: {row['session_id']}"[:2000],
-            metadata={"sessionId": row["session_id"], "previousStatus": "queued", "status": "requested"},
+            metadata={"sessionId": row["session_id"], "previousStatus": "queued", "status": "requested",
+                      "capacity": {"leaseId": lease.lease_id, "workerId": lease.worker_id}},
         ))
         repo.update_session(tx, row["session_id"], status="requested", updated_at=stamp, last_activity_at=stamp,
-                            expires_at=deadline("requested", now, policy))
+                            expires_at=expires)
         repo.add_transition(tx, row["session_id"], from_status="queued", to_status="requested",
                             event_type=event.type, audit_seq=event.seq, agent_id=None, artifact=None,
                             summary="a delegation slot became free", at=stamp)

@@ -224,6 +224,130 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=5,
+        description="capacity scheduler: workers, leases, queue, decisions and usage counters",
+        statements=(
+            """
+            CREATE TABLE capacity_workers (
+                worker_id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                affinity TEXT NOT NULL,
+                allowed_tenants TEXT NOT NULL,
+                denied_tenants TEXT NOT NULL,
+                workload_classes TEXT NOT NULL,
+                providers TEXT NOT NULL,
+                runtimes TEXT NOT NULL,
+                regions TEXT NOT NULL,
+                residency TEXT NOT NULL,
+                health TEXT NOT NULL,
+                health_rank INTEGER NOT NULL,
+                last_heartbeat_at TEXT NOT NULL,
+                heartbeat_ttl_ms INTEGER,
+                heartbeat_deadline TEXT,
+                circuit_open_until TEXT,
+                failure_count INTEGER NOT NULL DEFAULT 0,
+                max_units INTEGER NOT NULL,
+                used_units INTEGER NOT NULL DEFAULT 0,
+                registered_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE capacity_worker_tags (
+                tag TEXT NOT NULL,
+                worker_id TEXT NOT NULL REFERENCES capacity_workers(worker_id) ON DELETE CASCADE,
+                PRIMARY KEY (tag, worker_id)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX capacity_tags_by_worker ON capacity_worker_tags(worker_id, tag)",
+            """
+            CREATE TABLE capacity_worker_slots (
+                workload_class TEXT NOT NULL,
+                worker_id TEXT NOT NULL REFERENCES capacity_workers(worker_id) ON DELETE CASCADE,
+                health_rank INTEGER NOT NULL,
+                failure_count INTEGER NOT NULL,
+                free_units INTEGER NOT NULL,
+                PRIMARY KEY (workload_class, worker_id)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE INDEX capacity_slots_order ON capacity_worker_slots(
+                workload_class, health_rank, failure_count, free_units DESC, worker_id)
+            """,
+            "CREATE INDEX capacity_slots_by_worker ON capacity_worker_slots(worker_id)",
+            """
+            CREATE TABLE capacity_decisions (
+                seq INTEGER PRIMARY KEY,
+                request_id TEXT UNIQUE,
+                status TEXT NOT NULL,
+                reason_code TEXT NOT NULL,
+                platform_id TEXT,
+                tenant_id TEXT,
+                workspace_id TEXT,
+                workload_class TEXT,
+                at TEXT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX capacity_decisions_by_scope ON capacity_decisions(tenant_id, workspace_id, status)",
+            """
+            CREATE TABLE capacity_leases (
+                seq INTEGER PRIMARY KEY,
+                fence INTEGER NOT NULL DEFAULT 1,
+                decision_seq INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                platform_id TEXT NOT NULL,
+                tenant_id TEXT NOT NULL,
+                workspace_id TEXT NOT NULL,
+                workload_class TEXT NOT NULL,
+                provider TEXT,
+                runtime TEXT,
+                region TEXT,
+                worker_id TEXT NOT NULL,
+                units INTEGER NOT NULL CHECK (units > 0),
+                holder TEXT,
+                created_at TEXT NOT NULL,
+                renewed_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                ended_at TEXT,
+                end_reason TEXT
+            )
+            """,
+            "CREATE INDEX capacity_leases_live ON capacity_leases(expires_at) WHERE status = 'active'",
+            "CREATE INDEX capacity_leases_scope ON capacity_leases(tenant_id, workspace_id) WHERE status = 'active'",
+            "CREATE UNIQUE INDEX capacity_leases_holder ON capacity_leases(holder) WHERE status = 'active'",
+            """
+            CREATE TABLE capacity_queue (
+                seq INTEGER PRIMARY KEY,
+                decision_seq INTEGER NOT NULL,
+                platform_id TEXT NOT NULL,
+                tenant_id TEXT NOT NULL,
+                workspace_id TEXT NOT NULL,
+                workload_class TEXT NOT NULL,
+                provider TEXT,
+                runtime TEXT,
+                region TEXT,
+                units INTEGER NOT NULL CHECK (units > 0),
+                priority INTEGER NOT NULL,
+                holder TEXT UNIQUE,
+                reason_code TEXT NOT NULL,
+                request TEXT NOT NULL,
+                enqueued_at TEXT NOT NULL,
+                expires_at TEXT
+            )
+            """,
+            "CREATE INDEX capacity_queue_order ON capacity_queue(platform_id, tenant_id, priority DESC, seq)",
+            "CREATE INDEX capacity_queue_expiry ON capacity_queue(expires_at) WHERE expires_at IS NOT NULL",
+            """
+            CREATE TABLE capacity_usage (
+                key TEXT PRIMARY KEY,
+                active INTEGER NOT NULL DEFAULT 0 CHECK (active >= 0),
+                queued INTEGER NOT NULL DEFAULT 0 CHECK (queued >= 0),
+                served_seq INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

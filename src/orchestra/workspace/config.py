@@ -126,6 +126,55 @@ class McpSettings(_Section):
     tool_groups: list[ToolGroup] = Field(default_factory=_default_tool_groups, max_length=4)
 
 
+_SCOPE_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$"
+
+
+class QuotaPolicy(_Section):
+    """Quotas of one scope level (reference §7 ``DEFAULT_RUNTIME_QUOTA_POLICY``)."""
+
+    max_active: int = Field(3, ge=1, le=1_000_000)
+    max_queued: int = Field(25, ge=0, le=10_000_000)
+    max_active_per_provider: int = Field(2, ge=1, le=1_000_000)
+    max_active_per_runtime: int = Field(3, ge=1, le=1_000_000)
+    limit_action: Literal["queue", "reject"] = "queue"
+    queue_ttl_ms: int = Field(30_000, ge=1000)
+
+
+class QuotaOverride(_Section):
+    """Per-tenant or per-workspace changes to a :class:`QuotaPolicy` (unset keys inherit)."""
+
+    max_active: int | None = Field(None, ge=1, le=1_000_000)
+    max_queued: int | None = Field(None, ge=0, le=10_000_000)
+    max_active_per_provider: int | None = Field(None, ge=1, le=1_000_000)
+    max_active_per_runtime: int | None = Field(None, ge=1, le=1_000_000)
+    limit_action: Literal["queue", "reject"] | None = None
+    queue_ttl_ms: int | None = Field(None, ge=1000)
+
+
+class CapacityScopeIds(_Section):
+    """The scope a request falls in when it names none (local mode only)."""
+
+    platform_id: str = Field("local", pattern=_SCOPE_ID)
+    tenant_id: str = Field("local", pattern=_SCOPE_ID)
+    workspace_id: str = Field("local-workspace", pattern=_SCOPE_ID)
+
+
+class CapacityConfig(_Section):
+    """The capacity scheduler: mode, default scope, lease TTL and quotas per scope level.
+
+    ``tenants`` is keyed by tenant id, ``workspaces`` by ``"<tenant id>/<workspace id>"``.
+    """
+
+    mode: Literal["local", "saas"] = "local"
+    default_scope: CapacityScopeIds = Field(default_factory=CapacityScopeIds)
+    lease_ttl_ms: int = Field(30_000, ge=1000)
+    platform: QuotaPolicy = Field(default_factory=QuotaPolicy)
+    tenant: QuotaPolicy = Field(default_factory=QuotaPolicy)
+    workspace: QuotaPolicy = Field(default_factory=QuotaPolicy)
+    tenants: dict[str, QuotaOverride] = Field(default_factory=dict)
+    workspaces: dict[str, QuotaOverride] = Field(default_factory=dict)
+
+
 class OrchestraConfig(BaseModel):
     """The whole config file. Unknown top-level sections are preserved."""
 
@@ -136,6 +185,7 @@ class OrchestraConfig(BaseModel):
     workflow: Workflow = Field(default_factory=Workflow)
     providers: Providers = Field(default_factory=Providers)
     mcp: McpSettings = Field(default_factory=McpSettings)
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
 
     def to_json(self) -> str:
         """The file form: camelCase keys, two-space indent, trailing newline."""

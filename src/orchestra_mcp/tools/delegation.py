@@ -62,17 +62,24 @@ def register(server: MCPServer, app: Orchestra) -> None:
         idempotency_key: Annotated[str | None, Field(
             description="8-128 chars [A-Za-z0-9._:-]; retrying with the same key returns the same session.",
             max_length=128)] = None,
+        tenant_id: Annotated[str | None, Field(
+            description="Capacity scope: your tenant id (required when capacity runs in SaaS mode).",
+            max_length=128)] = None,
+        workspace_id: Annotated[str | None, Field(
+            description="Capacity scope: your workspace id within the tenant (required in SaaS mode).",
+            max_length=128)] = None,
     ) -> SpawnResult:
         """Ask for a delegated sub-agent. Orchestra checks the guardrails (at most 3 sessions at once in the
-        workspace by default), then admits (status 'requested': launch the child now with your native tool,
-        following parent_action), queues ('queued': wait, do not launch) or rejects (nothing written). It
-        writes the child prompt with a bounded, redacted context bundle and returns the session handle. This
+        workspace by default) and the capacity quotas (capacity_snapshot) in one transaction, then admits
+        (status 'requested': launch the child now with your native tool, following parent_action), queues
+        ('queued': wait, do not launch) or rejects (nothing written). It writes the child prompt with a
+        bounded, redacted context bundle and returns the session handle. This
         call never waits for the child: report its lifecycle with session_update and poll with session_wait."""
         with tool_errors("spawn_request"):
             return app.delegation.spawn({
                 "task_id": task_id, "role": role, "phase": phase, "run_id": run_id, "runtime": runtime,
                 "brief": brief, "ownership_paths": ownership_paths or [], "depth": depth,
-                "idempotency_key": idempotency_key,
+                "idempotency_key": idempotency_key, "tenant_id": tenant_id, "workspace_id": workspace_id,
             }, client_name=client_name(ctx))
 
     @server.tool(title="Report a session's lifecycle", annotations=IDEMPOTENT)
