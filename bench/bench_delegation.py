@@ -31,6 +31,8 @@ async def main(exe, root, worker, n):
         for i in range(n):
             r = await c.call_tool("spawn_request", {"task_id": "BENCH", "runtime": "claude-cli",
                                                     "idempotency_key": f"bench-{worker}-{i:05d}"})
+            if r.is_error:
+                raise SystemExit(f"spawn_request failed: {r.content[0].text}")
             sid = r.structured_content["session_id"]
             if r.structured_content["status"] == "requested":
                 await c.call_tool("session_update", {"session_id": sid, "status": "completed",
@@ -45,8 +47,11 @@ def make_workspace(root: Path) -> None:
     (root / ".git").mkdir()
     (root / ".agent-workflow").mkdir()
     # a high limit so the bench measures admission, not queueing
-    (root / ".agent-workflow" / "config.json").write_text(json.dumps(
-        {"runtimePolicy": {"delegation": {"guardrails": {"maxConcurrentDelegates": 256, "maxSpawnsPerTask": 10000}}}}))
+    quota = {"maxActive": 256, "maxQueued": 10000, "maxActivePerProvider": 256, "maxActivePerRuntime": 256}
+    (root / ".agent-workflow" / "config.json").write_text(json.dumps({
+        "runtimePolicy": {"delegation": {"guardrails": {"maxConcurrentDelegates": 256, "maxSpawnsPerTask": 10000}}},
+        "capacity": {"platform": quota, "tenant": quota, "workspace": quota},
+    }))
     src = root / "src"
     src.mkdir()
     body = 'def handler_{j}(request: dict[str, int]) -> int:\n    """Handle {j}."""\n    return len(request)\n\n'
