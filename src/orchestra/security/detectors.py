@@ -60,8 +60,6 @@ def digit_windows(text: str) -> list[tuple[int, int]]:
 
 def literal_windows(lowered: str, literals: tuple[str, ...], reach: tuple[int, int]) -> list[tuple[int, int]]:
     """Merged windows ``[occurrence - before, occurrence + after)`` around every literal occurrence."""
-    before, after = reach
-    n = len(lowered)
     starts: list[int] = []
     for lit in literals:
         i = lowered.find(lit)
@@ -69,14 +67,7 @@ def literal_windows(lowered: str, literals: tuple[str, ...], reach: tuple[int, i
             starts.append(i)
             i = lowered.find(lit, i + 1)
     starts.sort()
-    windows: list[tuple[int, int]] = []
-    for i in starts:
-        lo, hi = max(0, i - before), min(n, i + after)
-        if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
-        else:
-            windows.append((lo, hi))
-    return windows
+    return _merge_reach(starts, reach, len(lowered))
 
 
 class ReferenceDetector:
