@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from orchestra.app import Orchestra
 from orchestra.capacity import Snapshot
+from orchestra_mcp.annotations import READ_ONLY
 from orchestra_mcp.errors import resource_errors, tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 CAPACITY_URI = "orchestra://capacity"
 _ID = "An id: a letter or digit, then letters, digits or . _ : @ / + = - (up to 128 characters)."
 

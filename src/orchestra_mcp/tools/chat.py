@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from orchestra.app import Orchestra
@@ -24,15 +23,10 @@ from orchestra.chat import (
     ThreadPage,
 )
 from orchestra.chat.respond import ChatResponse
+from orchestra_mcp.annotations import CALLS_MODEL, CREATES, DESTRUCTIVE, IDEMPOTENT, READ_ONLY
 from orchestra_mcp.errors import resource_errors, tool_errors
 from orchestra_mcp.progress import run_with_progress
 from orchestra_mcp.subscriptions import ResourceSubscriptions
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-CREATES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
-APPENDS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True,
-                              open_world_hint=False)
 
 ScopeParam = Annotated[ChatScope, Field(description="The conversation's scope: task_id, run_id, phase and "
                                                     "session_id (tenant_id and workspace_id default to 'local').")]
@@ -83,7 +77,7 @@ def register(server: MCPServer, app: Orchestra, subscriptions: ResourceSubscript
         with tool_errors("chat_threads"):
             return await anyio.to_thread.run_sync(lambda: app.chat.list_threads(scope, limit=limit, cursor=cursor))
 
-    @server.tool(title="Append a chat message", annotations=APPENDS)
+    @server.tool(title="Append a chat message", annotations=IDEMPOTENT)
     async def chat_message_append(
         scope: ScopeParam,
         thread_id: ThreadIdParam,
@@ -129,8 +123,7 @@ def register(server: MCPServer, app: Orchestra, subscriptions: ResourceSubscript
             return await anyio.to_thread.run_sync(lambda: app.chat.list_messages(
                 scope, thread_id, limit=limit, cursor=cursor, include_timeline=include_timeline))
 
-    @server.tool(title="Answer a thread with a model", annotations=ToolAnnotations(
-        read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True))
+    @server.tool(title="Answer a thread with a model", annotations=CALLS_MODEL)
     async def chat_respond(
         scope: ScopeParam,
         thread_id: ThreadIdParam,

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from orchestra.app import Orchestra
 from orchestra.context.manifest import ContextManifest, ManifestEntry, render_markdown
 from orchestra.context.model import BundleBudget, OmittedSource
+from orchestra_mcp.annotations import READ_ONLY
 from orchestra_mcp.errors import resource_errors, tool_errors
 from orchestra_mcp.progress import run_with_progress
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 INLINE_MARKDOWN_LIMIT = 24_000
 
 

@@ -9,18 +9,14 @@ from typing import Annotated, Any, Literal
 import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from orchestra.app import Orchestra
 from orchestra.delegation.lifecycle import SessionStatus, UpdateStatus
 from orchestra.delegation.requests import SessionDetail, SessionList, SpawnResult, UpdateResult, WaitResult
+from orchestra_mcp.annotations import CREATES, IDEMPOTENT, READ_ONLY
 from orchestra_mcp.errors import resource_errors, tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
-IDEMPOTENT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-                             open_world_hint=False)
 MAX_WAIT_S = 50.0
 POLL_S = 0.5
 
@@ -39,7 +35,7 @@ def client_name(ctx: Context[Any]) -> str | None:
 def register(server: MCPServer, app: Orchestra) -> None:
     """Add the delegation tools and resources to ``server``."""
 
-    @server.tool(title="Request a sub-agent", annotations=WRITES)
+    @server.tool(title="Request a sub-agent", annotations=CREATES)
     def spawn_request(
         task_id: Annotated[str, Field(description="The task the child will work on (see task_list).",
                                       max_length=64)],

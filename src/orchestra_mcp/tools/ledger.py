@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from orchestra.app import Orchestra
 from orchestra.ledger import BudgetCheckResult, ProvenanceRecord, UsageReport
+from orchestra_mcp.annotations import CREATES, READ_ONLY
 from orchestra_mcp.errors import tool_errors
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-APPENDS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                          open_world_hint=False)
 
 Number = float | str
 _ID = "Id: a letter or digit, then letters, digits or . _ : @ / + = - (up to 180 characters)."
@@ -23,7 +19,7 @@ _ID = "Id: a letter or digit, then letters, digits or . _ : @ / + = - (up to 180
 def register(server: MCPServer, app: Orchestra) -> None:
     """Add the ledger tools to ``server``."""
 
-    @server.tool(title="Record model usage", annotations=APPENDS)
+    @server.tool(title="Record model usage", annotations=CREATES)
     def usage_record(
         task_id: Annotated[str, Field(description="The task the model call served (must exist).", max_length=64)],
         role: Annotated[str, Field(description="Role that made the call, lowercase, e.g. 'developer'.")],

@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from orchestra.app import Orchestra
 from orchestra.providers import ChatMessage, Completion, ModelAlias
+from orchestra_mcp.annotations import CALLS_MODEL, READ_ONLY
 from orchestra_mcp.errors import tool_errors
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-CALLS_MODEL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                              open_world_hint=True)
 
 
 class AliasList(BaseModel):

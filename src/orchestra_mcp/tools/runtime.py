@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import ToolAnnotations
 
 from orchestra.app import Orchestra
 from orchestra.runtime.status import RuntimeStatus
+from orchestra_mcp.annotations import READ_ONLY
 from orchestra_mcp.errors import tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 RUNTIME_URI = "orchestra://runtime"
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from orchestra.app import Orchestra
 from orchestra.security.egress import check_provider_egress
 from orchestra.security.model import EgressDecision, GuardDecision, Sink
+from orchestra_mcp.annotations import READ_ONLY
 from orchestra_mcp.errors import tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 MAX_SCAN_CHARS = 1_000_000
 
 

@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from orchestra.app import Orchestra
 from orchestra.tasks import Task, TaskStatus
+from orchestra_mcp.annotations import CREATES, READ_ONLY
 from orchestra_mcp.errors import tool_errors
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-CREATES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                          open_world_hint=False)
 
 
 class TaskPage(BaseModel):

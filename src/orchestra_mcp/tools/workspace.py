@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
 
 from orchestra.app import Orchestra, WorkspaceStatus
+from orchestra_mcp.annotations import READ_ONLY
 from orchestra_mcp.errors import tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 WORKSPACE_URI = "orchestra://workspace"
 
 
