@@ -64,3 +64,27 @@ def test_workspace_from_environment_and_search(workspace: Path) -> None:
     nested.mkdir(parents=True)
     status = run_cli("status", "--json", cwd=nested)
     assert json.loads(status.stdout)["root"] == str(workspace.resolve())
+
+
+def test_serve_speaks_mcp_with_tool_groups(workspace: Path) -> None:
+    import subprocess
+
+    from tests.helpers import BIN_DIR
+
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    ]
+    proc = subprocess.Popen([str(BIN_DIR / "orchestra"), "serve", "--workspace", str(workspace), "--tools", "chat"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=clean_env())
+    assert proc.stdin is not None and proc.stdout is not None
+    for message in requests:
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+    answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+    proc.communicate(timeout=30)
+    names = {t["name"] for t in answers[1]["result"]["tools"]}
+    assert "chat_respond" in names and "spawn_request" in names and "content_scan" not in names

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_lazy("orchestra.cli.audit_commands", "run_verify"))
 
     serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
+    serve.add_argument("--tools", default=None,
+                       help="tool groups: core (always), security, chat, ledger, or all (default: config)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
     return parser
 

@@ -124,4 +124,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from orchestra_mcp.__main__ import main as serve_main
 
     workspace = getattr(args, "workspace", None)
-    return serve_main(["--workspace", workspace] if workspace else [])
+    argv = ["--workspace", workspace] if workspace else []
+    if args.tools:
+        argv += ["--tools", args.tools]
+    return serve_main(argv)
