@@ -116,3 +116,29 @@ def test_unknown_tool_group_is_a_clean_error(workspace: Path) -> None:
                           capture_output=True, text=True, timeout=30, env=clean_env(), stdin=subprocess.DEVNULL,
                           check=False)
     assert proc.returncode == 1 and "unknown tool group(s) nope" in proc.stderr and proc.stdout == ""
+
+
+def test_log_lines_pass_the_guard(workspace: Path) -> None:
+    """The SDK logs failed tool calls with their message, which can echo input: it must pass the guard."""
+    canary = "ghp_" + "Zq8Lm2Xw7Rt5Yp3Nc6Vb1Kd9Hf4Gs0Ja2Ue7"
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+         "params": {"name": "task_add", "arguments": {"id": "LOG-1", "title": f"rotate {canary}"}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+         "params": {"name": "task_get", "arguments": {"task_id": canary}}},
+    ]
+    proc = subprocess.Popen([str(BIN_DIR / "orchestra-mcp"), "--workspace", str(workspace)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=clean_env(ORCHESTRA_LOG_LEVEL="DEBUG"))
+    assert proc.stdin is not None and proc.stdout is not None
+    for message in messages:
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+        if "id" in message:
+            proc.stdout.readline()
+    out, err = proc.communicate(timeout=30)
+    assert "Tool 'task_get' failed" in err, "the test needs the SDK's failure log line"
+    assert canary not in err and canary not in out

@@ -33,7 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OrchestraError as exc:
         print(f"orchestra-mcp: {exc}", file=sys.stderr)
         return 1
+    from orchestra.security.logging_filter import GuardLoggingFilter
     from orchestra_mcp.server import create_server, parse_groups
+
+    for handler in logging.getLogger().handlers:  # every log line passes the guard (sink: log)
+        handler.addFilter(GuardLoggingFilter(app.guard))
 
     try:
         groups = parse_groups(args.tools or os.environ.get("ORCHESTRA_TOOLS") or app.config.mcp.tool_groups)

@@ -126,7 +126,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         version=3,
-        description="chat threads and messages (version 2 is reserved for another branch)",
+        description="chat threads and messages",
         statements=(
             """
             CREATE TABLE chat_threads (
