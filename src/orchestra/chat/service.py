@@ -157,18 +157,19 @@ class ChatService:
         scope = parse_scope(scope)
         check_limit(limit)
         clause, params = "", []
-        if cursor:
+        if cursor:  # keyset on (created_at, rowid): insertion order, stable for threads made in the same ms
             pos = self._cursors.decode(cursor, "threads", scope.digest(), None)
-            clause = " AND (created_at > ? OR (created_at = ? AND id > ?))"
-            params = [str(pos.get("c")), str(pos.get("c")), str(pos.get("i"))]
+            clause = " AND (created_at > ? OR (created_at = ? AND rowid > ?))"
+            params = [str(pos.get("c")), str(pos.get("c")), _int(pos.get("r"))]
         with self._store.read() as tx:
-            rows = tx.fetchall(f"SELECT * FROM chat_threads WHERE {SCOPE_WHERE}{clause}"
-                               " ORDER BY created_at, id LIMIT ?", (*scope_params(scope), *params, limit + 1))
+            rows = tx.fetchall(f"SELECT rowid AS row_position, * FROM chat_threads WHERE {SCOPE_WHERE}{clause}"
+                               " ORDER BY created_at, rowid LIMIT ?", (*scope_params(scope), *params, limit + 1))
         threads = [to_thread(r) for r in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
-            last = threads[-1]
-            next_cursor = self._cursors.encode("threads", scope.digest(), None, {"c": last.created_at, "i": last.id})
+            last = rows[limit - 1]
+            next_cursor = self._cursors.encode("threads", scope.digest(), None,
+                                               {"c": str(last["created_at"]), "r": int(last["row_position"])})
         return ThreadPage(threads=threads, count=len(threads), next_cursor=next_cursor)
 
     # -- messages ----------------------------------------------------------------------------------------

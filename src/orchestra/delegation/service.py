@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +13,7 @@ from orchestra.context.service import ContextService
 from orchestra.delegation import repository as repo
 from orchestra.delegation import result as results
 from orchestra.delegation.errors import InvalidTransitionError, SessionNotFoundError
+from orchestra.delegation.guardrails import evaluate
 from orchestra.delegation.lifecycle import EVENT_TYPES, RESERVING, TARGET_STATUS, TERMINAL, allowed_updates
 from orchestra.delegation.parent_action import parent_action
 from orchestra.delegation.requests import (
@@ -82,16 +83,13 @@ class DelegationService:
         with self.store.read() as tx:
             session = self._session(tx, row)
             first = repo.transitions(tx, session.session_id)[0]
+            report = evaluate(tx, self.policy, session.task_id, session.depth)
         adapter = get_adapter(session.runtime)
         prompt_resource = f"{session_uri(session.session_id)}/prompt"
         status = "queued" if session.status == "queued" else "requested"
         action = parent_action(adapter, session_id=session.session_id, status=status,
                                prompt_artifact=session.artifacts.prompt, prompt_resource=prompt_resource,
                                expected_result=session.artifacts.expected_result)
-        with self.store.read() as tx:
-            from orchestra.delegation.guardrails import evaluate
-
-            report = evaluate(tx, self.policy, session.task_id, session.depth)
         return SpawnResult(
             session_id=session.session_id, status=session.status, replayed=True, task_id=session.task_id,
             phase=session.phase, role=session.role, runtime=session.runtime, runtime_source="replay",
@@ -286,4 +284,4 @@ def _half_silent(last: str, expires: str | None, now: datetime) -> bool:
     if expires is None:
         return False
     start, end = datetime.fromisoformat(last), datetime.fromisoformat(expires)
-    return now - start > (end - start) / 2 if end > start else now > end - timedelta(0)
+    return now - start > (end - start) / 2 if end > start else now > end

@@ -77,14 +77,7 @@ def plan_block(path: Path, rel: str, target: str, kind: str, block_id: str, cont
             _mark_repair(change, path, raw, "not UTF-8 text")
             return change
     result = upsert_block(text, block_id, target, content, force=force)
-    change.note = result.note
-    if result.outcome in ("drift", "conflict"):
-        change.action = result.outcome
-    elif raw is None:
-        change.action, change.content = "create", result.text.encode("utf-8")
-    elif result.outcome != "unchanged":
-        change.action, change.content = "update", result.text.encode("utf-8")
-    return change
+    return _apply_outcome(change, raw, result.outcome, result.text, result.note)
 
 
 def plan_toml(path: Path, rel: str, target: str, command: str, args: list[str], *, force: bool) -> FileChange:
@@ -103,13 +96,20 @@ def plan_toml(path: Path, rel: str, target: str, command: str, args: list[str], 
         change.content = render_table(command, args).encode("utf-8")
         _mark_repair(change, path, raw or b"", (result.note if result else None) or "not UTF-8 text")
         return change
-    change.note = result.note
-    if result.outcome in ("drift", "conflict"):
-        change.action = result.outcome
+    return _apply_outcome(change, raw, result.outcome, result.text, result.note)
+
+
+def _apply_outcome(change: FileChange, raw: bytes | None, outcome: str, text: str, note: str | None) -> FileChange:
+    """Set the action (and new content) of a managed block or table from its upsert outcome."""
+    change.note = note
+    if outcome == "drift":
+        change.action = "drift"
+    elif outcome == "conflict":
+        change.action = "conflict"
     elif raw is None:
-        change.action, change.content = "create", result.text.encode("utf-8")
-    elif result.outcome != "unchanged":
-        change.action, change.content = "update", result.text.encode("utf-8")
+        change.action, change.content = "create", text.encode("utf-8")
+    elif outcome != "unchanged":
+        change.action, change.content = "update", text.encode("utf-8")
     return change
 
 
