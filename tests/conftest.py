@@ -28,6 +28,13 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def initialized(workspace: Path) -> Path:
+    """``workspace`` with Orchestra state (as after ``orchestra init``)."""
+    Orchestra.open(workspace).close()
+    return workspace
+
+
+@pytest.fixture
 def app(workspace: Path) -> Iterator[Orchestra]:
     """The core services opened on ``workspace``."""
     with Orchestra.open(workspace) as opened:

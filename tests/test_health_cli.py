@@ -24,12 +24,24 @@ def test_health_writes_the_record_and_reports(workspace: Path) -> None:
     assert record["runtime"] == "claude-cli" and record["writer"] == "hook"
 
 
-def test_health_text_is_one_compact_line(workspace: Path) -> None:
-    result = run_cli("health", "--runtime", "codex-cli", cwd=workspace)
+def test_health_text_is_one_compact_line(initialized: Path) -> None:
+    result = run_cli("health", "--runtime", "codex-cli", cwd=initialized)
     assert result.returncode == 0
     assert result.stdout.count("\n") == 1 and len(result.stdout) < 300
     assert "runtime codex-cli (recorded by hook)" in result.stdout
-    assert "no state database yet" in result.stdout
+    assert "tasks 0" in result.stdout
+
+
+def test_health_in_an_uninitialized_folder_writes_nothing(workspace: Path) -> None:
+    person = run_cli("health", "--runtime", "codex-cli", cwd=workspace)
+    assert person.returncode == 0 and "not initialized" in person.stdout and "orchestra init" in person.stdout
+    as_json = json.loads(run_cli("health", "--runtime", "claude-cli", "--json", cwd=workspace).stdout)
+    assert as_json["initialized"] is False
+    for flags in (["--quiet"], ["--hook-session"], ["--hook-session", "--json"]):
+        hook = run_cli("health", "--runtime", "claude-cli", *flags, cwd=workspace,
+                       input_text=json.dumps({"session_id": "s-1", "cwd": str(workspace)}))
+        assert hook.returncode == 0 and hook.stdout == "" and hook.stderr == ""
+    assert sorted(p.name for p in workspace.iterdir()) == [".git"]
 
 
 def test_unknown_runtime_exits_1_before_any_write(workspace: Path) -> None:
@@ -40,7 +52,8 @@ def test_unknown_runtime_exits_1_before_any_write(workspace: Path) -> None:
     assert result.stdout == ""
 
 
-def test_without_runtime_it_reports_the_inferred_one(workspace: Path) -> None:
+def test_without_runtime_it_reports_the_inferred_one(initialized: Path) -> None:
+    workspace = initialized
     run_cli("health", "--runtime", "cursor-cli", "--quiet", cwd=workspace)
     report = json.loads(run_cli("health", "--json", cwd=workspace).stdout)
     assert report["activeRuntime"] == {"runtime": "cursor-cli", "status": "inferred", "source": "record"}
@@ -48,18 +61,21 @@ def test_without_runtime_it_reports_the_inferred_one(workspace: Path) -> None:
     other = workspace.parent / "other"
     other.mkdir()
     (other / ".git").mkdir()
+    assert run_cli("init", cwd=other).returncode == 0
     report = json.loads(run_cli("health", "--json", cwd=other, env=env).stdout)
     assert report["activeRuntime"]["runtime"] == "generic-runtime"
     assert report["activeRuntime"]["source"] == "env"
 
 
-def test_quiet_prints_nothing(workspace: Path) -> None:
+def test_quiet_prints_nothing(initialized: Path) -> None:
+    workspace = initialized
     result = run_cli("health", "--runtime", "cursor-cli", "--quiet", cwd=workspace)
     assert result.returncode == 0 and result.stdout == ""
     assert (workspace / ".agent-workflow" / "active-runtime.json").is_file()
 
 
-def test_help_and_odd_flags_fall_back_to_argparse(workspace: Path) -> None:
+def test_help_and_odd_flags_fall_back_to_argparse(initialized: Path) -> None:
+    workspace = initialized
     help_text = run_cli("health", "--help", cwd=workspace)
     assert help_text.returncode == 0 and "--hook-session" in help_text.stdout
     bad = run_cli("health", "--bogus", cwd=workspace)
@@ -69,7 +85,8 @@ def test_help_and_odd_flags_fall_back_to_argparse(workspace: Path) -> None:
     assert (workspace / ".agent-workflow" / "active-runtime.json").is_file()
 
 
-def test_hook_path_imports_stay_light(workspace: Path) -> None:
+def test_hook_path_imports_stay_light(initialized: Path) -> None:
+    workspace = initialized
     code = (
         "import sys, io, contextlib\n"
         "from orchestra.cli.entry import main\n"
@@ -85,7 +102,8 @@ def test_hook_path_imports_stay_light(workspace: Path) -> None:
     assert out.stdout.strip() == ""
 
 
-def test_hook_session_warnings_go_to_stderr(workspace: Path) -> None:
+def test_hook_session_warnings_go_to_stderr(initialized: Path) -> None:
+    workspace = initialized
     result = run_cli("health", "--runtime", "claude-cli", "--hook-session", cwd=workspace, input_text="not json")
     assert result.returncode == 0
     assert "stdin is not JSON" not in result.stdout and "stdin is not JSON" in result.stderr

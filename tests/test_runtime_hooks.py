@@ -115,10 +115,16 @@ def test_twenty_concurrent_hooks_leave_a_valid_record(workspace: Path) -> None:
                          env=env, text=True)
         for n in range(20)
     ]
-    for n, proc in enumerate(procs):
+    for n, proc in enumerate(procs):  # every hook gets its stdin at once (they read it with a 2 s bound)
         key = "session_id" if n % 2 else "conversation_id"
-        proc.communicate(json.dumps({key: f"s-{n}", "workspace_roots": [str(workspace)]}), timeout=60)
-        assert proc.returncode == 0
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps({key: f"s-{n}", "workspace_roots": [str(workspace)]}))
+        proc.stdin.close()
+    for proc in procs:
+        assert proc.wait(timeout=60) == 0  # hook output is a line at most: the pipes never fill
+        for stream in (proc.stdout, proc.stderr):
+            assert stream is not None
+            stream.close()
     found = read_active_runtime(workspace)
     assert found.status == "fresh" and found.record is not None
     assert found.record.runtime in ("claude-cli", "cursor-cli")
@@ -135,7 +141,8 @@ def test_twenty_concurrent_hooks_leave_a_valid_record(workspace: Path) -> None:
     ("cursor.sh", ["sessionStart"], "{}"),
     ("codex.sh", [], ""),
 ])
-def test_hook_scripts(workspace: Path, script: str, args: list[str], expected: str) -> None:
+def test_hook_scripts(initialized: Path, script: str, args: list[str], expected: str) -> None:
+    workspace = initialized
     path = REPO / "hooks" / script
     payload = json.dumps({"session_id": "sc-1", "conversation_id": "sc-1", "workspace_roots": [str(workspace)],
                           "cwd": str(workspace)})
@@ -149,3 +156,21 @@ def test_hook_scripts(workspace: Path, script: str, args: list[str], expected: s
                              env=clean_env(ORCHESTRA_BIN="/nonexistent/orchestra"), timeout=60, check=False)
     assert missing.returncode == 0 and missing.stderr == ""
     assert missing.stdout == ("" if script in ("claude-code.sh", "codex.sh") else result.stdout)
+
+
+@pytest.mark.parametrize(("script", "args", "expected"), [
+    ("claude-code.sh", [], ""),
+    ("cursor.sh", ["beforeSubmitPrompt"], '{"continue":true}\n'),
+    ("cursor.sh", ["sessionStart"], "{}\n"),
+    ("codex.sh", [], ""),
+])
+def test_hook_scripts_in_an_uninitialized_folder_create_nothing(workspace: Path, script: str, args: list[str],
+                                                               expected: str) -> None:
+    payload = json.dumps({"session_id": "sc-2", "conversation_id": "sc-2", "workspace_roots": [str(workspace)],
+                          "cwd": str(workspace)})
+    env = clean_env(ORCHESTRA_BIN=str(BIN_DIR / "orchestra"), CLAUDE_PROJECT_DIR=str(workspace))
+    result = subprocess.run([str(REPO / "hooks" / script), *args], input=payload, cwd=workspace, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout == expected
+    assert sorted(p.name for p in workspace.iterdir()) == [".git"]

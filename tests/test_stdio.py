@@ -61,7 +61,8 @@ def test_raw_handshake_keeps_stdout_pure_json(workspace: Path) -> None:
     assert responses[0]["result"]["serverInfo"]["name"] == "orchestra"
     assert "instructions" in responses[0]["result"]
     assert responses[2]["result"]["structuredContent"]["id"] == "R1"
-    assert stderr.splitlines()[0] == f"orchestra-mcp: serving workspace {workspace.resolve()} (from flag) over stdio"
+    assert stderr.splitlines()[0] == (f"orchestra-mcp: serving workspace {workspace.resolve()} (from flag) over stdio"
+                                      " (not initialized yet: the first write creates .agent-workflow/)")
 
 
 def test_startup_error_is_one_clean_line(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Self
 
@@ -19,11 +20,12 @@ from orchestra.ledger import BudgetService, LedgerService
 from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
+from orchestra.store.deferred import DeferredStore
 from orchestra.store.sqlite import SQLiteStore
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
-from orchestra.workspace.secret_key import load_or_create_key
+from orchestra.workspace.secret_key import KEY_BYTES, load_key, load_or_create_key
 
 
 class WorkspaceStatus(BaseModel):
@@ -43,13 +45,16 @@ class WorkspaceStatus(BaseModel):
 class Orchestra:
     """Services for one workspace. Open with :meth:`open`, close with :meth:`close`."""
 
-    def __init__(
-        self, layout: WorkspaceLayout, config: OrchestraConfig, store: SQLiteStore, guard: SecurityGuard
-    ) -> None:
+    def __init__(self, layout: WorkspaceLayout, config: OrchestraConfig, store: DeferredStore, key: bytes) -> None:
         self.layout = layout
         self.config = config
         self.store = store
-        self.guard = guard
+        self._build(key)
+
+    def _build(self, key: bytes) -> None:
+        """The services over the store, keyed with the workspace key."""
+        store, layout, config = self.store, self.layout, self.config
+        guard = self.guard = SecurityGuard(key)
         self.events = EventLog(store)
         self.tasks = TaskService(store, self.events, layout.root, guard)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
@@ -63,19 +68,48 @@ class Orchestra:
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
         self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
-        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
-                                load_or_create_key(layout.secret_key_path), layout)
+        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config), key, layout)
         self.responder = ChatResponder(self.chat, self.providers)
 
     @classmethod
-    def open(cls, root: Path) -> Self:
-        """Open (creating ``.agent-workflow/`` and the database if needed) the workspace at ``root``."""
+    def attach(cls, root: Path) -> Self:
+        """The workspace at ``root``, creating nothing: reads of a folder without Orchestra state fail
+        with ``not_initialized``; the first write creates ``.agent-workflow/``, its ``.gitignore``, the
+        key and the database."""
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
         ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
-        layout.ensure_workflow_dir()
-        guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
-        return cls(layout, config, SQLiteStore(layout.db_path), guard)
+        existing = load_key(layout.secret_key_path)
+        key = existing if existing is not None else secrets.token_bytes(KEY_BYTES)
+        attached: list[Orchestra] = []
+
+        def initialize() -> None:
+            layout.ensure_workflow_dir()
+            stored = load_or_create_key(layout.secret_key_path, new_key=key)
+            if stored != key and attached:  # another process created the workspace first: use its key
+                attached[0]._build(stored)
+
+        store = DeferredStore(exists=lambda: layout.initialized, initialize=initialize,
+                              open_store=lambda: SQLiteStore(layout.db_path))
+        app = cls(layout, config, store, key)
+        attached.append(app)
+        return app
+
+    @classmethod
+    def open(cls, root: Path) -> Self:
+        """The workspace at ``root``, creating ``.agent-workflow/`` and the database if needed."""
+        app = cls.attach(root)
+        try:
+            app.store.open()
+        except BaseException:
+            app.close()
+            raise
+        return app
+
+    @property
+    def initialized(self) -> bool:
+        """Whether the workspace holds Orchestra state."""
+        return self.store.initialized
 
     def status(self) -> WorkspaceStatus:
         """Root, schema version and counts."""
@@ -93,7 +127,7 @@ class Orchestra:
         )
 
     def _session_counts(self) -> dict[str, int]:
-        return self.delegation.counts()
+        return self.delegation.counts() if self.initialized else {}
 
     def close(self) -> None:
         """Release the store."""

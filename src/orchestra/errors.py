@@ -70,6 +70,12 @@ class WorkspaceError(OrchestraError):
     code = "workspace_invalid"
 
 
+class NotInitializedError(OrchestraError):
+    """The workspace holds no Orchestra state yet; reading does not create it, the first write does."""
+
+    code = "not_initialized"
+
+
 class StoreError(OrchestraError):
     """The state store failed in a way that is not the caller's fault."""
 

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from orchestra.app import Orchestra
 
         choice = discover_root(args.workspace)
-        app = Orchestra.open(choice.root)
+        app = Orchestra.attach(choice.root)  # creates nothing until the first write
     except OrchestraError as exc:
         print(f"orchestra-mcp: {exc}", file=sys.stderr)
         return 1
@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"orchestra-mcp: {exc}", file=sys.stderr)
         return 1
 
-    print(connect_hint(str(choice.root), choice.source, interactive=sys.stdin.isatty()), file=sys.stderr, flush=True)
+    print(connect_hint(str(choice.root), choice.source, interactive=sys.stdin.isatty(), initialized=app.initialized),
+          file=sys.stderr, flush=True)
     try:
         create_server(app, groups).run()
     except KeyboardInterrupt:
@@ -56,11 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def connect_hint(root: str, source: str, *, interactive: bool) -> str:
+def connect_hint(root: str, source: str, *, interactive: bool, initialized: bool = True) -> str:
     """The stderr banner: one line naming the workspace; connection help when a person runs it."""
     exe = sys.argv[0] if os.path.isabs(sys.argv[0]) else os.path.abspath(sys.argv[0])
     command = exe if os.path.basename(exe).startswith("orchestra-mcp") else f"{sys.executable} -m orchestra_mcp"
     line = f"orchestra-mcp: serving workspace {root} (from {source}) over stdio"
+    if not initialized:
+        line += " (not initialized yet: the first write creates .agent-workflow/)"
     if not interactive:
         return line
     return (

@@ -92,7 +92,7 @@ def test_text_fields_pass_the_guard_before_storage(tasked: Orchestra) -> None:
     rec = tasked.ledger.record(call(response_id=CANARY, usage_unavailable_rationale=f"key was {CANARY}",
                                     actor="agent-7"))
     assert CANARY not in rec.model_dump_json()
-    db = sqlite3.connect(tasked.store.path)
+    db = sqlite3.connect(tasked.layout.db_path)
     dump = "\n".join(db.iterdump())
     db.close()
     assert CANARY not in dump and "[REDACTED" in dump

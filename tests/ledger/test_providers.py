@@ -35,7 +35,7 @@ def ollama_app(open_app: OpenApp) -> Orchestra:
 
 
 def db_dump(app: Orchestra) -> str:
-    db = sqlite3.connect(app.store.path)
+    db = sqlite3.connect(app.layout.db_path)
     try:
         return "\n".join(db.iterdump())
     finally:

@@ -16,8 +16,9 @@ def print_json(value: Any) -> None:
 
 
 def open_app(args: argparse.Namespace) -> Any:
-    """Open the workspace named by ``--workspace`` or discovered from the environment."""
+    """The workspace named by ``--workspace`` or discovered from the environment, creating nothing:
+    reads of an uninitialized folder fail with ``not_initialized``; the first write creates the state."""
     from orchestra.app import Orchestra
     from orchestra.workspace.root import discover_root
 
-    return Orchestra.open(discover_root(getattr(args, "workspace", None)).root)
+    return Orchestra.attach(discover_root(getattr(args, "workspace", None)).root)

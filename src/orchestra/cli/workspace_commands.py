@@ -40,13 +40,16 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def _scaffold(args: argparse.Namespace, layout: WorkspaceLayout) -> dict[str, Any]:
+    from orchestra.app import Orchestra
     from orchestra.events import NewEvent
     from orchestra.workspace.config import write_default_config
 
     created = layout.scaffold()
     if write_default_config(layout.config_path):
         created.append(layout.relative(layout.config_path))
-    with open_app(args) as app:
+    if not layout.initialized:
+        created.append(layout.relative(layout.db_path))
+    with Orchestra.open(layout.root) as app:
         if created:
             app.events.record(NewEvent(type="WORKSPACE_INITIALIZED", actor="cli",
                                        summary="Workspace initialized", metadata={"created": created}))
@@ -57,7 +60,7 @@ def _missing_scaffold(layout: WorkspaceLayout) -> list[str]:
     from orchestra.workspace.layout import SCAFFOLD_DIRS
 
     wanted = [layout.workflow_dir, *(layout.workflow_dir / d for d in SCAFFOLD_DIRS),
-              layout.workflow_dir / ".gitignore", layout.config_path]
+              layout.gitignore_path, layout.config_path, layout.db_path]
     return [layout.relative(p) for p in wanted if not p.exists()]
 
 
@@ -77,7 +80,9 @@ def _install_targets(args: argparse.Namespace, layout: WorkspaceLayout, targets:
         return report
     written = apply_install(report)
     if written:
-        with open_app(args) as app:
+        from orchestra.app import Orchestra
+
+        with Orchestra.open(layout.root) as app:
             app.events.record(NewEvent(
                 type="RUNTIME_INIT_APPLIED", actor="cli", summary=f"Runtime files installed for {', '.join(targets)}",
                 metadata={"targets": targets, "files": [{"path": c.path, "action": c.action} for c in written]},

@@ -139,7 +139,7 @@ def build_report(root: StrPath, *, recorded: dict[str, Any] | None, env: Mapping
     except OrchestraError as exc:
         executor_view = {"runtime": None, "source": None, "error": exc.message}
     tasks, sessions = read_counts(os.path.join(os.fspath(root), WORKFLOW_DIR, "state.db"))
-    return {"workspaceRoot": os.fspath(root), "activeRuntime": active, "executor": executor_view,
+    return {"workspaceRoot": os.fspath(root), "initialized": True, "activeRuntime": active, "executor": executor_view,
             "tasks": tasks, "sessions": sessions, "warnings": notes}
 
 
@@ -161,7 +161,7 @@ def format_text(report: Mapping[str, Any]) -> str:
         parts.append(f"executor {executor['runtime']} ({executor['source']})")
     tasks = report["tasks"]
     if tasks is None:
-        parts.append("no state database yet (run `orchestra init`)")
+        parts.append("state database unreadable")
     else:
         detail = ", ".join(f"{k} {v}" for k, v in sorted(tasks["byStatus"].items()))
         parts.append(f"tasks {tasks['total']}" + (f" ({detail})" if detail else ""))

@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestra.workspace.root import WORKFLOW_DIR
+from orchestra.workspace.locate import STATE_DB_NAME, WORKFLOW_DIR
 
-STATE_DB_NAME = "state.db"
 SCAFFOLD_DIRS = ("exports", "runtime-sessions", "sessions", "context", "handoffs")
 GITIGNORE_TEXT = (
-    "# Orchestra state: the database and exports stay local.\n"
-    "state.db\nstate.db-wal\nstate.db-shm\nkeys/\nexports/\nruntime-sessions/\nactive-runtime.json\n"
+    "# Orchestra state stays on this machine: the database, keys, runtime records, prompts,\n"
+    "# handoffs and exports. Only this file and config.json are meant for version control.\n"
+    "*\n!.gitignore\n!config.json\n"
 )
+LEGACY_GITIGNORE_TEXTS = (
+    "# Orchestra state: the database and exports stay local.\n"
+    "state.db\nstate.db-wal\nstate.db-shm\nkeys/\nexports/\nruntime-sessions/\nactive-runtime.json\n",
+)
+"""What earlier versions wrote; replaced by :data:`GITIGNORE_TEXT` (a hand-edited file is kept)."""
 
 
 @dataclass(frozen=True)
@@ -45,25 +50,47 @@ class WorkspaceLayout:
         """Workspace-relative POSIX form of ``path`` (which must be inside the root)."""
         return path.relative_to(self.root).as_posix()
 
-    def ensure_workflow_dir(self) -> None:
-        """Create ``.agent-workflow/`` if needed (the store needs it)."""
-        self.workflow_dir.mkdir(parents=True, exist_ok=True)
+    @property
+    def gitignore_path(self) -> Path:
+        return self.workflow_dir / ".gitignore"
+
+    @property
+    def initialized(self) -> bool:
+        """Whether the workspace holds Orchestra state (its database). Reads never create it."""
+        return self.db_path.is_file()
+
+    def ensure_workflow_dir(self) -> list[str]:
+        """Create ``.agent-workflow/`` and its ``.gitignore`` if needed (the first write does this);
+        return what was created (relative paths)."""
+        created: list[str] = []
+        if not self.workflow_dir.is_dir():
+            self.workflow_dir.mkdir(parents=True, exist_ok=True)
+            created.append(WORKFLOW_DIR)
+        if self._write_gitignore():
+            created.append(self.relative(self.gitignore_path))
+        return created
+
+    def _write_gitignore(self) -> bool:
+        """Write the ``.gitignore`` when absent or left as an earlier version wrote it."""
+        from orchestra.workspace.atomic import atomic_write_text
+
+        try:
+            current = self.gitignore_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            current = None
+        except (OSError, UnicodeDecodeError):
+            return False  # unreadable: the user's file, left alone
+        if current is not None and current not in LEGACY_GITIGNORE_TEXTS:
+            return False
+        atomic_write_text(self.gitignore_path, GITIGNORE_TEXT)
+        return current is None
 
     def scaffold(self) -> list[str]:
         """Create the folders and the ``.gitignore``; return what was created (relative paths)."""
-        from orchestra.workspace.atomic import atomic_write_text
-
-        created: list[str] = []
-        if not self.workflow_dir.is_dir():
-            self.workflow_dir.mkdir(parents=True)
-            created.append(WORKFLOW_DIR)
+        created = self.ensure_workflow_dir()
         for name in SCAFFOLD_DIRS:
             folder = self.workflow_dir / name
             if not folder.is_dir():
-                folder.mkdir(parents=True)
+                folder.mkdir(parents=True, exist_ok=True)
                 created.append(self.relative(folder))
-        gitignore = self.workflow_dir / ".gitignore"
-        if not gitignore.exists():
-            atomic_write_text(gitignore, GITIGNORE_TEXT)
-            created.append(self.relative(gitignore))
         return created

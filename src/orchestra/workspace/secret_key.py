@@ -12,8 +12,20 @@ from orchestra.errors import WorkspaceError
 KEY_BYTES = 32
 
 
-def load_or_create_key(path: Path) -> bytes:
-    """Read the key at ``path``, creating it atomically (first writer wins) when absent."""
+def load_key(path: Path) -> bytes | None:
+    """The key at ``path``, or ``None`` when there is none yet (reading never creates one)."""
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        return None
+
+
+def load_or_create_key(path: Path, *, new_key: bytes | None = None) -> bytes:
+    """Read the key at ``path``, creating it atomically (first writer wins) when absent.
+
+    ``new_key`` is what to store when creating it (a key this process already used in memory);
+    the returned key is the one on disk, which differs when another process created it first.
+    """
     try:
         return _read(path)
     except FileNotFoundError:
@@ -22,7 +34,7 @@ def load_or_create_key(path: Path) -> bytes:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, secrets.token_bytes(KEY_BYTES))
+        os.write(fd, new_key if new_key is not None else secrets.token_bytes(KEY_BYTES))
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from orchestra.app import Orchestra, WorkspaceStatus
 from orchestra_mcp.annotations import READ_ONLY
-from orchestra_mcp.errors import tool_errors
+from orchestra_mcp.errors import resource_errors, tool_errors
 
 WORKSPACE_URI = "orchestra://workspace"
 
@@ -25,4 +25,5 @@ def register(server: MCPServer, app: Orchestra) -> None:
     @server.resource(WORKSPACE_URI, name="workspace", title="Workspace status", mime_type="application/json")
     def workspace_resource() -> str:
         """The same summary as the workspace_status tool, as JSON."""
-        return app.status().model_dump_json(indent=2)
+        with resource_errors(WORKSPACE_URI):
+            return app.status().model_dump_json(indent=2)
