@@ -1,43 +1,56 @@
-"""Where a session's files live, and writing them atomically (removed again if admission fails)."""
+"""Where a session's files live, and creating them (exclusively; a call removes only what it created).
+
+A file name is a readable prefix of the session id plus a digest of the *whole* id, so two ids never
+share a name however long they are; the session id itself carries 64 random bits.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from pathlib import Path
 
 from orchestra.delegation.model import SessionArtifacts
-from orchestra.workspace.atomic import atomic_write_text
+from orchestra.workspace.atomic import create_exclusive, fsync_dir
 from orchestra.workspace.layout import WorkspaceLayout
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+PREFIX_CHARS = 80
+DIGEST_CHARS = 32  # 128 bits of sha256
+ARTIFACT_SUFFIXES = ("-spawn-prompt.md", "-spawn-request.md", "-spawn-request.json", "-context-manifest.json")
 
 
 def slug(session_id: str) -> str:
-    """A file-name-safe form of a session id."""
-    return _UNSAFE.sub("-", session_id).strip("-.")[:180]
+    """A file-name-safe, collision-free form of a session id: ``<readable prefix>-<digest of the id>``."""
+    readable = _UNSAFE.sub("-", session_id)[:PREFIX_CHARS].strip("-.")
+    digest = hashlib.sha256(session_id.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
+    return f"{readable}-{digest}" if readable else digest
 
 
 def plan(layout: WorkspaceLayout, session_id: str) -> SessionArtifacts:
     """Workspace-relative artifact paths for ``session_id``."""
-    base = f"{layout.relative(layout.workflow_dir)}/runs/{slug(session_id)}"
-    return SessionArtifacts(
-        prompt=f"{base}-spawn-prompt.md",
-        request=f"{base}-spawn-request.md",
-        request_json=f"{base}-spawn-request.json",
-        context_manifest=f"{base}-context-manifest.json",
-        expected_result=f"{layout.relative(layout.workflow_dir)}/handoffs/{slug(session_id)}-handoff.md",
-    )
+    workflow = layout.relative(layout.workflow_dir)
+    base = f"{workflow}/runs/{slug(session_id)}"
+    prompt, request, request_json, manifest = (f"{base}{suffix}" for suffix in ARTIFACT_SUFFIXES)
+    return SessionArtifacts(prompt=prompt, request=request, request_json=request_json, context_manifest=manifest,
+                            expected_result=f"{workflow}/handoffs/{slug(session_id)}-handoff.md")
 
 
-def write_all(root: Path, files: dict[str, str]) -> list[Path]:
-    """Write each ``relative path -> text`` atomically; returns what was written."""
+def write_all(root: Path, files: dict[str, str], *, durable: frozenset[str] = frozenset()) -> list[Path]:
+    """Create each ``relative path -> text`` exclusively; returns what this call created.
+
+    Files in ``durable`` are fsynced; the others can be re-rendered from the session row. Each
+    folder is fsynced once at the end. On any failure the files created so far are removed.
+    """
     written: list[Path] = []
     try:
         for relative, text in files.items():
             target = root / relative
-            atomic_write_text(target, text)
+            create_exclusive(target, text.encode("utf-8"), sync=relative in durable)
             written.append(target)
+        for folder in dict.fromkeys(path.parent for path in written):
+            fsync_dir(folder)
     except BaseException:
         remove_all(written)
         raise
@@ -45,7 +58,7 @@ def write_all(root: Path, files: dict[str, str]) -> list[Path]:
 
 
 def remove_all(paths: list[Path]) -> None:
-    """Delete files written for an admission that did not happen."""
+    """Delete files this call created for an admission that did not happen."""
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

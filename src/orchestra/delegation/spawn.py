@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestra.capacity import CapacityRequest
@@ -76,21 +77,22 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
         if earlier is not None:
             return service.replay(earlier, print_)
     prepared = _prepare(service, request, client_name)
-    written = files.write_all(service.root, prepared.files)
+    written: list[Path] = []
     try:
         with service.store.write() as tx:
             now = clock()
             sweep(tx, service.events, service.policy, now, service.capacity)
-            if request.idempotency_key:
-                earlier = repo.by_idempotency_key(tx, request.idempotency_key)
-                if earlier is not None:
-                    files.remove_all(written)
-                    written = []
-                    return service.replay(earlier, print_)
-            session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
+            earlier = repo.by_idempotency_key(tx, request.idempotency_key) if request.idempotency_key else None
+            if earlier is None:
+                session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
+                # Created under the write lock, after admission: a rejected request writes nothing, and a
+                # file without a session row is an orphan of a crashed call (see sweep_orphans).
+                written = files.write_all(service.root, prepared.files, durable=frozenset({prepared.planned.prompt}))
     except BaseException:
         files.remove_all(written)
         raise
+    if earlier is not None:
+        return service.replay(earlier, print_)
     return _result(prepared, session, report, capacity)
 
 
@@ -116,7 +118,7 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
     ownership = list(dict.fromkeys([*task.ownership_paths, *extra_paths]))
     brief = _guarded_brief(service, request.brief)
     manifest = service.context.manifest(task.id, role, phase=phase, paths=extra_paths)
-    session_id = f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:{secrets.token_hex(3)}"
+    session_id = f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:{secrets.token_hex(8)}"
     planned = files.plan(service.layout, session_id)
     prompt = render_child_prompt(task=task, session_id=session_id, phase=phase, role=role, adapter=adapter,
                                  brief=brief, ownership_paths=ownership, manifest_markdown=render_markdown(manifest),
