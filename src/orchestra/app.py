@@ -13,7 +13,9 @@ from orchestra.chat import ChatPolicy, ChatService
 from orchestra.chat.respond import ChatResponder
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
+from orchestra.delegation.artifacts import sweep_orphans
 from orchestra.delegation.service import DelegationService
+from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
 from orchestra.ledger import BudgetService, LedgerService
 from orchestra.providers import ProviderService
@@ -23,6 +25,7 @@ from orchestra.store.sqlite import SQLiteStore
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
+from orchestra.workspace.leftovers import check_database_file, sweep_temp_files
 from orchestra.workspace.secret_key import load_or_create_key
 
 
@@ -73,9 +76,22 @@ class Orchestra:
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
         ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
-        layout.ensure_workflow_dir()
+        read_only = layout.is_read_only()
+        if not read_only:
+            layout.ensure_workflow_dir()
+        elif not layout.db_path.is_file():
+            raise ReadOnlyWorkspaceError("the workspace is read-only and has no state database to read")
+        check_database_file(layout)
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
-        return cls(layout, config, SQLiteStore(layout.db_path), guard)
+        app = cls(layout, config, SQLiteStore(layout.db_path, read_only=read_only), guard)
+        if not read_only:
+            try:
+                sweep_temp_files(layout)
+                sweep_orphans(layout.root, layout.workflow_dir / "runs", app.store)
+            except BaseException:
+                app.close()
+                raise
+        return app
 
     def status(self) -> WorkspaceStatus:
         """Root, schema version and counts."""

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import os
 import re
 from pathlib import Path
 
 from orchestra.delegation.model import SessionArtifacts
+from orchestra.store.base import Store, Transaction
 from orchestra.workspace.atomic import create_exclusive, fsync_dir
 from orchestra.workspace.layout import WorkspaceLayout
 
@@ -62,3 +65,45 @@ def remove_all(paths: list[Path]) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def sweep_orphans(root: Path, runs_dir: Path, store: Store) -> list[str]:
+    """Remove spawn artifacts that no session row references (left by a call killed before its commit).
+
+    Artifacts are only ever created inside the admitting write transaction, so under the write lock
+    a file without a row cannot belong to a call still in progress in any process.
+    """
+    candidates = _unreferenced(root, runs_dir, store, locked=None)
+    if not candidates:
+        return []
+    removed: list[str] = []
+    with store.write() as tx:
+        for path in _unreferenced(root, runs_dir, store, locked=tx):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path.relative_to(root).as_posix())
+    return removed
+
+
+def _unreferenced(root: Path, runs_dir: Path, store: Store, *, locked: Transaction | None) -> list[Path]:
+    try:
+        files = [Path(e.path) for e in os.scandir(runs_dir)
+                 if e.name.endswith(ARTIFACT_SUFFIXES) and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
+    if not files:
+        return []
+    if locked is None:
+        with store.read() as tx:
+            referenced = _referenced(tx)
+    else:
+        referenced = _referenced(locked)
+    return [p for p in files if p.relative_to(root).as_posix() not in referenced]
+
+
+def _referenced(tx: Transaction) -> set[str]:
+    paths: set[str] = set()
+    for row in tx.iterate("SELECT artifacts FROM delegation_sessions"):
+        with contextlib.suppress(ValueError, TypeError):
+            paths.update(v for v in json.loads(row["artifacts"]).values() if isinstance(v, str))
+    return paths

@@ -254,6 +254,8 @@ class DelegationService:
     def sweep(self) -> list[str]:
         """Expire overdue sessions and promote queued ones (a cheap read when nothing is due)."""
         now = self.clock()
+        if self.store.read_only:  # nothing can be recorded; reads show the stored state
+            return []
         with self.store.read() as tx:
             due = repo.has_expired(tx, iso_ms(now))
         if not due:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,13 @@ class WorkspaceLayout:
     def relative(self, path: Path) -> str:
         """Workspace-relative POSIX form of ``path`` (which must be inside the root)."""
         return path.relative_to(self.root).as_posix()
+
+    def is_read_only(self) -> bool:
+        """True when Orchestra's folder (or, before it exists, the root) cannot be written by this process."""
+        folder = self.workflow_dir if self.workflow_dir.is_dir() else self.root
+        if not os.access(folder, os.W_OK):
+            return True
+        return self.db_path.exists() and not os.access(self.db_path, os.W_OK)
 
     def ensure_workflow_dir(self) -> None:
         """Create ``.agent-workflow/`` if needed (the store needs it)."""
