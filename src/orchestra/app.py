@@ -13,7 +13,7 @@ from orchestra.chat import ChatPolicy, ChatService
 from orchestra.chat.respond import ChatResponder
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
-from orchestra.delegation.artifacts import sweep_orphans
+from orchestra.delegation.artifacts import repair_prompts, sweep_orphans
 from orchestra.delegation.service import DelegationService
 from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
@@ -88,6 +88,7 @@ class Orchestra:
             try:
                 sweep_temp_files(layout)
                 sweep_orphans(layout.root, layout.workflow_dir / "runs", app.store)
+                repair_prompts(layout.root, app.store)
             except BaseException:
                 app.close()
                 raise

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from orchestra.delegation.model import SessionArtifacts
 from orchestra.store.base import Store, Transaction
-from orchestra.workspace.atomic import create_exclusive, fsync_dir
+from orchestra.workspace.atomic import atomic_write_bytes, create_unpublished, fsync_dir
 from orchestra.workspace.layout import WorkspaceLayout
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -41,16 +41,18 @@ def plan(layout: WorkspaceLayout, session_id: str) -> SessionArtifacts:
 
 
 def write_all(root: Path, files: dict[str, str], *, durable: frozenset[str] = frozenset()) -> list[Path]:
-    """Create each ``relative path -> text`` exclusively; returns what this call created.
+    """Create each ``relative path -> text`` exclusively (``O_EXCL``); returns what this call created.
 
-    Files in ``durable`` are fsynced; the others can be re-rendered from the session row. Each
-    folder is fsynced once at the end. On any failure the files created so far are removed.
+    Called inside the admitting transaction: nobody learns these names before the commit, so the
+    files are written in place. Files in ``durable`` are fsynced; the others are kept in (or can be
+    re-rendered from) the session row. Each folder is fsynced once at the end. On any failure the
+    files created so far, and only those, are removed.
     """
     written: list[Path] = []
     try:
         for relative, text in files.items():
             target = root / relative
-            create_exclusive(target, text.encode("utf-8"), sync=relative in durable)
+            create_unpublished(target, text.encode("utf-8"), sync=relative in durable)
             written.append(target)
         for folder in dict.fromkeys(path.parent for path in written):
             fsync_dir(folder)
@@ -107,3 +109,30 @@ def _referenced(tx: Transaction) -> set[str]:
         with contextlib.suppress(ValueError, TypeError):
             paths.update(v for v in json.loads(row["artifacts"]).values() if isinstance(v, str))
     return paths
+
+
+LIVE_REPAIR_LIMIT = 500
+
+
+def repair_prompts(root: Path, store: Store) -> list[str]:
+    """Re-render the prompt file of each live session from its row when the file is missing or differs.
+
+    Prompt files are not fsynced before the commit (the row holds the prompt); after a power loss
+    this puts back what the row says the child must read.
+    """
+    with store.read() as tx:
+        rows = tx.fetchall("SELECT artifacts, prompt FROM delegation_sessions WHERE prompt IS NOT NULL AND status IN"
+                           " ('requested', 'queued', 'spawned', 'active', 'suspended') LIMIT ?", (LIVE_REPAIR_LIMIT,))
+    repaired: list[str] = []
+    for row in rows:
+        relative = SessionArtifacts.model_validate_json(row["artifacts"]).prompt
+        expected = str(row["prompt"]).encode("utf-8")
+        path = root / relative
+        try:
+            if path.read_bytes() == expected:
+                continue
+        except FileNotFoundError:
+            pass
+        atomic_write_bytes(path, expected)
+        repaired.append(relative)
+    return repaired

@@ -244,6 +244,9 @@ class DelegationService:
         """The child prompt of a session."""
         with self.store.read() as tx:
             session = self._session(tx, self._row(tx, session_id))
+            stored = repo.stored_prompt(tx, session_id)
+        if stored is not None:
+            return stored
         path = self.root / session.artifacts.prompt
         try:
             text: str = path.read_text(encoding="utf-8")

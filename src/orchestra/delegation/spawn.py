@@ -86,8 +86,10 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
             if earlier is None:
                 session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
                 # Created under the write lock, after admission: a rejected request writes nothing, and a
-                # file without a session row is an orphan of a crashed call (see sweep_orphans).
-                written = files.write_all(service.root, prepared.files, durable=frozenset({prepared.planned.prompt}))
+                # file without a session row is an orphan of a crashed call (see sweep_orphans). The row
+                # holds the prompt and the request, so the files need no fsync of their own: one folder
+                # fsync makes their names durable before the commit.
+                written = files.write_all(service.root, prepared.files)
     except BaseException:
         files.remove_all(written)
         raise
@@ -173,7 +175,8 @@ def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, p
         expires_at=expires if status == "requested" else None, artifacts=prepared.planned, terminal=False,
     )
     ticket = repo.next_queue_seq(tx) if status == "queued" else None
-    repo.insert_session(tx, session, idempotency_key=request.idempotency_key, fingerprint=print_, queue_seq=ticket)
+    repo.insert_session(tx, session, idempotency_key=request.idempotency_key, fingerprint=print_, queue_seq=ticket,
+                        prompt=prepared.files[prepared.planned.prompt])
     planned = prepared.planned
     event = service.events.append(tx, NewEvent(
         type=EVENT_TYPES[status], actor=actor, task_id=prepared.task_id,
