@@ -10,6 +10,7 @@ Run: ``python bench/bench_spawn_cost.py [PAIRS]``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -43,7 +44,7 @@ def make_workspace(root: Path) -> None:
 
 async def measure(pairs: int, root: Path) -> dict[str, dict[str, float]]:
     exe = Path(sys.executable).parent / "orchestra-mcp"
-    echo_params = StdioServerParameters(command=sys.executable, args=["-c", ECHO_SERVER])
+    echo_params = StdioServerParameters(command=sys.executable, args=["-c", ECHO_SERVER], env=dict(os.environ))
     echo: list[float] = []
     async with Client(echo_params, mode="legacy") as client:
         for i in range(pairs + 5):
@@ -53,7 +54,7 @@ async def measure(pairs: int, root: Path) -> dict[str, dict[str, float]]:
                 echo.append(time.perf_counter() - started)
     spawn_pair: list[float] = []
     spawn_only: list[float] = []
-    params = StdioServerParameters(command=str(exe), args=["--workspace", str(root)])
+    params = StdioServerParameters(command=str(exe), args=["--workspace", str(root)], env=dict(os.environ))
     async with Client(params, mode="legacy") as client:
         await client.call_tool("task_add", {"id": "BENCH", "title": "bench", "owner_role": "developer",
                                             "ownership_paths": ["src/app.py"]})
