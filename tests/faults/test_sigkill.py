@@ -72,7 +72,7 @@ def _assert(condition: bool) -> None:
 
 def _no_leftovers(workspace: Path, app: Orchestra) -> None:
     folder = workspace / ".agent-workflow"
-    assert not [p for p in folder.rglob("*.tmp")], "a temp file survived the next open"
+    assert not list(folder.rglob("*.tmp")), "a temp file survived the next open"
     with app.store.read() as tx:
         referenced = {v for row in tx.fetchall("SELECT artifacts FROM delegation_sessions")
                       for v in json.loads(row["artifacts"]).values() if isinstance(v, str)}
