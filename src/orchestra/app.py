@@ -79,8 +79,8 @@ class Orchestra:
         read_only = layout.is_read_only()
         if not read_only:
             layout.ensure_workflow_dir()
-        elif not layout.db_path.is_file():
-            raise ReadOnlyWorkspaceError("the workspace is read-only and has no state database to read")
+        elif not layout.db_path.is_file() or not layout.secret_key_path.is_file():
+            raise ReadOnlyWorkspaceError("the workspace is read-only and has no state database (or key) to read")
         check_database_file(layout)
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
         app = cls(layout, config, SQLiteStore(layout.db_path, read_only=read_only), guard)
