@@ -29,6 +29,24 @@ from orchestra.workspace.leftovers import check_database_file, sweep_temp_files
 from orchestra.workspace.secret_key import load_or_create_key
 
 
+def open_state_store(layout: WorkspaceLayout) -> SQLiteStore:
+    """The workspace's database: refused when emptied or damaged, read-only when the folder is, and swept
+    of what a crash left (stale temp files, orphan spawn artifacts, live prompts re-rendered)."""
+    read_only = layout.is_read_only()
+    check_database_file(layout)
+    store = SQLiteStore(layout.db_path, read_only=read_only)
+    if read_only:
+        return store
+    try:
+        sweep_temp_files(layout)
+        sweep_orphans(layout.root, layout.workflow_dir / "runs", store)
+        repair_prompts(layout.root, store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
 class WorkspaceStatus(BaseModel):
     """A summary of the workspace and its state store."""
 
@@ -81,18 +99,8 @@ class Orchestra:
             layout.ensure_workflow_dir()
         elif not layout.db_path.is_file() or not layout.secret_key_path.is_file():
             raise ReadOnlyWorkspaceError("the workspace is read-only and has no state database (or key) to read")
-        check_database_file(layout)
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
-        app = cls(layout, config, SQLiteStore(layout.db_path, read_only=read_only), guard)
-        if not read_only:
-            try:
-                sweep_temp_files(layout)
-                sweep_orphans(layout.root, layout.workflow_dir / "runs", app.store)
-                repair_prompts(layout.root, app.store)
-            except BaseException:
-                app.close()
-                raise
-        return app
+        return cls(layout, config, open_state_store(layout), guard)
 
     def status(self) -> WorkspaceStatus:
         """Root, schema version and counts."""
