@@ -14,7 +14,9 @@ from orchestra.chat import ChatPolicy, ChatService
 from orchestra.chat.respond import ChatResponder
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
+from orchestra.delegation.artifacts import repair_prompts, sweep_orphans
 from orchestra.delegation.service import DelegationService
+from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
 from orchestra.ledger import BudgetService, LedgerService
 from orchestra.providers import ProviderService
@@ -25,7 +27,26 @@ from orchestra.store.sqlite import SQLiteStore
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
+from orchestra.workspace.leftovers import check_database_file, sweep_temp_files
 from orchestra.workspace.secret_key import KEY_BYTES, load_key, load_or_create_key
+
+
+def open_state_store(layout: WorkspaceLayout) -> SQLiteStore:
+    """The workspace's database: refused when emptied or damaged, read-only when the folder is, and swept
+    of what a crash left (stale temp files, orphan spawn artifacts, live prompts re-rendered)."""
+    read_only = layout.is_read_only()
+    check_database_file(layout)
+    store = SQLiteStore(layout.db_path, read_only=read_only)
+    if read_only:
+        return store
+    try:
+        sweep_temp_files(layout)
+        sweep_orphans(layout.root, layout.workflow_dir / "runs", store)
+        repair_prompts(layout.root, store)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 class WorkspaceStatus(BaseModel):
@@ -84,15 +105,23 @@ class Orchestra:
         attached: list[Orchestra] = []
 
         def initialize() -> None:
+            if layout.is_read_only():
+                raise ReadOnlyWorkspaceError("the workspace is read-only; Orchestra cannot create its state here")
             layout.ensure_workflow_dir()
             stored = load_or_create_key(layout.secret_key_path, new_key=key)
             if stored != key and attached:  # another process created the workspace first: use its key
                 attached[0]._build(stored)
 
         store = DeferredStore(exists=lambda: layout.initialized, initialize=initialize,
-                              open_store=lambda: SQLiteStore(layout.db_path))
+                              open_store=lambda: open_state_store(layout))
         app = cls(layout, config, store, key)
         attached.append(app)
+        if store.initialized:  # an existing database is opened (and checked, swept) now, not on first use
+            try:
+                store.open()
+            except BaseException:
+                app.close()
+                raise
         return app
 
     @classmethod
@@ -100,7 +129,7 @@ class Orchestra:
         """The workspace at ``root``, creating ``.agent-workflow/`` and the database if needed."""
         app = cls.attach(root)
         try:
-            app.store.open()
+            app.store.open()  # creates the state when there is none
         except BaseException:
             app.close()
             raise

@@ -89,6 +89,25 @@ class StoreBusyError(StoreError):
     retryable = True
 
 
+class DiskFullError(StoreError):
+    """The disk (or quota, or file-size limit) has no room; nothing was written."""
+
+    code = "disk_full"
+    retryable = True
+
+
+class StoreUnusableError(StoreError):
+    """The state database cannot be used as found (corrupt, emptied, or of an impossible version)."""
+
+    code = "store_unusable"
+
+
+class ReadOnlyWorkspaceError(StoreError):
+    """The workspace is read-only: reads are served, writes are refused."""
+
+    code = "read_only"
+
+
 class SchemaTooNewError(StoreError):
     """The database was written by a newer version of Orchestra."""
 
@@ -99,6 +118,16 @@ class AuditChainError(OrchestraError):
     """The audit log's hash chain does not verify."""
 
     code = "audit_chain_broken"
+
+
+def disk_full_error(exc: BaseException, what: str = "the workspace") -> DiskFullError | None:
+    """A :class:`DiskFullError` when ``exc`` is an ``OSError`` meaning "no space", else ``None``."""
+    import errno
+
+    codes = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", 122)}
+    if isinstance(exc, OSError) and exc.errno in codes:
+        return DiskFullError(f"the disk holding {what} is full (or over quota); nothing was written")
+    return None
 
 
 class InternalError(OrchestraError):

@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     from orchestra.security.logging_filter import GuardLoggingFilter
     from orchestra_mcp.server import create_server, parse_groups
+    from orchestra_mcp.transport import serve_stdio
 
     for handler in logging.getLogger().handlers:  # every log line passes the guard (sink: log)
         handler.addFilter(GuardLoggingFilter(app.guard))
@@ -49,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(connect_hint(str(choice.root), choice.source, interactive=sys.stdin.isatty(), initialized=app.initialized),
           file=sys.stderr, flush=True)
     try:
-        create_server(app, groups).run()
+        import anyio
+
+        anyio.run(serve_stdio, create_server(app, groups))
     except KeyboardInterrupt:
         pass
     finally:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 
-from orchestra.errors import NotFoundError, OrchestraError
+from orchestra.errors import NotFoundError, OrchestraError, disk_full_error
 
 log = logging.getLogger("orchestra_mcp")
 
@@ -34,6 +34,12 @@ def tool_errors(tool: str) -> Iterator[None]:
         raise
     except OrchestraError as exc:
         raise ToolError(format_error(exc)) from None
+    except OSError as exc:
+        full = disk_full_error(exc)
+        if full is not None:
+            raise ToolError(format_error(full)) from None
+        log.exception("unexpected failure in tool %s", tool)
+        raise ToolError("internal_error: the server failed unexpectedly; details are in its log") from None
     except Exception:
         log.exception("unexpected failure in tool %s", tool)
         raise ToolError("internal_error: the server failed unexpectedly; details are in its log") from None

@@ -24,7 +24,7 @@ def test_admit_writes_artifacts_event_and_instructions(dapp: Orchestra) -> None:
     assert result.status == "requested" and not result.replayed
     assert result.role == "developer" and result.phase == "developer" and result.runtime == "claude-cli"
     assert result.parent_action.kind == "launch-native-subagent" and result.parent_action.tool == "Agent"
-    assert result.next_calls[0].arguments == {"session_id": result.session_id, "status": "spawned",
+    assert result.parent_action.next_calls[0].arguments == {"session_id": result.session_id, "status": "spawned",
                                               "agent_id": "<child id>"}
     root = dapp.layout.root
     for path in (result.artifacts.prompt, result.artifacts.request, result.artifacts.request_json,

@@ -254,6 +254,8 @@ class ChatCompliance:
                           "reasonCode": reason_code, "deletedThreads": deleted_threads,
                           "deletedMessageCount": deleted_messages},
             ))
+        if deleted_messages or deleted_threads:
+            self._store.purge_journal()  # the erased text must not linger in the -wal file
         return DeleteResult(selection=selection, deleted_at=now, deleted_threads=deleted_threads,
                             deleted_messages=deleted_messages,
                             already_deleted=not deleted_threads and deleted_messages == 0, audit_event_id=event.id)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from types import TracebackType
+
+from orchestra.workspace.atomic import temp_path
 
 
 class AtomicStreamWriter:
@@ -20,8 +21,8 @@ class AtomicStreamWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        self._tmp = Path(name)
+        self._tmp = temp_path(path)  # names the writer's pid, so the sweep on open can tell it is stale
+        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._handle = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
         self.bytes_written = 0

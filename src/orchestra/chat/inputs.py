@@ -25,6 +25,7 @@ from orchestra.chat.records import (
 )
 from orchestra.errors import ValidationError
 from orchestra.events.chain import canonical_json
+from orchestra.text import strip_controls
 from orchestra.validation import parse_model
 
 M = TypeVar("M", bound=BaseModel)
@@ -76,6 +77,11 @@ def parse_references(data: list[ChatReference] | list[dict[str, Any]] | None) ->
     if len(items) > MAX_REFERENCES:
         raise InvalidRequestError(f"at most {MAX_REFERENCES} references")
     return [parse(ChatReference, item, InvalidRequestError, "chat reference") for item in items]
+
+
+def check_title(text: str, *, name: str, max_chars: int) -> str:
+    """A one-line title within ``max_chars``, without control characters or escape sequences."""
+    return check_text(strip_controls(text) if isinstance(text, str) else text, name=name, max_chars=max_chars)
 
 
 def check_text(text: str, *, name: str, max_chars: int) -> str:

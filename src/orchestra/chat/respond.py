@@ -19,6 +19,7 @@ from orchestra.errors import ValidationError
 from orchestra.providers.model import CallScope, Completion
 from orchestra.providers.model import ChatMessage as ProviderMessage
 from orchestra.providers.service import ProviderService
+from orchestra.validation import parse_model
 
 MAX_HISTORY_MESSAGES = 200
 MAX_HISTORY_CHARS = 150_000
@@ -46,14 +47,15 @@ class ChatResponder:
                       provider: str | None = None, model: str | None = None,
                       max_tokens: int | None = None) -> ChatResponse:
         """Complete the conversation in ``thread_id`` and append the reply."""
-        scope = ChatScope.model_validate(scope) if isinstance(scope, dict) else scope
+        scope = parse_model(ChatScope, scope, "chat scope")
+        call = parse_model(CallScope, {
+            "task_id": scope.task_id, "role": role, "tenant_id": scope.tenant_id, "workspace_id": scope.workspace_id,
+            "session_id": scope.session_id, "run_id": scope.run_id, "phase": scope.phase,
+            "actor": "provider_agent", "initiated_by": "parent_agent"}, "chat_respond call")
         history, truncated = await anyio.to_thread.run_sync(self._history, scope, thread_id)
         if not history or history[-1].role == "assistant":
             raise ValidationError("the thread has no message awaiting a reply (its last message is not from a "
                                   "user, agent or reviewer)")
-        call = CallScope(task_id=scope.task_id, role=role, tenant_id=scope.tenant_id,
-                         workspace_id=scope.workspace_id, session_id=scope.session_id, run_id=scope.run_id,
-                         phase=scope.phase, actor="provider_agent", initiated_by="parent_agent")
         completion = await self._providers.complete(history, scope=call, provider=provider, model=model,
                                                     max_tokens=max_tokens)
         last_id = await anyio.to_thread.run_sync(self._last_message_id, scope, thread_id)

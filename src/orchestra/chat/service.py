@@ -28,6 +28,7 @@ from orchestra.chat.inputs import (
     check_idempotency_key,
     check_limit,
     check_text,
+    check_title,
     keyed_digest,
     parse_actor,
     parse_provenance,
@@ -120,7 +121,7 @@ class ChatService:
         """Create a thread; the title and the actor's free-text fields pass the transcript guard first."""
         scope = parse_scope(scope)
         actor = parse_actor(actor, scope)
-        check_text(title, name="title", max_chars=MAX_TITLE_CHARS)
+        title = check_title(title, name="title", max_chars=MAX_TITLE_CHARS)
         guarded = guard_fields(self._guard, {"title": title.strip(), **_actor_fields(actor)}, Sink.TRANSCRIPT,
                                refuse_restricted=self.policy.restricted_content == "refuse", actor=actor.actor_id)
         actor = _with_actor_fields(actor, guarded.values)

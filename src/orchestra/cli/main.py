@@ -122,7 +122,7 @@ def _lazy(module: str, name: str) -> Handler:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors print ``orchestra: <message>`` on stderr and exit non-zero."""
     args = build_parser().parse_args(argv)
-    from orchestra.errors import OrchestraError
+    from orchestra.errors import OrchestraError, disk_full_error
 
     try:
         code: int = args.handler(args)
@@ -132,6 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        return 1
+    except OSError as exc:
+        full = disk_full_error(exc)
+        if full is None:
+            raise
+        print(f"orchestra: {full}", file=sys.stderr)
         return 1
     return code
 

@@ -12,7 +12,9 @@ def print_json(value: Any) -> None:
     """Pretty JSON on stdout (pydantic models are dumped in JSON mode)."""
     if hasattr(value, "model_dump"):
         value = value.model_dump(mode="json")
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    from orchestra.text import json_terminal_safe
+
+    sys.stdout.write(json_terminal_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
 
 
 def open_app(args: argparse.Namespace) -> Any:

@@ -7,6 +7,7 @@ import argparse
 from orchestra.cli.output import open_app, print_json
 from orchestra.errors import ValidationError
 from orchestra.tasks.model import Task
+from orchestra.text import terminal_safe
 
 STATUSES = ("planned", "in_progress", "blocked", "review", "done", "canceled")
 
@@ -21,7 +22,7 @@ def run_add(args: argparse.Namespace) -> int:
     if args.json:
         print_json(task)
     else:
-        print(f"Added task {task.id}: {task.title}")
+        print(f"Added task {task.id}: {terminal_safe(task.title)}")
     return 0
 
 
@@ -43,7 +44,7 @@ def run_list(args: argparse.Namespace) -> int:
     if not tasks:
         print("No tasks.")
     for task in tasks:
-        print(f"{task.id:<24} {task.status:<12} {task.title}")
+        print(f"{task.id:<24} {task.status:<12} {terminal_safe(task.title)}")
     return 0
 
 
@@ -54,13 +55,13 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(task)
         return 0
-    print(f"{task.id}: {task.title}  [{task.status}]")
+    print(f"{task.id}: {terminal_safe(task.title)}  [{task.status}]")
     if task.goal:
-        print(f"Goal: {task.goal}")
+        print(f"Goal: {terminal_safe(task.goal)}")
     if task.owner_role:
         print(f"Owner role: {task.owner_role}")
     for criterion in task.acceptance_criteria:
-        print(f"  - [ ] {criterion}")
+        print(f"  - [ ] {terminal_safe(criterion)}")
     for path in task.ownership_paths:
-        print(f"  owns {path}")
+        print(f"  owns {terminal_safe(path)}")
     return 0

@@ -14,16 +14,17 @@ _IN_RESERVING = f"status IN ({', '.join('?' * len(_RESERVING))})"
 
 
 def insert_session(tx: Transaction, session: Session, *, idempotency_key: str | None, fingerprint: str,
-                   queue_seq: int | None) -> None:
-    """Insert a new session row."""
+                   queue_seq: int | None, prompt: str) -> None:
+    """Insert a new session row (with its child prompt: the durable copy of the prompt file)."""
     tx.execute(
         "INSERT INTO delegation_sessions (session_id, task_id, run_id, phase, role, runtime, depth, status, agent_id,"
         " brief, idempotency_key, request_fingerprint, queue_seq, created_at, updated_at, last_activity_at,"
-        " expires_at, artifacts, summary, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " expires_at, artifacts, summary, result, prompt)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (session.session_id, session.task_id, session.run_id, session.phase, session.role, session.runtime,
          session.depth, session.status, session.agent_id, session.brief, idempotency_key, fingerprint, queue_seq,
          session.created_at, session.updated_at, session.last_activity_at, session.expires_at,
-         session.artifacts.model_dump_json(), session.summary, None),
+         session.artifacts.model_dump_json(), session.summary, None, prompt),
     )
 
 
@@ -40,6 +41,12 @@ def update_session(tx: Transaction, session_id: str, **fields: Any) -> None:
 def get_row(tx: Transaction, session_id: str) -> Row | None:
     """One session row."""
     return tx.fetchone("SELECT * FROM delegation_sessions WHERE session_id = ?", (session_id,))
+
+
+def stored_prompt(tx: Transaction, session_id: str) -> str | None:
+    """The child prompt kept in the row (``None`` for sessions made before prompts were kept)."""
+    row = tx.fetchone("SELECT prompt FROM delegation_sessions WHERE session_id = ?", (session_id,))
+    return str(row["prompt"]) if row is not None and row["prompt"] is not None else None
 
 
 def by_idempotency_key(tx: Transaction, key: str) -> Row | None:

@@ -93,7 +93,7 @@ class DelegationService:
         return SpawnResult(
             session_id=session.session_id, status=session.status, replayed=True, task_id=session.task_id,
             phase=session.phase, role=session.role, runtime=session.runtime, runtime_source="replay",
-            guardrails=report, parent_action=action, next_calls=action.next_calls, artifacts=session.artifacts,
+            guardrails=report, parent_action=action, artifacts=session.artifacts,
             session_resource=session_uri(session.session_id), prompt_resource=prompt_resource,
             context=ContextSummary(files=0, omitted_sources=0, final_lines=0, redactions=0, content_hash=""),
             quality_warnings=[], message=f"Replayed the request made at {first.at}; the session is {session.status}.",
@@ -244,6 +244,9 @@ class DelegationService:
         """The child prompt of a session."""
         with self.store.read() as tx:
             session = self._session(tx, self._row(tx, session_id))
+            stored = repo.stored_prompt(tx, session_id)
+        if stored is not None:
+            return stored
         path = self.root / session.artifacts.prompt
         try:
             text: str = path.read_text(encoding="utf-8")
@@ -254,6 +257,8 @@ class DelegationService:
     def sweep(self) -> list[str]:
         """Expire overdue sessions and promote queued ones (a cheap read when nothing is due)."""
         now = self.clock()
+        if self.store.read_only:  # nothing can be recorded; reads show the stored state
+            return []
         with self.store.read() as tx:
             due = repo.has_expired(tx, iso_ms(now))
         if not due:

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestra.capacity import CapacityRequest
@@ -76,21 +77,24 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
         if earlier is not None:
             return service.replay(earlier, print_)
     prepared = _prepare(service, request, client_name)
-    written = files.write_all(service.root, prepared.files)
+    written: list[Path] = []
     try:
         with service.store.write() as tx:
             now = clock()
             sweep(tx, service.events, service.policy, now, service.capacity)
-            if request.idempotency_key:
-                earlier = repo.by_idempotency_key(tx, request.idempotency_key)
-                if earlier is not None:
-                    files.remove_all(written)
-                    written = []
-                    return service.replay(earlier, print_)
-            session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
+            earlier = repo.by_idempotency_key(tx, request.idempotency_key) if request.idempotency_key else None
+            if earlier is None:
+                session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
+                # Created under the write lock, after admission: a rejected request writes nothing, and a
+                # file without a session row is an orphan of a crashed call (see sweep_orphans). The row
+                # holds the prompt and the request, so the files need no fsync of their own: one folder
+                # fsync makes their names durable before the commit.
+                written = files.write_all(service.root, prepared.files)
     except BaseException:
         files.remove_all(written)
         raise
+    if earlier is not None:
+        return service.replay(earlier, print_)
     return _result(prepared, session, report, capacity)
 
 
@@ -116,7 +120,7 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
     ownership = list(dict.fromkeys([*task.ownership_paths, *extra_paths]))
     brief = _guarded_brief(service, request.brief)
     manifest = service.context.manifest(task.id, role, phase=phase, paths=extra_paths)
-    session_id = f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:{secrets.token_hex(3)}"
+    session_id = f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:{secrets.token_hex(8)}"
     planned = files.plan(service.layout, session_id)
     prompt = render_child_prompt(task=task, session_id=session_id, phase=phase, role=role, adapter=adapter,
                                  brief=brief, ownership_paths=ownership, manifest_markdown=render_markdown(manifest),
@@ -171,7 +175,8 @@ def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, p
         expires_at=expires if status == "requested" else None, artifacts=prepared.planned, terminal=False,
     )
     ticket = repo.next_queue_seq(tx) if status == "queued" else None
-    repo.insert_session(tx, session, idempotency_key=request.idempotency_key, fingerprint=print_, queue_seq=ticket)
+    repo.insert_session(tx, session, idempotency_key=request.idempotency_key, fingerprint=print_, queue_seq=ticket,
+                        prompt=prepared.files[prepared.planned.prompt])
     planned = prepared.planned
     event = service.events.append(tx, NewEvent(
         type=EVENT_TYPES[status], actor=actor, task_id=prepared.task_id,
@@ -204,7 +209,7 @@ def _result(prepared: _Prepared, session: Session, report: GuardrailReport,
     return SpawnResult(
         session_id=session.session_id, status=session.status, replayed=False, task_id=session.task_id,
         phase=session.phase, role=session.role, runtime=session.runtime, runtime_source=prepared.runtime_source,
-        guardrails=report, parent_action=action, next_calls=action.next_calls, artifacts=planned,
+        guardrails=report, parent_action=action, artifacts=planned,
         session_resource=session_uri(session.session_id), prompt_resource=prompt_resource,
         context=ContextSummary(files=len(bundle.files), omitted_sources=len(bundle.omitted_sources),
                                final_lines=bundle.final_lines, redactions=bundle.redaction_total,

@@ -136,7 +136,7 @@ def _password_ok(value: str, match: re.Match[str]) -> bool:
 
 # Orchestra's own delegation handles (task:run:phase:runtime:suffix) are ids, not credentials.
 _ORCHESTRA_SESSION_ID = re.compile(
-    r"^[\"']?[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?::[A-Za-z0-9._-]{1,64}){3}:[0-9a-f]{6}[\"']?$"
+    r"^[\"']?[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?::[A-Za-z0-9._-]{1,64}){3}:(?:[0-9a-f]{16}|[0-9a-f]{6})[\"']?$"
 )
 
 

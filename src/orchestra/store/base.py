@@ -43,12 +43,21 @@ class Store(Protocol):
         """The schema version the store is at."""
         ...
 
+    @property
+    def read_only(self) -> bool:
+        """True when the store was opened read-only (``write()`` raises ``read_only``)."""
+        ...
+
     def write(self) -> AbstractContextManager[Transaction]:
         """A write transaction, serialised across processes; commits on success."""
         ...
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot."""
+        ...
+
+    def purge_journal(self) -> None:
+        """After an erasure: make sure erased content does not linger in journal files."""
         ...
 
     def close(self) -> None:

@@ -41,6 +41,16 @@ class DeferredStore:
             return 0
         return self._get(create=False).schema_version
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the existing database refuses writes (False while there is none)."""
+        return self.initialized and self._get(create=False).read_only
+
+    def purge_journal(self) -> None:
+        """Forwarded to the real store (nothing to purge before it exists)."""
+        if self._store is not None:
+            self._store.purge_journal()
+
     def read(self) -> AbstractContextManager[Transaction]:
         """A snapshot of the existing database; ``not_initialized`` when there is none."""
         return self._get(create=False).read()

@@ -348,6 +348,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=6,
+        description="child prompts kept in the session row (durable with it; the prompt file can be re-rendered)",
+        statements=("ALTER TABLE delegation_sessions ADD COLUMN prompt TEXT",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

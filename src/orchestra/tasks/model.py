@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from orchestra.text import strip_line, strip_text
 
 TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ROLE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 
 TaskStatus = Literal["planned", "in_progress", "blocked", "review", "done", "canceled"]
 TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)]
-Criterion = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Criterion = Annotated[str, BeforeValidator(strip_text),
+                      StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 OwnershipPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024)]
 
 
@@ -21,10 +24,12 @@ class TaskInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: TaskId = Field(description="Task id: letters, digits, '.', '_' or '-', up to 64 characters.")
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+    title: Annotated[str, BeforeValidator(strip_line),
+                     StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
         description="Short title (1-200 characters)."
     )
-    goal: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+    goal: Annotated[str, BeforeValidator(strip_text),
+                    StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
         "", description="What done looks like, in a paragraph (up to 4000 characters)."
     )
     acceptance_criteria: list[Criterion] = Field(

@@ -9,6 +9,7 @@ sections are kept as they are.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from orchestra.errors import ConfigError
 from orchestra.workspace.atomic import atomic_write_text
 
 MAX_CONFIG_BYTES = 1_048_576
+MAX_CONFIG_DEPTH = 64
 
 
 class _Section(BaseModel):
@@ -205,7 +207,13 @@ def load_config(path: Path) -> OrchestraConfig:
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(f"config.json is larger than {MAX_CONFIG_BYTES} bytes")
     try:
-        data: Any = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        depth = json_depth(text)
+        if depth > MAX_CONFIG_DEPTH:
+            raise ConfigError(f"config.json nests deeper than {MAX_CONFIG_DEPTH} levels")
+        data: Any = json.loads(text)
+    except RecursionError:
+        raise ConfigError(f"config.json nests deeper than {MAX_CONFIG_DEPTH} levels") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise ConfigError(f"config.json is not valid JSON{where}") from None
@@ -215,6 +223,22 @@ def load_config(path: Path) -> OrchestraConfig:
         return OrchestraConfig.model_validate(data)
     except PydanticValidationError as exc:
         raise ConfigError(_describe(exc), details={"errors": _error_list(exc)}) from None
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in ``text`` (strings skipped), without recursion."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_JSON_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def write_default_config(path: Path) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,13 @@ class WorkspaceLayout:
             return False
         atomic_write_text(self.gitignore_path, GITIGNORE_TEXT)
         return current is None
+
+    def is_read_only(self) -> bool:
+        """True when Orchestra's folder (or, before it exists, the root) cannot be written by this process."""
+        folder = self.workflow_dir if self.workflow_dir.is_dir() else self.root
+        if not os.access(folder, os.W_OK):
+            return True
+        return self.db_path.exists() and not os.access(self.db_path, os.W_OK)
 
     def scaffold(self) -> list[str]:
         """Create the folders and the ``.gitignore``; return what was created (relative paths)."""

@@ -1,0 +1,94 @@
+"""spawn_request + session_update over stdio beside a bare MCPServer echo tool, in the same run.
+
+Both servers are real subprocesses on stdio, measured one after the other from one client process.
+The pair is spawn_request (admitted) then session_update (completed with a structured result), so
+the slot is freed and every spawn is admitted. Prints p50/p99 of each and the ratio, then a JSON line.
+
+Run: ``python bench/bench_spawn_cost.py [PAIRS]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+from mcp import Client, StdioServerParameters
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import emit, summary_ms
+
+ECHO_SERVER = r'''
+from mcp.server.mcpserver import MCPServer
+server = MCPServer("echo")
+@server.tool()
+def echo(text: str) -> str:
+    """Echo the text."""
+    return text
+server.run()
+'''
+
+
+def make_workspace(root: Path) -> None:
+    (root / ".git").mkdir()
+    (root / ".agent-workflow").mkdir()
+    (root / ".agent-workflow" / "config.json").write_text(json.dumps({
+        "runtimePolicy": {"delegation": {"guardrails": {"maxSpawnsPerTask": 10000}}}}))
+    (root / "src").mkdir()
+    (root / "src" / "app.py").write_text("def main() -> int:\n    return 0\n" * 20)
+
+
+async def measure(pairs: int, root: Path) -> dict[str, dict[str, float]]:
+    exe = Path(sys.executable).parent / "orchestra-mcp"
+    echo_params = StdioServerParameters(command=sys.executable, args=["-c", ECHO_SERVER], env=dict(os.environ))
+    echo: list[float] = []
+    async with Client(echo_params, mode="legacy") as client:
+        for i in range(pairs + 5):
+            started = time.perf_counter()
+            await client.call_tool("echo", {"text": f"hello {i}"})
+            if i >= 5:
+                echo.append(time.perf_counter() - started)
+    spawn_pair: list[float] = []
+    spawn_only: list[float] = []
+    params = StdioServerParameters(command=str(exe), args=["--workspace", str(root)], env=dict(os.environ))
+    async with Client(params, mode="legacy") as client:
+        await client.call_tool("task_add", {"id": "BENCH", "title": "bench", "owner_role": "developer",
+                                            "ownership_paths": ["src/app.py"]})
+        for i in range(pairs + 5):
+            started = time.perf_counter()
+            spawned = await client.call_tool("spawn_request", {"task_id": "BENCH", "runtime": "claude-cli"})
+            middle = time.perf_counter()
+            if spawned.is_error or spawned.structured_content is None:
+                raise SystemExit(f"spawn_request failed: {spawned.content}")
+            updated = await client.call_tool("session_update", {
+                "session_id": spawned.structured_content["session_id"], "status": "completed",
+                "result": {"summary": "bench"}})
+            if updated.is_error:
+                raise SystemExit(f"session_update failed: {updated.content}")
+            if i >= 5:
+                spawn_pair.append(time.perf_counter() - started)
+                spawn_only.append(middle - started)
+    return {"echo": summary_ms(echo), "spawn_request": summary_ms(spawn_only), "pair": summary_ms(spawn_pair)}
+
+
+def main() -> None:
+    pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_workspace(root)
+        figures = anyio.run(measure, pairs, root)
+    ratio = figures["pair"]["p50_ms"] / figures["echo"]["p50_ms"]
+    for label, key in (("bare echo tool", "echo"), ("spawn_request", "spawn_request"),
+                       ("spawn_request+session_update", "pair")):
+        print(f"{label:<30} p50 {figures[key]['p50_ms']:7.2f} ms  p99 {figures[key]['p99_ms']:7.2f} ms")
+    print(f"pair / echo (p50): {ratio:.1f}x")
+    emit("spawn_cost", {"pairs": pairs, **{f"{k}_{m}": v[m] for k, v in figures.items() for m in ("p50_ms", "p99_ms")},
+                        "pair_over_echo_p50": round(ratio, 2)})
+
+
+if __name__ == "__main__":
+    main()
