@@ -16,6 +16,7 @@ from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
 from orchestra.events import EventLog
 from orchestra.ledger import BudgetService, LedgerService
+from orchestra.media.service import TranscriptionService
 from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
@@ -66,6 +67,8 @@ class Orchestra:
         self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
                                 load_or_create_key(layout.secret_key_path), layout)
         self.responder = ChatResponder(self.chat, self.providers)
+        self.media = TranscriptionService(layout=layout, store=store, events=self.events, tasks=self.tasks,
+                                          guard=guard, settings=config.transcription)
 
     @classmethod
     def open(cls, root: Path) -> Self:
@@ -96,7 +99,8 @@ class Orchestra:
         return self.delegation.counts()
 
     def close(self) -> None:
-        """Release the store."""
+        """Release the store and stop the media probe worker (if one was started)."""
+        self.media.close()
         self.store.close()
 
     def __enter__(self) -> Self:
