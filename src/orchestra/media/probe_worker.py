@@ -121,8 +121,18 @@ def probe(request: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True, "format": str(container.format.name), "duration_ms": int(duration_us // 1000)
             if duration_us else None, "streams": streams, "tail_end_ms": tail_end, "tail_problem": tail_problem,
-            "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "maxrss_kb": _peak_rss_kb(),
         }
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak RSS. ``ru_maxrss`` would include the server's (Linux keeps it across exec)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _reason(exc: BaseException) -> str:
