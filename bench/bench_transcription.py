@@ -21,7 +21,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import emit, summary_ms
-
 from orchestra.app import Orchestra
 
 CACHE = Path(__file__).parent / ".cache" / "transcription"
@@ -123,7 +122,7 @@ def main() -> None:
         root = Path(folder)
         (root / ".git").mkdir()
         for name in FILES:
-            source, generated_s = ensure(name)
+            source, _generated_s = ensure(name)
             shutil.copyfile(source, root / name)
         with Orchestra.open(root) as app:
             for name, (media_type, _) in FILES.items():

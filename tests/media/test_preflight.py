@@ -11,6 +11,7 @@ import pytest
 
 from orchestra.app import Orchestra
 from orchestra.media.errors import TranscriptionError
+from orchestra.media.probe import ProbeRunner
 from tests.media import synth
 from tests.media.conftest import snapshot
 
@@ -29,11 +30,11 @@ def refused(app: Orchestra, path: str, media_type: str, **limits: Any) -> Transc
 
 @pytest.mark.parametrize("case", sorted(synth.AUDIO_CASES))
 def test_each_accepted_audio_codec_and_extension_passes(app: Orchestra, make_media: MakeMedia, case: str) -> None:
-    encoder, ext = synth.AUDIO_CASES[case]
+    _encoder, ext = synth.AUDIO_CASES[case]
     make_media(f"audio-{case}.{ext}", as_=f"rec/{case}.{ext}")
     report = app.media.preflight(f"rec/{case}.{ext}", "audio")
     assert report.status == "ready" and report.resolved_path == f"rec/{case}.{ext}"
-    assert report.codecs == [case.split("-")[0]]
+    assert report.codecs == [case.split("-", maxsplit=1)[0]]
     assert 900 <= report.duration_ms <= 1200, report.duration_ms
     assert report.size_bytes == (app.layout.root / f"rec/{case}.{ext}").stat().st_size
     assert report.streams[0].sample_rate in (16000, 48000) and report.streams[0].channels in (1, 2)
@@ -192,3 +193,29 @@ def test_the_probe_worker_stops_with_the_app(workspace: Path, make_media: MakeMe
         worker = app.media.probe._proc
         assert worker is not None and worker.poll() is None
     assert worker.wait(timeout=30) is not None
+
+
+def test_a_probe_that_gets_no_data_is_killed_at_its_time_limit(tmp_path: Path) -> None:
+    """A FIFO with a silent writer never delivers data: the worker is killed and replaced (preflight itself
+    refuses FIFOs earlier; this drives the runner directly)."""
+    fifo = tmp_path / "stuck.wav"
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR)
+    runner = ProbeRunner(timeout_s=1.0)
+    try:
+        for attempt in (1, 2):
+            with pytest.raises(TranscriptionError) as caught:
+                runner.probe(fifo, "wav")
+            assert caught.value.code == "media_probe_failed" and caught.value.details["reason"] == "timeout"
+            assert runner.spawns == attempt and runner._proc is None
+    finally:
+        os.close(writer)
+        runner.close()
+
+
+def test_the_worker_refuses_a_file_that_is_not_the_one_checked(app: Orchestra, make_media: MakeMedia) -> None:
+    path = make_media("audio-pcm_s16le.wav")
+    info = path.stat()
+    assert app.media.probe.probe(path, "wav", (info.st_dev, info.st_ino))["ok"] is True
+    answer = app.media.probe.probe(path, "wav", (info.st_dev, info.st_ino + 1))
+    assert answer["ok"] is False and answer["reason"] == "changed"

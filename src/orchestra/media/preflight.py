@@ -47,6 +47,7 @@ _PROBE_REASONS = {
     "no_packets": "the file holds no media data",
     "read_failed": "the file's media data cannot be read",
     "worker_error": "the media probe failed on this file",
+    "changed": "the file changed while it was being checked",
 }
 
 
@@ -166,7 +167,7 @@ def inspect(root: Path, runner: ProbeRunner, raw_path: str, media_type: str, lim
         _check_content(fd, info.st_size, container, extension)
     finally:
         os.close(fd)
-    answer = runner.probe(guarded.absolute, container)
+    answer = runner.probe(guarded.absolute, container, (info.st_dev, info.st_ino))
     streams, duration, warnings = _interpret(answer, container)
     warnings += _check_streams(streams, media_type)
     if duration > limits.max_duration_ms:

@@ -41,15 +41,20 @@ class ProbeRunner:
         self._buffer = b""
         self._lock = threading.Lock()
 
-    def probe(self, path: Path, container: str) -> dict[str, Any]:
-        """The worker's answer for ``path`` opened with demuxer ``container``; raises coded errors."""
+    def probe(self, path: Path, container: str, identity: tuple[int, int] | None = None) -> dict[str, Any]:
+        """The worker's answer for ``path`` opened with demuxer ``container``; raises coded errors.
+
+        With ``identity`` (device, inode) the worker refuses a file that is not that one (replaced or
+        swapped for a symlink after the server checked it)."""
         if not probe_available():
             raise MissingMediaProbeError("media preflight needs PyAV: pip install 'orchestra-mcp[media]'",
                                          field="tools.av")
         with self._lock:
             deadline = time.monotonic() + self.timeout_s
             proc = self._ensure_started(deadline)
-            request = {"path": str(path), "format": container, "timeout_s": self.timeout_s}
+            request: dict[str, Any] = {"path": str(path), "format": container, "timeout_s": self.timeout_s}
+            if identity is not None:
+                request["identity"] = list(identity)
             try:
                 assert proc.stdin is not None
                 proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import resource
 import sys
 import time
@@ -93,10 +94,27 @@ def probe(request: dict[str, Any]) -> dict[str, Any]:
     timeout = float(request.get("timeout_s", 10.0))
     deadline = time.monotonic() + timeout
     try:
-        container = av.open(str(request["path"]), "r", format=str(request["format"]), timeout=(timeout, timeout),
-                            container_options={"protocol_whitelist": "file"}, metadata_errors="ignore")
-    except Exception as exc:
-        return {"ok": False, "reason": "open_failed", "message": _reason(exc)}
+        fd = os.open(str(request["path"]), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return {"ok": False, "reason": "changed", "message": "the file cannot be opened any more"}
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if [info.st_dev, info.st_ino] != list(request.get("identity", [info.st_dev, info.st_ino])):
+            return {"ok": False, "reason": "changed", "message": "the file was replaced after it was checked"}
+        # FFmpeg reads the very file the server checked: through /proc/self/fd on Linux (native I/O), else
+        # through the Python file object.
+        magic = f"/proc/self/fd/{fd}"
+        source: Any = magic if os.path.exists(magic) else handle
+        try:
+            container = av.open(source, "r", format=str(request["format"]), timeout=(timeout, timeout),
+                                container_options={"protocol_whitelist": "file"}, metadata_errors="ignore")
+        except Exception as exc:
+            return {"ok": False, "reason": "open_failed", "message": _reason(exc)}
+        return _read(container, deadline)
+
+
+def _read(container: Any, deadline: float) -> dict[str, Any]:
+    """Streams, duration, first packet and tail of an open container."""
     with container:
         streams = [_stream(s) for s in list(container.streams)[:MAX_STREAMS]]
         if not streams:
@@ -127,11 +145,11 @@ def probe(request: dict[str, Any]) -> dict[str, Any]:
 
 def _peak_rss_kb() -> int:
     """This process's peak RSS. ``ru_maxrss`` would include the server's (Linux keeps it across exec)."""
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii",
+                                                         errors="replace") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
