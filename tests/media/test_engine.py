@@ -4,6 +4,7 @@ real faster-whisper engine when a model is configured (skipped, with the reason,
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -52,6 +53,34 @@ def test_the_server_and_the_cli_never_import_pyav_or_the_engine(workspace: Path)
             "print(sorted(m for m in ('av', 'faster_whisper', 'ctranslate2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None,
+                    reason="faster-whisper is not installed (pip install -e '.[transcribe]'; '.[dev]' has it)")
+def test_the_real_engine_runs_end_to_end_on_a_generated_model(open_app: Callable[[dict[str, Any]], Orchestra],
+                                                              make_media: Callable[..., Path],
+                                                              tmp_path: Path) -> None:
+    from tests.media import tiny_whisper
+
+    model = tiny_whisper.build(tmp_path / "tiny-whisper")
+    app = open_app({"transcription": {"localEngine": {"modelPath": str(model), "model": "tiny-random",
+                                                      "temperature": [0.0]}}})
+    app.tasks.add({"id": "T-1", "title": "Transcribe the call"})
+    make_media("audio-pcm_s16le.wav", as_="rec/call.wav")
+    assert app.media.readiness().status == "ready"
+    steps: list[int] = []
+    outcome = app.media.request({"task_id": "T-1", "actor": "tester",
+                                 "source": {"media_type": "audio", "path": "rec/call.wav", "language": "en"}},
+                                progress=lambda done, total, _: steps.append(done))
+    p = outcome.provenance
+    assert (p.engine, p.engine_model, p.language, p.duration_ms) == ("faster-whisper", "tiny-random", "en", 1000)
+    assert steps[-1] == 100 and steps == sorted(steps)
+    stored = json.loads((app.layout.root / outcome.outputs.json_path).read_text(encoding="utf-8"))
+    assert len(stored["segments"]) == outcome.segments
+    for segment in stored["segments"]:
+        assert 0 <= segment["start_ms"] <= segment["end_ms"] <= 1000
+        assert app.guard.guard(segment["text"], "evidence").redaction_count == 0
+    assert [r["model"] for r in app.media.transcripts("T-1")] == ["tiny-random"]
 
 
 @pytest.mark.skipif(engine_skip_reason() is not None, reason=engine_skip_reason() or "")

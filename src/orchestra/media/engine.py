@@ -119,14 +119,16 @@ class FasterWhisperEngine:
     def transcribe(self, path: Path, *, language: str | None, progress: Progress) -> EngineResult:
         """Segments with millisecond times; progress is reported per segment against the duration."""
         try:
-            segments, info = self._model().transcribe(str(path), language=language,
-                                                      beam_size=self._settings.beam_size, vad_filter=False)
+            segments, info = self._model().transcribe(
+                str(path), language=language, beam_size=self._settings.beam_size, vad_filter=False,
+                temperature=tuple(self._settings.temperature))
             total = max(1, int(info.duration * 1000))
             result = EngineResult(language=info.language, duration_ms=int(info.duration * 1000))
-            for segment in segments:
-                end = int(segment.end * 1000)
-                result.segments.append(EngineSegment(int(segment.start * 1000), end, str(segment.text).strip()))
-                progress(min(end, total), total, f"transcribed {end / 1000:.0f} s of {total / 1000:.0f} s")
+            for segment in segments:  # times are clamped: a model may place a timestamp past the end
+                end = min(total, max(0, int(segment.end * 1000)))
+                start = min(end, max(0, int(segment.start * 1000)))
+                result.segments.append(EngineSegment(start, end, str(segment.text).strip()))
+                progress(end, total, f"transcribed {end / 1000:.0f} s of {total / 1000:.0f} s")
         except Exception as exc:
             raise TranscriptionEngineFailedError(
                 f"the local engine failed ({type(exc).__name__}); nothing was stored", field="engine") from None

@@ -49,6 +49,9 @@ class LocalEngineSettings(_Section):
     compute_type: str = Field("int8", pattern=r"^[a-z0-9_]{1,32}$")
     cpu_threads: int = Field(0, ge=0, le=256)
     beam_size: int = Field(1, ge=1, le=10)
+    temperature: list[float] = Field(default_factory=lambda: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], min_length=1,
+                                     max_length=10)
+    """Decoding temperatures, tried in turn when a window decodes badly (faster-whisper's default)."""
 
 
 class TranscriptionSettings(_Section):
