@@ -19,7 +19,6 @@ def build(folder: Path, seed: int = 0) -> Path:
     import numpy as np
     from ctranslate2.specs import whisper_spec
     from faster_whisper.tokenizer import _LANGUAGE_CODES
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -74,9 +73,16 @@ def build(folder: Path, seed: int = 0) -> Path:
     spec.validate()
     spec.optimize(quantization=None)
     spec.save(str(folder))
+    _save_tokenizer(folder / "tokenizer.json", vocabulary, specials + stamps)
+    return folder
+
+
+def _save_tokenizer(path: Path, vocabulary: list[str], special: list[str]) -> None:
+    """A word-level tokenizer over ``vocabulary`` whose special tokens are Whisper's."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+
     tokenizer = Tokenizer(models.WordLevel({t: i for i, t in enumerate(vocabulary)}, unk_token="<|endoftext|>"))
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer.decoder = decoders.ByteLevel()
-    tokenizer.add_special_tokens([AddedToken(t, special=True) for t in specials + stamps])
-    tokenizer.save(str(folder / "tokenizer.json"))
-    return folder
+    tokenizer.add_special_tokens([AddedToken(t, special=True) for t in special])
+    tokenizer.save(str(path))
