@@ -19,6 +19,7 @@ from orchestra.delegation.service import DelegationService
 from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
 from orchestra.ledger import BudgetService, LedgerService
+from orchestra.media.service import TranscriptionService
 from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
@@ -91,6 +92,8 @@ class Orchestra:
         self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
         self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config), key, layout)
         self.responder = ChatResponder(self.chat, self.providers)
+        self.media = TranscriptionService(layout=layout, store=store, events=self.events, tasks=self.tasks,
+                                          guard=guard, settings=config.transcription)
 
     @classmethod
     def attach(cls, root: Path) -> Self:
@@ -159,7 +162,8 @@ class Orchestra:
         return self.delegation.counts() if self.initialized else {}
 
     def close(self) -> None:
-        """Release the store."""
+        """Release the store and stop the media probe worker (if one was started)."""
+        self.media.close()
         self.store.close()
 
     def __enter__(self) -> Self:

@@ -14,7 +14,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="orchestra-mcp", description="Orchestra MCP server (stdio).")
     parser.add_argument("--workspace", help="workspace root (default: discovered from the environment)")
     parser.add_argument("--tools", help="tool groups to expose, comma-separated: core (always), security, chat, "
-                                        "ledger, or all (default: ORCHESTRA_TOOLS, then mcp.toolGroups in "
+                                        "ledger, media, or all (default: ORCHESTRA_TOOLS, then mcp.toolGroups in "
                                         "config.json, then core,security)")
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -56,6 +56,8 @@ GROUP_INSTRUCTIONS = {
               "calls, read usage, check budgets, call a configured local model through the guarded path.\n",
     "chat": "chat_thread_create / chat_message_append / chat_messages / chat_respond - keep the conversation "
             "with a sub-agent (secrets redacted before storage); chat_export and chat_delete for compliance.\n",
+    "media": "transcription_preflight / transcription_request - check a recording, then transcribe it locally "
+             "into task evidence.\n",
 }
 CLOSING = ("Every tool returns structured results; errors start with a stable code such as task_exists or "
            "invalid_input and change nothing.\n")
@@ -74,7 +76,7 @@ def parse_groups(raw: str | Iterable[str]) -> tuple[str, ...]:
 
 def instructions_for(groups: Iterable[str]) -> str:
     """The server instructions for the enabled groups."""
-    extra = [GROUP_INSTRUCTIONS[g] for g in ("security", "ledger", "chat") if g in groups]
+    extra = [GROUP_INSTRUCTIONS[g] for g in ("security", "ledger", "chat", "media") if g in groups]
     return INSTRUCTIONS + "".join(extra) + CLOSING
 
 
@@ -97,4 +99,8 @@ def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> MCPSer
         subscriptions = ResourceSubscriptions()
         subscriptions.install(server)
         chat.register(server, app, subscriptions)
+    if "media" in enabled:
+        from orchestra_mcp.tools import media  # lazy: only servers with the media group load it
+
+        media.register(server, app)
     return server

@@ -44,9 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print JSON")
     verify.set_defaults(handler=_lazy("orchestra.cli.audit_commands", "run_verify"))
 
+    _add_transcribe_command(commands, common)
+
     serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
     serve.add_argument("--tools", default=None,
-                       help="tool groups: core (always), security, chat, ledger, or all (default: config)")
+                       help="tool groups: core (always), security, chat, ledger, media, or all (default: config)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
     return parser
 
@@ -107,6 +109,25 @@ def _add_task_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     show.add_argument("id", help="task id")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=_lazy(module, "run_show"))
+
+
+def _add_transcribe_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                            common: argparse.ArgumentParser) -> None:
+    transcribe = commands.add_parser("transcribe", parents=[common],
+                                     help="check a media file (--preflight) or transcribe it locally (--run)")
+    transcribe.add_argument("path", help="workspace-relative audio or video file")
+    transcribe.add_argument("--media-type", choices=("audio", "video"), required=True, help="what the file holds")
+    mode = transcribe.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--preflight", action="store_true", help="check the file; write nothing")
+    mode.add_argument("--run", action="store_true", help="transcribe with the local engine into task evidence")
+    transcribe.add_argument("--task", default=None, help="task id the transcript is evidence for (needed by --run)")
+    transcribe.add_argument("--language", default=None, help="language hint, e.g. en")
+    transcribe.add_argument("--consent", default=None, choices=("not_required", "provided", "missing", "unknown"),
+                            help="consent status of the people recorded")
+    transcribe.add_argument("--max-duration-ms", type=int, default=None, help="tighter duration limit (ms)")
+    transcribe.add_argument("--max-file-bytes", type=int, default=None, help="tighter size limit (bytes)")
+    transcribe.add_argument("--json", action="store_true", help="print JSON")
+    transcribe.set_defaults(handler=_lazy("orchestra.cli.transcribe_commands", "run_transcribe"))
 
 
 def _lazy(module: str, name: str) -> Handler:

@@ -353,6 +353,40 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="child prompts kept in the session row (durable with it; the prompt file can be re-rendered)",
         statements=("ALTER TABLE delegation_sessions ADD COLUMN prompt TEXT",),
     ),
+    Migration(
+        version=7,
+        description="transcripts: task evidence produced by the local transcription engine",
+        statements=(
+            """
+            CREATE TABLE transcripts (
+                id TEXT PRIMARY KEY,
+                task_id TEXT NOT NULL REFERENCES tasks(id),
+                actor TEXT NOT NULL,
+                source_path TEXT NOT NULL,
+                source_sha256 TEXT NOT NULL,
+                media_type TEXT NOT NULL,
+                format_name TEXT NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                language TEXT,
+                engine TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                model TEXT NOT NULL,
+                execution_mode TEXT NOT NULL,
+                markdown_path TEXT NOT NULL,
+                markdown_sha256 TEXT NOT NULL,
+                json_path TEXT NOT NULL,
+                json_sha256 TEXT NOT NULL,
+                segments INTEGER NOT NULL,
+                redactions INTEGER NOT NULL,
+                policy_id TEXT NOT NULL,
+                consent_status TEXT NOT NULL,
+                retention_class TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX transcripts_task ON transcripts(task_id, created_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

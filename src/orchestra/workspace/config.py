@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
 from orchestra.errors import ConfigError
+from orchestra.media.settings import TranscriptionSettings
 from orchestra.workspace.atomic import atomic_write_text
 
 MAX_CONFIG_BYTES = 1_048_576
@@ -113,8 +114,8 @@ class Providers(_Section):
     defaults: ProviderDefaults = Field(default_factory=ProviderDefaults)
 
 
-ToolGroup = Literal["core", "chat", "ledger", "security"]
-TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security")
+ToolGroup = Literal["core", "chat", "ledger", "security", "media"]
+TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security", "media")
 
 
 def _default_tool_groups() -> list[ToolGroup]:
@@ -125,7 +126,7 @@ class McpSettings(_Section):
     """What the MCP server exposes. Every tool schema costs context tokens in every host, so the optional
     groups (chat, ledger) are opt-in; ``core`` (workspace, tasks, runtime, delegation, context) is always on."""
 
-    tool_groups: list[ToolGroup] = Field(default_factory=_default_tool_groups, max_length=4)
+    tool_groups: list[ToolGroup] = Field(default_factory=_default_tool_groups, max_length=8)
 
 
 _SCOPE_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$"
@@ -188,6 +189,7 @@ class OrchestraConfig(BaseModel):
     providers: Providers = Field(default_factory=Providers)
     mcp: McpSettings = Field(default_factory=McpSettings)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
 
     def to_json(self) -> str:
         """The file form: camelCase keys, two-space indent, trailing newline."""
