@@ -15,6 +15,7 @@ from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
 from orchestra.events import EventLog
+from orchestra.fragments import FragmentPolicy, FragmentService, LocalKeyProvider
 from orchestra.ledger import BudgetService, LedgerService
 from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
@@ -51,6 +52,9 @@ class Orchestra:
         self.store = store
         self.guard = guard
         self.events = EventLog(store)
+        workspace_key = load_or_create_key(layout.secret_key_path)
+        self.fragments = FragmentService(store, self.events, LocalKeyProvider(layout.fragment_keys_dir),
+                                         FragmentPolicy.from_config(config), workspace_key)
         self.tasks = TaskService(store, self.events, layout.root, guard)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
@@ -58,13 +62,13 @@ class Orchestra:
         self.delegation = DelegationService(
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
-            capacity=self.capacity,
+            capacity=self.capacity, fragments=self.fragments,
         )
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
         self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
-        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
-                                load_or_create_key(layout.secret_key_path), layout)
+        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config), workspace_key, layout,
+                                self.fragments)
         self.responder = ChatResponder(self.chat, self.providers)
 
     @classmethod
@@ -72,7 +76,8 @@ class Orchestra:
         """Open (creating ``.agent-workflow/`` and the database if needed) the workspace at ``root``."""
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
-        ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
+        ChatPolicy.from_config(config)  # a bad chat or fragment section fails before anything is opened
+        FragmentPolicy.from_config(config)
         layout.ensure_workflow_dir()
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
         return cls(layout, config, SQLiteStore(layout.db_path), guard)

@@ -86,6 +86,7 @@ class SQLiteStore:
                 log.warning("SQLite refused WAL mode (got %s); concurrency will suffer", mode)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not left in free pages
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"the state database is unusable: {exc}") from None
 
@@ -154,6 +155,20 @@ class SQLiteStore:
                 if not _is_busy(exc) or attempt == BEGIN_ATTEMPTS - 1:
                     raise _translate(exc) from None
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database and truncate it (so deleted pages leave the ``-wal`` file);
+        ``False`` when another process's reader kept part of it (retried a few times first)."""
+        with self._lock:
+            for attempt in range(BEGIN_ATTEMPTS):
+                try:
+                    busy = int(self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
+                except sqlite3.OperationalError:
+                    busy = 1
+                if not busy:
+                    return True
+                time.sleep(0.02 * (attempt + 1))
+            return False
 
     def close(self) -> None:
         with self._lock:
