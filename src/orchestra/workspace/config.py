@@ -111,8 +111,8 @@ class Providers(_Section):
     defaults: ProviderDefaults = Field(default_factory=ProviderDefaults)
 
 
-ToolGroup = Literal["core", "chat", "ledger", "security"]
-TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security")
+ToolGroup = Literal["core", "chat", "ledger", "security", "compliance"]
+TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security", "compliance")
 
 
 def _default_tool_groups() -> list[ToolGroup]:
@@ -121,9 +121,10 @@ def _default_tool_groups() -> list[ToolGroup]:
 
 class McpSettings(_Section):
     """What the MCP server exposes. Every tool schema costs context tokens in every host, so the optional
-    groups (chat, ledger) are opt-in; ``core`` (workspace, tasks, runtime, delegation, context) is always on."""
+    groups (chat, ledger, compliance) are opt-in; ``core`` (workspace, tasks, runtime, delegation, context) is
+    always on."""
 
-    tool_groups: list[ToolGroup] = Field(default_factory=_default_tool_groups, max_length=4)
+    tool_groups: list[ToolGroup] = Field(default_factory=_default_tool_groups, max_length=5)
 
 
 _SCOPE_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$"
