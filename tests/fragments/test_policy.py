@@ -16,7 +16,7 @@ OpenApp = Callable[[dict[str, Any]], Orchestra]
 
 
 def test_disabled_by_default_keeps_nothing(app: Orchestra) -> None:
-    _, message_id = append(app, "password=CanaryPass12345", "k-1")
+    append(app, "password=CanaryPass12345", "k-1")
     assert app.fragments.enabled is False
     assert app.fragments.list_fragments().count == 0
     assert not app.layout.fragment_keys_dir.exists()
