@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,14 +58,22 @@ def append(app: Orchestra, text: str, key: str, thread_id: str | None = None) ->
     return thread_id, result.message.id
 
 
-def all_bytes(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` (relative path -> content)."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+_SCAN = """
+import json, sys
+from pathlib import Path
+root, needle = Path(sys.argv[1]), bytes.fromhex(sys.argv[2])
+print(json.dumps(sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+                        and needle in p.read_bytes())))
+"""
 
 
 def files_containing(root: Path, needle: bytes) -> list[str]:
-    """Files under ``root`` whose bytes contain ``needle``."""
-    return [name for name, data in all_bytes(root).items() if needle in data]
+    """Files under ``root`` whose bytes contain ``needle``, read by another process: opening and closing the
+    database file in this process would drop the POSIX locks the open store holds on it."""
+    proc = subprocess.run([sys.executable, "-c", _SCAN, str(root), needle.hex()], capture_output=True, text=True,
+                          timeout=60, check=True)
+    found: list[str] = json.loads(proc.stdout)
+    return found
 
 
 def rows_containing(db: Path, needle: str) -> list[str]:
