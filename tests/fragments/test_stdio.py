@@ -22,7 +22,7 @@ async def test_restore_over_stdio_needs_a_cli_grant(workspace: Path) -> None:
         fid = app.fragments.list_fragments(source_id=message).fragments[0].fragment_id
     params = StdioServerParameters(command=str(BIN_DIR / "orchestra-mcp"),
                                    args=["--workspace", str(workspace), "--tools", "compliance"], env=clean_env())
-    async with Client(params, mode="legacy") as client:  # type: ignore[arg-type]
+    async with Client(params, mode="legacy") as client:
         denied = await client.call_tool("fragment_restore", {"fragment_id": fid, "reason": "support"})
         assert (denied.structured_content or {})["status"] == "blocked_unauthorized"
         grant = run_cli("--workspace", str(workspace), "fragments", "grant", fid, "--json")
