@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
@@ -147,7 +149,9 @@ async def client(request: pytest.FixtureRequest, open_app: OpenApp) -> AsyncIter
 
 
 @pytest.mark.anyio
-async def test_mcp_restore_needs_an_operator_grant(client: tuple[Client, Orchestra]) -> None:
+async def test_mcp_restore_needs_an_operator_grant(client: tuple[Client, Orchestra],
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     mcp, app = client
     fid = _one(app)
     names = {t.name for t in (await mcp.list_tools()).tools}
@@ -169,6 +173,7 @@ async def test_mcp_restore_needs_an_operator_grant(client: tuple[Client, Orchest
     assert reused is not None and reused["status"] == "blocked_unauthorized"
     assert [e.metadata["status"] for e in _attempts(app)] == [
         "blocked_unauthorized", "blocked_unauthorized", "allowed_by_policy", "blocked_unauthorized"]
+    assert all(VALUE not in r.getMessage() for r in caplog.records)  # the caller got it; no log did
 
 
 @pytest.mark.anyio
