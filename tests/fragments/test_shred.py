@@ -60,7 +60,7 @@ def test_nothing_recovers_a_shredded_fragment(open_app: OpenApp, workspace: Path
     result = app.fragments.shred(doomed, actor="dpo", reason_code="gdpr_erasure")
     assert result.status.value == "crypto_shredded" and result.fragment_ids == [doomed]
     assert result.ciphertext_deleted == 1 and result.key_destroyed == 1 and result.rewrapped == 1
-    assert result.backup_expiry_pending is True and result.destroyed_key_versions
+    assert result.backup_expiry_pending is True and result.destroyed_key_versions and result.wal_checkpointed
     [shadow] = app.fragments.list_fragments(source_id=doomed_message).fragments
     assert shadow.lifecycle_status.value == "crypto_shredded" and shadow.plaintext_digest is None
 

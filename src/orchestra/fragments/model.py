@@ -141,6 +141,8 @@ class CryptoShredResult(BaseModel):
     destroyed_key_versions: list[str] = Field(default_factory=list, description="'<key id>@v<n>' destroyed.")
     rewrapped: int = Field(0, description="Other fragments moved to the new key version.")
     backup_expiry_pending: bool
+    wal_checkpointed: bool = Field(False, description="The WAL was copied back and truncated (False when another "
+                                                      "process's open read kept it; the keys are destroyed anyway).")
     audit_event_id: str | None
     completed_at: str
 

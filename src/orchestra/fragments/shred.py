@@ -107,13 +107,13 @@ def shred(service: FragmentService, where: str, params: list[Any], *, actor: str
                 **base, "count": len(targets), "fragmentIds": [str(r["fragment_id"]) for r in targets][:MAX_IDS],
                 "cryptoShredded": len(sealed), "rawNotPersisted": len(shadow), "skippedLegalHold": held[:MAX_IDS]})
     checkpoint = getattr(service.store, "checkpoint", None)
-    if callable(checkpoint) and targets:
-        checkpoint()
+    checkpointed = bool(checkpoint()) if callable(checkpoint) and targets else False
     return CryptoShredResult(
         status=LifecycleStatus.CRYPTO_SHREDDED if sealed or not shadow else LifecycleStatus.RAW_NOT_PERSISTED,
         fragment_ids=[str(r["fragment_id"]) for r in targets], ciphertext_deleted=cipher_deleted,
         key_destroyed=len(sealed), raw_not_persisted=len(shadow), skipped_legal_hold=held,
         destroyed_key_versions=destroyed, rewrapped=rewrapped, backup_expiry_pending=bool(sealed),
+        wal_checkpointed=checkpointed,
         audit_event_id=event_id, completed_at=iso_ms(service.clock()),
     )
 
