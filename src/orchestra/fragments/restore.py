@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from orchestra.clock import iso_ms
+from orchestra.events import NewEvent
 from orchestra.fragments.envelope import open_envelope
 from orchestra.fragments.errors import EnvelopeIntegrityError, FragmentNotFoundError, GrantError, KeyUnavailableError
 from orchestra.fragments.model import AuditEvent, LifecycleStatus, RestoreResult, RestoreStatus
@@ -66,8 +67,6 @@ def issue_grant(service: FragmentService, fragment_id: str, principal: Principal
         tx.execute("INSERT INTO restricted_fragment_grants (grant_id, fragment_id, principal_id, created_at,"
                    " expires_at) VALUES (?, ?, ?, ?, ?)", (grant_id, fragment_id, principal.principal_id,
                                                           iso_ms(now), expires))
-        from orchestra.events import NewEvent
-
         service.events.append(tx, NewEvent(
             type="FRAGMENT_RESTORE_GRANT_ISSUED", actor=principal.principal_id, task_id=row["task_id"],
             summary="Restore grant issued for 1 fragment",
