@@ -5,6 +5,7 @@ to a chat append.
   tenant key version, three inserts, three audit events) of one 1 KB value per write transaction; p50/p99
   and fragments/s over the whole run;
 * restore: ``FragmentService.restore`` by the operator (preconditions, audit event, unwrap, decrypt); p50/p99;
+* crypto only: seal + wrap + unwrap + open of 1 KB without the database (where the time is not);
 * chat append: the same message (one password, one token) appended to a workspace with retention disabled
   (redacted only) and to one with ``encrypted`` retention, interleaved, p50/p99 of each and the overhead.
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from orchestra.app import Orchestra
 from orchestra.fragments import FragmentSource, local_operator
+from orchestra.fragments.envelope import open_envelope, seal
 from orchestra.security.model import Category
 from orchestra.security.retained import RetainedRegion
 
@@ -74,8 +76,18 @@ def bench_store_restore(n: int) -> dict[str, object]:
                 result = app.fragments.restore(fid, reason="bench", principal=operator)
                 restore_s.append(time.perf_counter() - t0)
                 assert result.restored and result.plaintext is not None and len(result.plaintext) == 1024
+            crypto_s: list[float] = []
+            keys = app.fragments.keys
+            for _ in range(n):  # the cryptography alone: seal + wrap + unwrap + open, no database
+                value = secrets.token_urlsafe(768)[:1024]
+                t0 = time.perf_counter()
+                sealed = seal(value, b"aad")
+                wrapped = keys.wrap("local", 1, sealed.data_key, b"ctx")
+                assert open_envelope(keys.unwrap("local", 1, wrapped, b"ctx"), sealed.nonce, sealed.ciphertext,
+                                     b"aad") == value
+                crypto_s.append(time.perf_counter() - t0)
         return {"encrypt_store": summary_ms(store_s), "fragments_per_s": round(n / total, 1),
-                "restore": summary_ms(restore_s)}
+                "restore": summary_ms(restore_s), "crypto_only_round_trip": summary_ms(crypto_s)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -114,6 +126,7 @@ def main() -> None:
     print(f"encrypt+store 1 KB: p50 {figures['encrypt_store']['p50_ms']} ms, "  # type: ignore[index]
           f"p99 {figures['encrypt_store']['p99_ms']} ms, {figures['fragments_per_s']} fragments/s")  # type: ignore[index]
     print(f"restore 1 KB: p50 {figures['restore']['p50_ms']} ms, p99 {figures['restore']['p99_ms']} ms")  # type: ignore[index]
+    print(f"crypto only (seal+wrap+unwrap+open): p50 {figures['crypto_only_round_trip']['p50_ms']} ms")  # type: ignore[index]
     append = bench_append_overhead(args.n)
     print(f"chat append, redacted only: p50 {append['append_redacted_only']['p50_ms']} ms; "  # type: ignore[index]
           f"with encrypted retention: p50 {append['append_encrypted']['p50_ms']} ms "  # type: ignore[index]
