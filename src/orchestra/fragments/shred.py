@@ -106,8 +106,7 @@ def shred(service: FragmentService, where: str, params: list[Any], *, actor: str
             event_id = service.audit(tx, AuditEvent.CRYPTO_SHREDDED, actor, task_id, {
                 **base, "count": len(targets), "fragmentIds": [str(r["fragment_id"]) for r in targets][:MAX_IDS],
                 "cryptoShredded": len(sealed), "rawNotPersisted": len(shadow), "skippedLegalHold": held[:MAX_IDS]})
-    checkpoint = getattr(service.store, "checkpoint", None)
-    checkpointed = bool(checkpoint()) if callable(checkpoint) and targets else False
+    checkpointed = _checkpoint(service.store) if targets else False
     return CryptoShredResult(
         status=LifecycleStatus.CRYPTO_SHREDDED if sealed or not shadow else LifecycleStatus.RAW_NOT_PERSISTED,
         fragment_ids=[str(r["fragment_id"]) for r in targets], ciphertext_deleted=cipher_deleted,
@@ -116,6 +115,15 @@ def shred(service: FragmentService, where: str, params: list[Any], *, actor: str
         wal_checkpointed=checkpointed,
         audit_event_id=event_id, completed_at=iso_ms(service.clock()),
     )
+
+
+def _checkpoint(store: object) -> bool:
+    """Truncate the WAL through the store (or the real store behind a wrapper that opens it lazily)."""
+    checkpoint = getattr(store, "checkpoint", None)
+    if not callable(checkpoint):
+        opener = getattr(store, "open", None)
+        checkpoint = getattr(opener(), "checkpoint", None) if callable(opener) else None
+    return bool(checkpoint()) if callable(checkpoint) else False
 
 
 def _destroy_all(service: FragmentService, tenant: str, stamp: str) -> list[str]:
