@@ -18,6 +18,7 @@ from orchestra.delegation.artifacts import repair_prompts, sweep_orphans
 from orchestra.delegation.service import DelegationService
 from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
+from orchestra.fragments import FragmentPolicy, FragmentService, LocalKeyProvider
 from orchestra.ledger import BudgetService, LedgerService
 from orchestra.media.service import TranscriptionService
 from orchestra.providers import ProviderService
@@ -78,6 +79,8 @@ class Orchestra:
         store, layout, config = self.store, self.layout, self.config
         guard = self.guard = SecurityGuard(key)
         self.events = EventLog(store)
+        self.fragments = FragmentService(store, self.events, LocalKeyProvider(layout.fragment_keys_dir),
+                                         FragmentPolicy.from_config(config), key)
         self.tasks = TaskService(store, self.events, layout.root, guard)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
@@ -85,12 +88,13 @@ class Orchestra:
         self.delegation = DelegationService(
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
-            capacity=self.capacity,
+            capacity=self.capacity, fragments=self.fragments,
         )
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
         self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
-        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config), key, layout)
+        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config), key, layout,
+                                self.fragments)
         self.responder = ChatResponder(self.chat, self.providers)
         self.media = TranscriptionService(layout=layout, store=store, events=self.events, tasks=self.tasks,
                                           guard=guard, settings=config.transcription)
@@ -102,7 +106,8 @@ class Orchestra:
         key and the database."""
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
-        ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
+        ChatPolicy.from_config(config)  # a bad chat or fragment section fails before anything is opened
+        FragmentPolicy.from_config(config)
         existing = load_key(layout.secret_key_path)
         key = existing if existing is not None else secrets.token_bytes(KEY_BYTES)
         attached: list[Orchestra] = []

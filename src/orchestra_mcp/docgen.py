@@ -24,8 +24,9 @@ GROUPS_TEXT = """\
 ## Tool groups
 
 Every tool schema costs context tokens in every host, so tools come in groups. `core` is always on;
-the default is `core,security`. Choose with `orchestra-mcp --tools core,chat,ledger,security,media` (or `all`),
-the `ORCHESTRA_TOOLS` environment variable, or `"mcp": {"toolGroups": [...]}` in `.agent-workflow/config.json`.
+the default is `core,security`. Choose with `orchestra-mcp --tools core,chat,ledger,security,media,compliance`
+(or `all`), the `ORCHESTRA_TOOLS` environment variable, or `"mcp": {"toolGroups": [...]}` in
+`.agent-workflow/config.json`.
 """
 
 HEADER = """\

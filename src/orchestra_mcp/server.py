@@ -14,6 +14,7 @@ from orchestra_mcp.subscriptions import ResourceSubscriptions
 from orchestra_mcp.tools import (
     capacity,
     chat,
+    compliance,
     context,
     delegation,
     ledger,
@@ -54,6 +55,8 @@ GROUP_INSTRUCTIONS = {
                 "somewhere, and whether messages may leave for a model provider.\n",
     "ledger": "usage_record / usage_report / budget_check / model_aliases / provider_complete - record model "
               "calls, read usage, check budgets, call a configured local model through the guarded path.\n",
+    "compliance": "fragment_list / fragment_restore / fragment_shred - retained restricted fragments: shadows "
+                  "only; restore needs an operator's grant (orchestra fragments grant).\n",
     "chat": "chat_thread_create / chat_message_append / chat_messages / chat_respond - keep the conversation "
             "with a sub-agent (secrets redacted before storage); chat_export and chat_delete for compliance.\n",
     "media": "transcription_preflight / transcription_request - check a recording, then transcribe it locally "
@@ -76,7 +79,7 @@ def parse_groups(raw: str | Iterable[str]) -> tuple[str, ...]:
 
 def instructions_for(groups: Iterable[str]) -> str:
     """The server instructions for the enabled groups."""
-    extra = [GROUP_INSTRUCTIONS[g] for g in ("security", "ledger", "chat", "media") if g in groups]
+    extra = [GROUP_INSTRUCTIONS[g] for g in ("security", "ledger", "chat", "media", "compliance") if g in groups]
     return INSTRUCTIONS + "".join(extra) + CLOSING
 
 
@@ -103,4 +106,6 @@ def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> MCPSer
         from orchestra_mcp.tools import media  # lazy: only servers with the media group load it
 
         media.register(server, app)
+    if "compliance" in enabled:
+        compliance.register(server, app)
     return server

@@ -20,12 +20,16 @@ from orchestra.chat.export_files import AtomicStreamWriter
 from orchestra.chat.guarding import guard_fields
 from orchestra.chat.inputs import check_reason_code, check_role, parse
 from orchestra.chat.model import ChatSelection, DeleteResult, ExportKind, ExportResult
+from orchestra.chat.policy import GUARD_ACTOR
 from orchestra.chat.records import LOCAL_TENANT, LOCAL_WORKSPACE, Identifier, RestrictedSummary
 from orchestra.chat.rows import scope_of, to_message, to_thread
 from orchestra.clock import iso_ms
 from orchestra.events import EventLog, NewEvent
+from orchestra.fragments.model import RedactedShadow
+from orchestra.fragments.service import FragmentService, FragmentSource
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
+from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store
 from orchestra.workspace.layout import WorkspaceLayout
 from orchestra.workspace.paths import guard_path
@@ -52,7 +56,9 @@ def export_uri(name: str) -> str:
 class ChatCompliance:
     """Export and delete over the chat tables."""
 
-    def __init__(self, store: Store, events: EventLog, guard: SecurityGuard, layout: WorkspaceLayout) -> None:
+    def __init__(self, store: Store, events: EventLog, guard: SecurityGuard, layout: WorkspaceLayout,
+                 fragments: FragmentService | None = None) -> None:
+        self._fragments = fragments
         self._store = store
         self._events = events
         self._guard = guard
@@ -111,6 +117,7 @@ class ChatCompliance:
             for index, row in enumerate(threads):
                 self._export_thread(str(row["id"]), js, md, state, exported_at, include_tombstoned, first=index == 0)
             tail = {"thread_count": len(threads), "message_count": state.messages,
+                    "restricted_fragment_count": state.fragments,
                     "tombstoned_included": state.tomb_in, "tombstoned_excluded": state.tomb_out,
                     "restricted_message_count": state.restricted_records,
                     "restricted": state.restricted.model_dump(mode="json")}
@@ -174,9 +181,12 @@ class ChatCompliance:
                                    " ORDER BY sequence LIMIT ?", (thread_id, after, PAGE_SIZE))
             if not rows:
                 break
+            shadows = (self._fragments.shadows_for(str(r["id"]) for r in rows)
+                       if self._fragments is not None else {})
             for message_row in rows:
                 after = int(message_row["sequence"])
-                item = self._export_message(message_row, scope, include_tombstoned, state)
+                item = self._export_message(message_row, scope, include_tombstoned, state,
+                                            shadows.get(str(message_row["id"]), []))
                 if item is None:
                     continue
                 js.write(("," if written else "") + json.dumps(item, ensure_ascii=False))
@@ -185,8 +195,8 @@ class ChatCompliance:
         js.write("]}")
         md.write("\n")
 
-    def _export_message(self, row: Row, scope: Any, include_tombstoned: bool,
-                        state: _ExportState) -> dict[str, Any] | None:
+    def _export_message(self, row: Row, scope: Any, include_tombstoned: bool, state: _ExportState,
+                        shadows: list[RedactedShadow]) -> dict[str, Any] | None:
         message = to_message(row, scope)
         state.step()
         if message.content_state == "tombstoned":
@@ -197,7 +207,10 @@ class ChatCompliance:
             text = DELETED_TEXT
             restricted = message.restricted or RestrictedSummary()
         else:
-            guarded = guard_fields(self._guard, {"content": message.content.text}, Sink.EXPORT)
+            retained: dict[str, tuple[RetainedRegion, ...]] | None = (
+                {} if self._fragments is not None and self._fragments.enabled else None)
+            guarded = guard_fields(self._guard, {"content": message.content.text}, Sink.EXPORT, retained=retained)
+            shadows = shadows + self._retain_export(retained, message.id, row, scope)
             text = guarded.values["content"] or ""
             restricted = (message.restricted or RestrictedSummary()).merged(guarded.summary)
         state.messages += 1
@@ -207,7 +220,28 @@ class ChatCompliance:
             "restricted": None if restricted.empty else restricted,
             "export": message.export.model_copy(update={"raw_content_exportable": False}),
         })
-        return exported.model_dump(mode="json")
+        item = exported.model_dump(mode="json")
+        if shadows:
+            state.fragments += len(shadows)
+            item["restricted_fragments"] = [_export_shadow(s) for s in shadows]
+        return item
+
+    def _retain_export(self, retained: dict[str, tuple[RetainedRegion, ...]] | None, message_id: str, row: Row,
+                       scope: Any) -> list[RedactedShadow]:
+        """Fragments for values the export guard found (stored text from before a rule existed)."""
+        if not retained or self._fragments is None:
+            return []
+        source = FragmentSource(kind="export", source_id=message_id, tenant_id=scope.tenant_id,
+                                workspace_id=scope.workspace_id, thread_id=str(row["thread_id"]),
+                                task_id=scope.task_id)
+        prepared = [p for name, regions in retained.items()
+                    for p in self._fragments.prepare(source, name, Sink.EXPORT.value, regions)]
+        retained.clear()
+        if not prepared:
+            return []
+        with self._store.write() as tx:
+            ids = set(self._fragments.persist(tx, prepared, actor=GUARD_ACTOR))
+        return [s for s in self._fragments.shadows_for([message_id]).get(message_id, []) if s.fragment_id in ids]
 
     def read_export(self, name: str, *, max_bytes: int = 8 * 1024 * 1024) -> str:
         """The text of an export file by its name (``chat-export-….json|md``); ``not_found`` when absent."""
@@ -254,10 +288,17 @@ class ChatCompliance:
                           "reasonCode": reason_code, "deletedThreads": deleted_threads,
                           "deletedMessageCount": deleted_messages},
             ))
+        shredded = 0
+        if self._fragments is not None:
+            result = self._fragments.shred_scope(
+                thread_ids=[str(r["id"]) for r in threads],
+                task_id=selection.task_id if selection.kind == "task" else None,
+                actor=actor_id, reason_code=reason_code)
+            shredded = len(result.fragment_ids)
         if deleted_messages or deleted_threads:
             self._store.purge_journal()  # the erased text must not linger in the -wal file
         return DeleteResult(selection=selection, deleted_at=now, deleted_threads=deleted_threads,
-                            deleted_messages=deleted_messages,
+                            deleted_messages=deleted_messages, fragments_shredded=shredded,
                             already_deleted=not deleted_threads and deleted_messages == 0, audit_event_id=event.id)
 
 
@@ -266,7 +307,7 @@ class _ExportState:
 
     def __init__(self, total: int, progress: Progress | None) -> None:
         self.total, self.progress = total, progress
-        self.done = self.messages = self.tomb_in = self.tomb_out = self.restricted_records = 0
+        self.done = self.messages = self.tomb_in = self.tomb_out = self.restricted_records = self.fragments = 0
         self.restricted = RestrictedSummary()
 
     def step(self) -> None:
@@ -278,6 +319,11 @@ class _ExportState:
         if not summary.empty:
             self.restricted_records += 1
             self.restricted = self.restricted.merged(summary)
+
+
+def _export_shadow(shadow: RedactedShadow) -> dict[str, Any]:
+    """A shadow as exports carry it (no digest: exports leave the workspace)."""
+    return shadow.model_dump(mode="json", exclude={"plaintext_digest"})
 
 
 def _task_of(selection: ChatSelection, threads: list[Row]) -> str:
@@ -295,4 +341,8 @@ def _markdown_line(item: dict[str, Any]) -> str:
     if restricted:
         lines.append(f"  - restricted: categories={','.join(restricted['categories'])} "
                      f"redactions={restricted['redaction_count']} markers={','.join(restricted['markers'])}")
+    fragments = item.get("restricted_fragments")
+    if fragments:
+        lines.append(f"  - restricted fragments: {len(fragments)} "
+                     f"({','.join(sorted({f['category'] + ':' + f['lifecycle_status'] for f in fragments}))})")
     return "\n".join(lines) + "\n"

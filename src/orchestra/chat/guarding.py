@@ -15,6 +15,7 @@ from orchestra.chat.records import RestrictedSummary
 from orchestra.security.errors import PolicyBlockedError
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import RESTRICTED_CATEGORIES, GuardContext, Sink
+from orchestra.security.retained import RetainedRegion
 
 
 @dataclass
@@ -32,8 +33,12 @@ class GuardedFields:
 
 
 def guard_fields(guard: SecurityGuard, fields: Mapping[str, str | None], sink: Sink, *,
-                 refuse_restricted: bool = False, actor: str | None = None) -> GuardedFields:
-    """Guard each non-empty value; raise :class:`PolicyBlockedError` (no content in it) when refused."""
+                 refuse_restricted: bool = False, actor: str | None = None,
+                 retained: dict[str, tuple[RetainedRegion, ...]] | None = None) -> GuardedFields:
+    """Guard each non-empty value; raise :class:`PolicyBlockedError` (no content in it) when refused.
+
+    With ``retained``, the redacted regions of each field (original values, in memory only) are put there
+    for the restricted-fragment service."""
     values: dict[str, str | None] = {}
     summary = RestrictedSummary()
     decisions: dict[str, str] = {}
@@ -42,7 +47,12 @@ def guard_fields(guard: SecurityGuard, fields: Mapping[str, str | None], sink: S
         if not value:
             values[name] = value
             continue
-        decision = guard.guard(value, sink, context)
+        if retained is None:
+            decision = guard.guard(value, sink, context)
+        else:
+            decision, regions = guard.guard_retaining(value, sink, context)
+            if regions:
+                retained[name] = regions
         decisions[name] = decision.decision_id
         data = [f for f in decision.findings if f.marker is not None]
         if decision.text is None:

@@ -152,5 +152,6 @@ class DeleteResult(BaseModel):
     deleted_at: str
     deleted_threads: list[str]
     deleted_messages: int
+    fragments_shredded: int = Field(0, description="Restricted fragments of the selection crypto-shredded.")
     already_deleted: bool = Field(description="True when everything selected was tombstoned before.")
     audit_event_id: str

@@ -72,8 +72,10 @@ from orchestra.chat.rows import (
 from orchestra.chat.timeline import timeline_after, to_entry
 from orchestra.clock import iso_ms
 from orchestra.events import EventLog
+from orchestra.fragments.service import FragmentService, FragmentSource, Prepared
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
+from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.workspace.layout import WorkspaceLayout
 
@@ -85,8 +87,9 @@ class ChatService:
     """Threads and messages of one workspace store."""
 
     def __init__(self, store: Store, events: EventLog, guard: SecurityGuard, policy: ChatPolicy,
-                 workspace_key: bytes, layout: WorkspaceLayout) -> None:
-        self.compliance = ChatCompliance(store, events, guard, layout)
+                 workspace_key: bytes, layout: WorkspaceLayout, fragments: FragmentService | None = None) -> None:
+        self.compliance = ChatCompliance(store, events, guard, layout, fragments)
+        self._fragments = fragments
         self._store = store
         self._events = events
         self._guard = guard
@@ -122,11 +125,16 @@ class ChatService:
         scope = parse_scope(scope)
         actor = parse_actor(actor, scope)
         title = check_title(title, name="title", max_chars=MAX_TITLE_CHARS)
+        retained = self._retaining()
         guarded = guard_fields(self._guard, {"title": title.strip(), **_actor_fields(actor)}, Sink.TRANSCRIPT,
-                               refuse_restricted=self.policy.restricted_content == "refuse", actor=actor.actor_id)
+                               refuse_restricted=self.policy.restricted_content == "refuse", actor=actor.actor_id,
+                               retained=retained)
         actor = _with_actor_fields(actor, guarded.values)
         now = iso_ms()
         thread_id = "thread-" + secrets.token_hex(12)
+        fragments = self._prepare(retained, FragmentSource(
+            kind="chat_thread", source_id=thread_id, tenant_id=scope.tenant_id, workspace_id=scope.workspace_id,
+            thread_id=thread_id, task_id=scope.task_id))
         provenance = ChatProvenance(
             source_kind=DEFAULT_SOURCE_KIND[actor.kind], source_id=request_id or f"chat-{secrets.token_hex(8)}",
             created_at=now, observed_at=now, usage_source="unavailable", cost_source="unavailable",
@@ -142,6 +150,8 @@ class ChatService:
                 (thread_id, *scope_params(scope), guarded.values["title"], now, now, now,
                  thread_record(actor, provenance, retention, restricted)),
             )
+            if fragments and self._fragments is not None:
+                self._fragments.persist(tx, fragments, actor=actor.actor_id)
             row = tx.fetchone("SELECT * FROM chat_threads WHERE id = ?", (thread_id,))
         assert row is not None
         return to_thread(row)
@@ -195,11 +205,16 @@ class ChatService:
         key_digest = keyed_digest(self._key, "chat-idempotency-v1", scope.digest(), thread_id, key)
         message_id = "message-" + key_digest[:24]
 
+        retained = self._retaining()
         guarded = guard_fields(
             self._guard,
             {"content": text, **_actor_fields(actor), **_provenance_fields(stated), **_label_fields(refs)},
             Sink.TRANSCRIPT, refuse_restricted=self.policy.restricted_content == "refuse", actor=actor.actor_id,
+            retained=retained,
         )
+        fragments = self._prepare(retained, FragmentSource(
+            kind="chat_message", source_id=message_id, tenant_id=scope.tenant_id, workspace_id=scope.workspace_id,
+            thread_id=thread_id, task_id=scope.task_id))
         values = guarded.values
         actor = _with_actor_fields(actor, values)
         refs = [r.model_copy(update={"label": values.get(f"references[{i}].label", r.label)})
@@ -239,6 +254,8 @@ class ChatService:
             )
             tx.execute("UPDATE chat_threads SET last_sequence = ?, last_message_at = ?, updated_at = ? WHERE id = ?",
                        (sequence, now, now, thread_id))
+            if fragments and self._fragments is not None:
+                self._fragments.persist(tx, fragments, actor=actor.actor_id)
             row = tx.fetchone("SELECT * FROM chat_messages WHERE id = ?", (message_id,))
         assert row is not None
         return self._result(to_message(row, scope), replay=False, decision_id=decision_id)
@@ -270,6 +287,19 @@ class ChatService:
                     after_msg = item.sequence
             next_cursor = self._cursors.encode(listing, scope.digest(), thread_id, {"m": after_msg, "e": after_event})
         return MessagePage(thread_id=thread_id, messages=page, count=len(page), next_cursor=next_cursor)
+
+    def _retaining(self) -> dict[str, tuple[RetainedRegion, ...]] | None:
+        return {} if self._fragments is not None and self._fragments.enabled else None
+
+    def _prepare(self, retained: dict[str, tuple[RetainedRegion, ...]] | None,
+                 source: FragmentSource) -> list[Prepared]:
+        if not retained or self._fragments is None:
+            return []
+        out: list[Prepared] = []
+        for name, regions in retained.items():
+            out += self._fragments.prepare(source, name, Sink.TRANSCRIPT.value, regions)
+        retained.clear()  # the original values leave memory as soon as they are sealed
+        return out
 
     def _result(self, message: ChatMessage, *, replay: bool, decision_id: str | None) -> AppendResult:
         return AppendResult(message=message, idempotent_replay=replay, policy_decision_id=decision_id,

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_health_command(commands, common)
     _add_task_commands(commands, common)
 
+    _add_fragment_commands(commands, common)
+
     audit = commands.add_parser("audit", parents=[common], help="audit log commands")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_commands.add_parser("verify", parents=[common],
@@ -48,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
     serve.add_argument("--tools", default=None,
-                       help="tool groups: core (always), security, chat, ledger, media, or all (default: config)")
+                       help="tool groups: core (always), security, chat, ledger, media, compliance, or all "
+                            "(default: config)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
     return parser
 
@@ -128,6 +131,49 @@ def _add_transcribe_command(commands: argparse._SubParsersAction[argparse.Argume
     transcribe.add_argument("--max-file-bytes", type=int, default=None, help="tighter size limit (bytes)")
     transcribe.add_argument("--json", action="store_true", help="print JSON")
     transcribe.set_defaults(handler=_lazy("orchestra.cli.transcribe_commands", "run_transcribe"))
+
+
+def _add_fragment_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                           common: argparse.ArgumentParser) -> None:
+    module = "orchestra.cli.fragment_commands"
+    fragments = commands.add_parser("fragments", parents=[common], help="retained restricted fragments")
+    actions = fragments.add_subparsers(dest="fragments_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[common], help="list shadows (never values)")
+    listing.add_argument("--thread", default=None, help="only this chat thread")
+    listing.add_argument("--task", default=None, help="only this task")
+    listing.add_argument("--tenant", default=None, help="only this tenant")
+    listing.add_argument("--status", default=None, help="only this lifecycle status")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_lazy(module, "run_list"))
+    restore = actions.add_parser("restore", parents=[common], help="restore one fragment to stdout (audited)")
+    restore.add_argument("id", help="fragment id")
+    restore.add_argument("--reason", required=True, help="legal basis or break-glass reason")
+    restore.add_argument("--json", action="store_true", help="print the result as JSON")
+    restore.set_defaults(handler=_lazy(module, "run_restore"))
+    grant = actions.add_parser("grant", parents=[common], help="let an MCP caller restore one fragment once")
+    grant.add_argument("id", help="fragment id")
+    grant.add_argument("--minutes", type=int, default=10, help="validity, 1-60 minutes (default 10)")
+    grant.add_argument("--json", action="store_true", help="print JSON")
+    grant.set_defaults(handler=_lazy(module, "run_grant"))
+    shred = actions.add_parser("shred", parents=[common], help="crypto-shred a fragment, a tenant or expired ones")
+    shred.add_argument("id", nargs="?", default=None, help="fragment id")
+    shred.add_argument("--tenant", default=None, help="every fragment of this tenant, and its key versions")
+    shred.add_argument("--expired", action="store_true", help="every fragment past its retention period")
+    shred.add_argument("--reason-code", default="operator_request", help="why (default operator_request)")
+    shred.add_argument("--json", action="store_true", help="print JSON")
+    shred.set_defaults(handler=_lazy(module, "run_shred"))
+
+    keys = commands.add_parser("keys", parents=[common], help="fragment key-encryption keys")
+    key_actions = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    status = key_actions.add_parser("status", parents=[common], help="key versions (metadata only)")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=_lazy(module, "run_keys_status"))
+    rotate = key_actions.add_parser("rotate", parents=[common], help="new key version for new fragments")
+    rotate.add_argument("--tenant", default=None, help="only this tenant (default: every tenant with keys)")
+    rotate.add_argument("--rewrap", action="store_true",
+                        help="also rewrap every data key to the new version and destroy the old versions")
+    rotate.add_argument("--json", action="store_true", help="print JSON")
+    rotate.set_defaults(handler=_lazy(module, "run_keys_rotate"))
 
 
 def _lazy(module: str, name: str) -> Handler:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from orchestra.delegation.errors import ResultContractError
 from orchestra.errors import PathOutsideWorkspaceError, ValidationError
 from orchestra.security.guard import SecurityGuard
-from orchestra.security.model import Encoding, GuardContext, Sink
+from orchestra.security.model import Encoding, GuardContext, GuardDecision, Sink
+from orchestra.security.retained import RetainedRegion
 from orchestra.workspace.atomic import atomic_write_text
 from orchestra.workspace.paths import guard_path
 from orchestra.workspace.root import WORKFLOW_DIR
@@ -37,7 +39,22 @@ def workflow_artifact(root: Path, raw: str) -> tuple[str, Path]:
     return guarded.relative, guarded.absolute
 
 
-def check_artifact(root: Path, raw: str, expected: dict[str, str], guard: SecurityGuard) -> tuple[str, int]:
+Retain = Callable[[str, str, tuple[RetainedRegion, ...]], None]
+"""``retain(source_kind, field, regions)``: hands redacted values (in memory) to the fragment service."""
+
+
+def guard_evidence(guard: SecurityGuard, text: str, retain: Retain | None, kind: str, field: str) -> GuardDecision:
+    """Guard ``text`` for the evidence sink; with ``retain``, pass on its redacted regions."""
+    if retain is None:
+        return guard.guard(text, Sink.EVIDENCE, PLAIN)
+    decision, regions = guard.guard_retaining(text, Sink.EVIDENCE, PLAIN)
+    if regions:
+        retain(kind, field, regions)
+    return decision
+
+
+def check_artifact(root: Path, raw: str, expected: dict[str, str], guard: SecurityGuard,
+                   retain: Retain | None = None) -> tuple[str, int]:
     """Validate a handoff file; rewrite it redacted if needed. Returns (relative path, redactions)."""
     relative, absolute = workflow_artifact(root, raw)
     if not absolute.is_file():
@@ -56,7 +73,7 @@ def check_artifact(root: Path, raw: str, expected: dict[str, str], guard: Securi
         if found[field] != expected[field]:
             raise ResultContractError(f"completion artifact {key} does not match the session (expected "
                                       f"{expected[field][:80]!r})")
-    decision = guard.guard(text, Sink.EVIDENCE, PLAIN)
+    decision = guard_evidence(guard, text, retain, "handoff_artifact", relative)
     if decision.text is None:
         raise ResultContractError(f"the handoff artifact was refused by the security guard ({decision.outcome})")
     if decision.redaction_count:
@@ -64,7 +81,8 @@ def check_artifact(root: Path, raw: str, expected: dict[str, str], guard: Securi
     return relative, decision.redaction_count
 
 
-def check_result(result: dict[str, Any], expected: dict[str, str], guard: SecurityGuard) -> tuple[dict[str, Any], int]:
+def check_result(result: dict[str, Any], expected: dict[str, str], guard: SecurityGuard,
+                 retain: Retain | None = None) -> tuple[dict[str, Any], int]:
     """Validate a structured result and return it with every string redacted."""
     if not isinstance(result, dict):
         raise ValidationError("result must be a JSON object")
@@ -81,18 +99,22 @@ def check_result(result: dict[str, Any], expected: dict[str, str], guard: Securi
         if field in result and str(result[field]) != expected[field]:
             raise ResultContractError(f"result {field} does not match the session")
     counter = [0]
-    cleaned = _redact_tree(result, guard, counter)
+    cleaned = _redact_tree(result, guard, counter, retain, "result")
     assert isinstance(cleaned, dict)
     return cleaned, counter[0]
 
 
-def _redact_tree(value: Any, guard: SecurityGuard, counter: list[int]) -> Any:
+def _redact_tree(value: Any, guard: SecurityGuard, counter: list[int], retain: Retain | None, path: str) -> Any:
     if isinstance(value, str):
-        decision = guard.guard(value, Sink.EVIDENCE, PLAIN)
+        decision = guard_evidence(guard, value, retain, "handoff_result", path)
         counter[0] += decision.redaction_count
         return decision.text if decision.text is not None else f"[withheld: {decision.outcome}]"
     if isinstance(value, dict):
-        return {str(_redact_tree(str(k), guard, counter)): _redact_tree(v, guard, counter) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            safe_key = str(_redact_tree(str(key), guard, counter, retain, f"{path}.<key>"))
+            out[safe_key] = _redact_tree(item, guard, counter, retain, f"{path}.{safe_key}"[:128])
+        return out
     if isinstance(value, list):
-        return [_redact_tree(v, guard, counter) for v in value]
+        return [_redact_tree(v, guard, counter, retain, f"{path}[{i}]"[:128]) for i, v in enumerate(value)]
     return value

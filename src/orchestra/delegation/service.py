@@ -31,16 +31,19 @@ from orchestra.delegation.spawn import check_replay, session_uri, spawn
 from orchestra.delegation.sweeper import deadline, promote, sweep, sweep_sessions
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog, NewEvent
+from orchestra.fragments.service import FragmentService, FragmentSource, Prepared
 from orchestra.runtime.adapters import get_adapter
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
+from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.tasks import TaskService
 from orchestra.validation import parse_model
 from orchestra.workspace.config import DelegationGuardrails
 from orchestra.workspace.layout import WorkspaceLayout
 
+LOCAL_TENANT = LOCAL_WORKSPACE = "local"
 MAX_LIST = 500
 MAX_WAIT_IDS = 50
 
@@ -51,7 +54,7 @@ class DelegationService:
     def __init__(self, *, layout: WorkspaceLayout, store: Store, events: EventLog, tasks: TaskService,
                  context: ContextService, runtime: RuntimeService, guard: SecurityGuard,
                  policy: DelegationGuardrails, capacity: CapacityService,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, fragments: FragmentService | None = None) -> None:
         self.layout = layout
         self.root: Path = layout.root
         self.store = store
@@ -63,6 +66,7 @@ class DelegationService:
         self.policy = policy
         self.capacity = capacity
         self.clock = clock
+        self.fragments = fragments
         capacity.add_maintainer(self._maintain)
 
     def _maintain(self, tx: Transaction, now: datetime) -> None:
@@ -107,7 +111,8 @@ class DelegationService:
         with self.store.read() as tx:
             row = self._row(tx, update.session_id)
         target = TARGET_STATUS[update.status]
-        artifact, result, summary, redactions = self._checked_payload(update, row)
+        retained: list[Prepared] = []
+        artifact, result, summary, redactions = self._checked_payload(update, row, self._retainer(row, retained))
         with self.store.write() as tx:
             now = self.clock()
             expired, promoted = sweep(tx, self.events, self.policy, now, self.capacity)
@@ -151,6 +156,8 @@ class DelegationService:
                 arts = repo.to_session(row).artifacts.model_copy(update={"result": artifact})
                 fields["artifacts"] = arts
             repo.update_session(tx, update.session_id, **fields)
+            if retained and self.fragments is not None:
+                self.fragments.persist(tx, retained, actor=actor)
             step = repo.add_transition(tx, update.session_id, from_status=current, to_status=target,
                                        event_type=event.type, audit_seq=event.seq, agent_id=agent,
                                        artifact=artifact, summary=summary, at=stamp)
@@ -164,8 +171,21 @@ class DelegationService:
         return UpdateResult(session=session, transition=step, replayed=False, promoted=promoted, expired=expired,
                             redactions=redactions)
 
-    def _checked_payload(self, update: SessionUpdate, row: Row) -> tuple[str | None, dict[str, Any] | None,
-                                                                        str | None, int]:
+    def _retainer(self, row: Row, into: list[Prepared]) -> results.Retain | None:
+        """A collector of redacted values for the fragment service (``None`` when retention is disabled)."""
+        fragments = self.fragments
+        if fragments is None or not fragments.enabled:
+            return None
+
+        def retain(kind: str, field: str, regions: tuple[RetainedRegion, ...]) -> None:
+            source = FragmentSource(kind=kind, source_id=str(row["session_id"]), tenant_id=LOCAL_TENANT,
+                                    workspace_id=LOCAL_WORKSPACE, task_id=str(row["task_id"]))
+            into.extend(fragments.prepare(source, field, Sink.EVIDENCE.value, regions))
+
+        return retain
+
+    def _checked_payload(self, update: SessionUpdate, row: Row, retain: results.Retain | None = None,
+                         ) -> tuple[str | None, dict[str, Any] | None, str | None, int]:
         """Validate and guard the artifact, result and summary of an update (before any write)."""
         expected = {"task_id": row["task_id"], "phase": row["phase"], "role": row["role"],
                     "runtime": row["runtime"], "session_id": row["session_id"]}
@@ -175,16 +195,16 @@ class DelegationService:
             if update.artifact is None and update.result is None:
                 raise ValidationError("completed needs the handoff artifact or a structured result")
             if update.artifact is not None:
-                artifact, found = results.check_artifact(self.root, update.artifact, expected, self.guard)
+                artifact, found = results.check_artifact(self.root, update.artifact, expected, self.guard, retain)
                 redactions += found
             if update.result is not None:
-                result, found = results.check_result(update.result, expected, self.guard)
+                result, found = results.check_result(update.result, expected, self.guard, retain)
                 redactions += found
         elif update.artifact is not None:
             artifact, _ = results.workflow_artifact(self.root, update.artifact)
         summary = None
         if update.summary:
-            decision = self.guard.guard(update.summary.strip(), Sink.EVIDENCE, results.PLAIN)
+            decision = results.guard_evidence(self.guard, update.summary.strip(), retain, "handoff_summary", "summary")
             summary = (decision.text or f"[withheld: {decision.outcome}]")[: self.policy.handoff_max_chars]
             redactions += decision.redaction_count
         return artifact, result, summary, redactions

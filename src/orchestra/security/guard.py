@@ -21,7 +21,8 @@ from orchestra.security.model import (
     Sink,
 )
 from orchestra.security.policy import OUTCOME_MATRIX, decide
-from orchestra.security.redaction import analyze, sanitize
+from orchestra.security.redaction import Analysis, analyze, sanitize
+from orchestra.security.retained import RetainedRegion, retained_regions
 from orchestra.security.risk_rules import RISK_RULES
 from orchestra.security.rules import DATA_RULES, Rule
 from orchestra.security.sinks import SINK_ENCODING, encode
@@ -65,6 +66,20 @@ class SecurityGuard:
 
     def guard(self, text: str, sink: Sink | str, context: GuardContext | None = None) -> GuardDecision:
         """Decide what may pass to ``sink``; never raises."""
+        return self._guard(text, sink, context, None)
+
+    def guard_retaining(self, text: str, sink: Sink | str,
+                        context: GuardContext | None = None) -> tuple[GuardDecision, tuple[RetainedRegion, ...]]:
+        """:meth:`guard`, plus the original values of the regions it redacted (in memory only, for the
+        restricted-fragment service; empty unless the outcome is ``redact``). Never store or log them."""
+        captured: list[Analysis] = []
+        decision = self._guard(text, sink, context, captured)
+        if decision.outcome is not Outcome.REDACT or not captured:
+            return decision, ()
+        return decision, retained_regions(captured[0].occurrences)
+
+    def _guard(self, text: str, sink: Sink | str, context: GuardContext | None,
+               capture: list[Analysis] | None) -> GuardDecision:
         decision_id = _new_decision_id()
         request_id = context.request_id if context is not None else None
         try:
@@ -77,6 +92,8 @@ class SecurityGuard:
             analysis = analyze(self._data, text, risk_detector=risk)
             if not analysis.converged:
                 return self._closed(decision_id, request_id, sink, "redaction_not_converged")
+            if capture is not None:
+                capture.append(analysis)
             findings = sanitize(analysis.occurrences, self._key)
             categories = sorted({f.category for f in findings})
             outcome, reasons = decide(sink, categories)

@@ -387,6 +387,88 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX transcripts_task ON transcripts(task_id, created_at)",
         ),
     ),
+    Migration(
+        version=8,
+        description="restricted fragments: shadows, ciphertexts, wrapped data keys, key versions, restore grants",
+        statements=(
+            """
+            CREATE TABLE restricted_fragments (
+                fragment_id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL,
+                workspace_id TEXT NOT NULL,
+                source_kind TEXT NOT NULL,
+                source_id TEXT NOT NULL,
+                source_field TEXT NOT NULL,
+                thread_id TEXT,
+                task_id TEXT,
+                category TEXT NOT NULL,
+                rule_id TEXT NOT NULL,
+                policy_id TEXT NOT NULL,
+                retention_class TEXT NOT NULL,
+                marker TEXT NOT NULL,
+                marker_index INTEGER NOT NULL,
+                summary TEXT NOT NULL,
+                lifecycle_status TEXT NOT NULL,
+                legal_hold INTEGER NOT NULL DEFAULT 0,
+                plaintext_digest TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                expires_at TEXT,
+                shredded_at TEXT
+            )
+            """,
+            "CREATE INDEX restricted_fragments_tenant ON restricted_fragments(tenant_id, fragment_id)",
+            "CREATE INDEX restricted_fragments_thread ON restricted_fragments(thread_id) WHERE thread_id IS NOT NULL",
+            "CREATE INDEX restricted_fragments_task ON restricted_fragments(task_id) WHERE task_id IS NOT NULL",
+            "CREATE INDEX restricted_fragments_source ON restricted_fragments(source_id)",
+            """
+            CREATE TABLE restricted_fragment_ciphertexts (
+                fragment_id TEXT PRIMARY KEY,
+                algorithm TEXT NOT NULL,
+                nonce BLOB NOT NULL,
+                ciphertext BLOB NOT NULL,
+                ciphertext_digest TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE restricted_fragment_keys (
+                fragment_id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                key_version INTEGER NOT NULL,
+                wrapped_key BLOB NOT NULL,
+                created_at TEXT NOT NULL,
+                rewrapped_at TEXT
+            )
+            """,
+            "CREATE INDEX restricted_fragment_keys_version ON restricted_fragment_keys(key_id, key_version)",
+            """
+            CREATE TABLE restricted_fragment_key_versions (
+                key_id TEXT NOT NULL,
+                version INTEGER NOT NULL CHECK (version >= 1),
+                tenant_id TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'destroyed')),
+                created_at TEXT NOT NULL,
+                destroyed_at TEXT,
+                PRIMARY KEY (key_id, version)
+            )
+            """,
+            "CREATE UNIQUE INDEX restricted_fragment_key_active ON restricted_fragment_key_versions(key_id)"
+            " WHERE state = 'active'",
+            """
+            CREATE TABLE restricted_fragment_grants (
+                grant_id TEXT PRIMARY KEY,
+                fragment_id TEXT NOT NULL,
+                principal_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                used_at TEXT
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -213,6 +213,20 @@ class SQLiteStore:
             except sqlite3.OperationalError as exc:  # busy readers: the next checkpoint finishes the job
                 log.warning("could not truncate the write-ahead log after an erasure: %s", exc)
 
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database and truncate it (so deleted pages leave the ``-wal`` file);
+        ``False`` when another process's reader kept part of it (retried a few times first)."""
+        with self._lock:
+            for attempt in range(BEGIN_ATTEMPTS):
+                try:
+                    busy = int(self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
+                except sqlite3.OperationalError:
+                    busy = 1
+                if not busy:
+                    return True
+                time.sleep(0.02 * (attempt + 1))
+            return False
+
     def close(self) -> None:
         with self._lock:
             self._connection.close()

@@ -114,8 +114,8 @@ class Providers(_Section):
     defaults: ProviderDefaults = Field(default_factory=ProviderDefaults)
 
 
-ToolGroup = Literal["core", "chat", "ledger", "security", "media"]
-TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security", "media")
+ToolGroup = Literal["core", "chat", "ledger", "security", "media", "compliance"]
+TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security", "media", "compliance")
 
 
 def _default_tool_groups() -> list[ToolGroup]:
@@ -124,7 +124,8 @@ def _default_tool_groups() -> list[ToolGroup]:
 
 class McpSettings(_Section):
     """What the MCP server exposes. Every tool schema costs context tokens in every host, so the optional
-    groups (chat, ledger) are opt-in; ``core`` (workspace, tasks, runtime, delegation, context) is always on."""
+    groups (chat, ledger, compliance) are opt-in; ``core`` (workspace, tasks, runtime, delegation, context) is
+    always on."""
 
     tool_groups: list[ToolGroup] = Field(default_factory=_default_tool_groups, max_length=8)
 

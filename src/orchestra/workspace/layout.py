@@ -44,6 +44,11 @@ class WorkspaceLayout:
         return self.workflow_dir / "keys" / "workspace.key"
 
     @property
+    def fragment_keys_dir(self) -> Path:
+        """Key-encryption keys of restricted fragments (one 0600 file per tenant and version)."""
+        return self.workflow_dir / "keys" / "fragments"
+
+    @property
     def exports_dir(self) -> Path:
         return self.workflow_dir / "exports"
 

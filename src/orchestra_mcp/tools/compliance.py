@@ -1,0 +1,60 @@
+"""Compliance tools (opt-in group): restricted-fragment shadows, restore with an operator's grant, shred."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from orchestra.app import Orchestra
+from orchestra.fragments import CryptoShredResult, FragmentPage, LifecycleStatus, RestoreResult, mcp_caller
+from orchestra_mcp.annotations import CREATES, DESTRUCTIVE, READ_ONLY
+from orchestra_mcp.errors import tool_errors
+
+FragmentIdParam = Annotated[str, Field(description="The fragment id (fragment-...).", max_length=128)]
+
+
+def register(server: MCPServer, app: Orchestra) -> None:
+    """Add the compliance tools to ``server``."""
+
+    @server.tool(title="List restricted fragments", annotations=READ_ONLY)
+    async def fragment_list(
+        thread_id: Annotated[str | None, Field(description="Only this chat thread.", max_length=128)] = None,
+        task_id: Annotated[str | None, Field(description="Only this task.", max_length=128)] = None,
+        status: Annotated[LifecycleStatus | None, Field(description="Only this lifecycle status.")] = None,
+        after: Annotated[str | None, Field(description="next_after of the previous page.", max_length=128)] = None,
+        limit: Annotated[int, Field(description="Page size, 1-200.", ge=1, le=200)] = 50,
+    ) -> FragmentPage:
+        """Shadows of retained restricted values: category, rule, marker and its position, policy,
+        lifecycle. Never the values, ciphertext or keys."""
+        with tool_errors("fragment_list"):
+            return await anyio.to_thread.run_sync(lambda: app.fragments.list_fragments(
+                thread_id=thread_id, task_id=task_id, status=status.value if status else None, after=after,
+                limit=limit))
+
+    @server.tool(title="Restore a restricted fragment", annotations=CREATES)
+    async def fragment_restore(
+        fragment_id: FragmentIdParam,
+        reason: Annotated[str, Field(description="Why (legal basis or break-glass reason).", max_length=500)],
+        grant_id: Annotated[str | None, Field(description="The grant an operator issued with 'orchestra fragments "
+                                                          "grant <id>' (single use).", max_length=100)] = None,
+    ) -> RestoreResult:
+        """Denied by default. Needs an operator's grant, a reason, and a policy that allows restore; fails
+        when held, expired or shredded. status names the failed precondition. Every attempt is audited."""
+        with tool_errors("fragment_restore"):
+            return await anyio.to_thread.run_sync(lambda: app.fragments.restore(
+                fragment_id, reason=reason, principal=mcp_caller(), grant_id=grant_id))
+
+    @server.tool(title="Crypto-shred a restricted fragment", annotations=DESTRUCTIVE)
+    async def fragment_shred(
+        fragment_id: FragmentIdParam,
+        reason_code: Annotated[str, Field(description="Why, e.g. 'gdpr_erasure' (1-64 of A-Z a-z 0-9 _ -).",
+                                          max_length=64)],
+    ) -> CryptoShredResult:
+        """Destroy a fragment for good: ciphertext and wrapped key deleted, the key version rotated away
+        (old backups cannot be opened). Refused under legal hold."""
+        with tool_errors("fragment_shred"):
+            return await anyio.to_thread.run_sync(lambda: app.fragments.shred(
+                fragment_id, actor="mcp", reason_code=reason_code))
