@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Self
 
@@ -19,7 +20,7 @@ from orchestra.ledger import BudgetService, LedgerService
 from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
-from orchestra.store.sqlite import SQLiteStore
+from orchestra.store.sqlite import SQLiteStore, busy_timeout_from
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
@@ -75,7 +76,8 @@ class Orchestra:
         ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
         layout.ensure_workflow_dir()
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
-        return cls(layout, config, SQLiteStore(layout.db_path), guard)
+        store = SQLiteStore(layout.db_path, busy_timeout_s=busy_timeout_from(os.environ))
+        return cls(layout, config, store, guard)
 
     def status(self) -> WorkspaceStatus:
         """Root, schema version and counts."""

@@ -95,8 +95,9 @@ class ProviderService:
         adapter = self._factory(provider_id, settings, self._env if self._env is not None else os.environ)
         actor = call_scope.actor or call_scope.role
 
-        decision = check_provider_egress(adapter.id, adapter.base_url, [m.model_dump() for m in msgs],
-                                         guard=self._guard, request_id=call_scope.request_id)
+        decision = await anyio.to_thread.run_sync(lambda: check_provider_egress(  # the guard is CPU work
+            adapter.id, adapter.base_url, [m.model_dump() for m in msgs], guard=self._guard,
+            request_id=call_scope.request_id))
         if not decision.allowed or decision.messages is None:
             await anyio.to_thread.run_sync(self._record_egress_block, decision, call_scope, actor)
             raise EgressDeniedError(
