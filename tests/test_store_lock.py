@@ -82,7 +82,7 @@ def test_reads_do_not_wait_for_a_writer_thread_of_the_same_process(tmp_path: Pat
                 tx.execute("INSERT INTO tasks_probe VALUES (2)")
                 inside.set()
                 assert release.wait(SAFETY_S)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     with store.write() as tx:
