@@ -16,6 +16,7 @@ from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
 from orchestra.events import EventLog
+from orchestra.events.chain import ChainKey
 from orchestra.ledger import BudgetService, LedgerService
 from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
@@ -51,7 +52,9 @@ class Orchestra:
         self.config = config
         self.store = store
         self.guard = guard
-        self.events = EventLog(store)
+        workspace_key = load_or_create_key(layout.secret_key_path)
+        self.events = EventLog(store, ChainKey(workspace_key))
+        self.events.seal()
         self.tasks = TaskService(store, self.events, layout.root, guard)
         self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
@@ -65,7 +68,7 @@ class Orchestra:
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
         self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
         self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
-                                load_or_create_key(layout.secret_key_path), layout)
+                                workspace_key, layout)
         self.responder = ChatResponder(self.chat, self.providers)
 
     @classmethod
