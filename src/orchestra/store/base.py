@@ -51,6 +51,10 @@ class Store(Protocol):
         """A read-only snapshot."""
         ...
 
+    def check_integrity(self) -> list[str]:
+        """What the backend's own integrity check reports (SQLite: ``quick_check``); empty when sound."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...

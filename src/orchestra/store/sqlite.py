@@ -211,6 +211,14 @@ class SQLiteStore:
                 return
         conn.close()
 
+    def check_integrity(self, max_lines: int = 5) -> list[str]:
+        try:
+            with self.read() as tx:
+                lines = [str(row["quick_check"]) for row in tx.fetchall("PRAGMA quick_check")]
+        except StoreError as exc:  # a malformed file can fail the check itself
+            return [exc.message[:200]]
+        return [] if lines == ["ok"] else [line[:200] for line in lines[:max_lines]]
+
     def close(self) -> None:
         with self._pool_lock:
             self._closed = True
