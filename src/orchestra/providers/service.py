@@ -28,7 +28,7 @@ from orchestra.providers.model import MAX_MESSAGES, MAX_TOTAL_CHARS, CallScope, 
 from orchestra.providers.model import ProviderRequest as Request
 from orchestra.providers.registry import build_provider
 from orchestra.providers.tokens import estimate_messages, estimate_tokens
-from orchestra.security.egress import check_provider_egress
+from orchestra.security.egress import IPNetwork, check_provider_egress, parse_link_local_allowlist
 from orchestra.security.errors import EgressDeniedError, PolicyBlockedError
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import EgressDecision, Sink
@@ -62,6 +62,12 @@ class ProviderService:
         self._events = events
         self._env = env
         self._factory = factory
+        self._link_local_allow = parse_link_local_allowlist(providers.link_local_allowlist)
+
+    @property
+    def link_local_allow(self) -> tuple[IPNetwork, ...]:
+        """The operator's link-local allowlist for internal providers (``providers.linkLocalAllowlist``)."""
+        return self._link_local_allow
 
     def aliases(self) -> list[ModelAlias]:
         """The public model aliases and their routing."""
@@ -97,7 +103,7 @@ class ProviderService:
 
         decision = await anyio.to_thread.run_sync(lambda: check_provider_egress(  # the guard is CPU work
             adapter.id, adapter.base_url, [m.model_dump() for m in msgs], guard=self._guard,
-            request_id=call_scope.request_id))
+            request_id=call_scope.request_id, link_local_allow=self._link_local_allow))
         if not decision.allowed or decision.messages is None:
             await anyio.to_thread.run_sync(self._record_egress_block, decision, call_scope, actor)
             raise EgressDeniedError(
