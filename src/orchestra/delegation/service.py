@@ -34,6 +34,7 @@ from orchestra.events import EventLog, NewEvent
 from orchestra.runtime.adapters import get_adapter
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
+from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.tasks import TaskService
@@ -248,7 +249,7 @@ class DelegationService:
         try:
             text: str = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise SessionNotFoundError(f"the prompt file of session {session_id} is missing") from None
+            raise SessionNotFoundError(f"the prompt file of session {shown_id(session_id, 300)} is missing") from None
         return text
 
     def sweep(self) -> list[str]:
@@ -272,7 +273,7 @@ class DelegationService:
     def _row(self, tx: Transaction, session_id: str) -> Row:
         row = repo.get_row(tx, session_id)
         if row is None:
-            raise SessionNotFoundError(f"unknown runtime delegation session: {session_id[:300]}")
+            raise SessionNotFoundError(f"unknown runtime delegation session: {shown_id(session_id, 300)}")
         return row
 
     def _session(self, tx: Transaction, row: Row) -> Any:
