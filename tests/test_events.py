@@ -94,7 +94,7 @@ def test_tampering_is_caught_by_audit_verify(workspace: Path, statements: tuple[
         report = app.events.verify()
     assert not report.ok
     assert report.broken_at_seq == broken_at
-    assert any("trigger" in w for w in report.warnings)
+    assert any("trigger" in p for p in report.problems)
     cli = run_cli("audit", "verify", "--workspace", str(workspace))
     assert cli.returncode == 1
     assert f"BROKEN at event {broken_at}" in cli.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Self
@@ -18,6 +19,7 @@ from orchestra.delegation.artifacts import repair_prompts, sweep_orphans
 from orchestra.delegation.service import DelegationService
 from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
+from orchestra.events.chain import ChainKey
 from orchestra.fragments import FragmentPolicy, FragmentService, LocalKeyProvider
 from orchestra.ledger import BudgetService, LedgerService
 from orchestra.media.service import TranscriptionService
@@ -25,7 +27,7 @@ from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.store.deferred import DeferredStore
-from orchestra.store.sqlite import SQLiteStore
+from orchestra.store.sqlite import SQLiteStore, busy_timeout_from
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
@@ -38,7 +40,7 @@ def open_state_store(layout: WorkspaceLayout) -> SQLiteStore:
     of what a crash left (stale temp files, orphan spawn artifacts, live prompts re-rendered)."""
     read_only = layout.is_read_only()
     check_database_file(layout)
-    store = SQLiteStore(layout.db_path, read_only=read_only)
+    store = SQLiteStore(layout.db_path, read_only=read_only, busy_timeout_s=busy_timeout_from(os.environ))
     if read_only:
         return store
     try:
@@ -78,7 +80,7 @@ class Orchestra:
         """The services over the store, keyed with the workspace key."""
         store, layout, config = self.store, self.layout, self.config
         guard = self.guard = SecurityGuard(key)
-        self.events = EventLog(store)
+        self.events = EventLog(store, ChainKey(key))
         self.fragments = FragmentService(store, self.events, LocalKeyProvider(layout.fragment_keys_dir),
                                          FragmentPolicy.from_config(config), key)
         self.tasks = TaskService(store, self.events, layout.root, guard)
@@ -109,6 +111,8 @@ class Orchestra:
         ChatPolicy.from_config(config)  # a bad chat or fragment section fails before anything is opened
         FragmentPolicy.from_config(config)
         existing = load_key(layout.secret_key_path)
+        if existing is None and layout.initialized and not layout.is_read_only():
+            existing = load_or_create_key(layout.secret_key_path)  # state without a key: it gets one now
         key = existing if existing is not None else secrets.token_bytes(KEY_BYTES)
         attached: list[Orchestra] = []
 
@@ -127,6 +131,7 @@ class Orchestra:
         if store.initialized:  # an existing database is opened (and checked, swept) now, not on first use
             try:
                 store.open()
+                app._seal()
             except BaseException:
                 app.close()
                 raise
@@ -138,6 +143,7 @@ class Orchestra:
         app = cls.attach(root)
         try:
             app.store.open()  # creates the state when there is none
+            app._seal()
         except BaseException:
             app.close()
             raise
@@ -147,6 +153,11 @@ class Orchestra:
     def initialized(self) -> bool:
         """Whether the workspace holds Orchestra state."""
         return self.store.initialized
+
+    def _seal(self) -> None:
+        """Seal the audit chain's legacy/keyed boundary once (never on a read-only database)."""
+        if not self.store.read_only:
+            self.events.seal()
 
     def status(self) -> WorkspaceStatus:
         """Root, schema version and counts."""

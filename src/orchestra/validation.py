@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from orchestra.errors import ValidationError
+from orchestra.security.identifiers import SENSITIVE_ERROR_TYPE
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,4 +33,6 @@ def parse_model(model: type[M], data: M | Mapping[str, Any], subject: str,
     try:
         return model.model_validate(data)
     except PydanticValidationError as exc:
+        if any(e["type"] == SENSITIVE_ERROR_TYPE for e in exc.errors(include_url=False, include_input=False)):
+            error = ValidationError  # one code for "this identifier is a secret", whatever the subject
         raise error(describe_validation_error(exc, subject)) from None

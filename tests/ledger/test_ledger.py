@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from orchestra.app import Orchestra
-from orchestra.errors import OrchestraError
+from orchestra.errors import OrchestraError, ValidationError
 from orchestra.ledger import InvalidNumberError, parse_usd
 from orchestra.ledger.service import parse_provenance
 from orchestra.store.migrations import LATEST_VERSION
@@ -89,8 +89,11 @@ def test_parse_usd_is_exact_and_rounds_to_nanodollars() -> None:
 
 
 def test_text_fields_pass_the_guard_before_storage(tasked: Orchestra) -> None:
-    rec = tasked.ledger.record(call(response_id=CANARY, usage_unavailable_rationale=f"key was {CANARY}",
-                                    actor="agent-7"))
+    before = tasked.events.count()
+    with pytest.raises(ValidationError, match="response_id"):  # an id cannot be redacted: it is refused
+        tasked.ledger.record(call(response_id=CANARY, actor="agent-7"))
+    assert tasked.events.count() == before
+    rec = tasked.ledger.record(call(usage_unavailable_rationale=f"key was {CANARY}", actor="agent-7"))
     assert CANARY not in rec.model_dump_json()
     db = sqlite3.connect(tasked.layout.db_path)
     dump = "\n".join(db.iterdump())

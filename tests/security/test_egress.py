@@ -36,8 +36,8 @@ ALLOWED = [
     ("https://192.168.1.10", "private", "https://192.168.1.10"),
     ("http://[fd12:3456::1]/", "private", "http://[fd12:3456::1]/"),
     ("http://[fc00::1]/", "private", "http://[fc00::1]/"),
-    ("http://169.254.10.1/", "link_local", "http://169.254.10.1/"),
-    ("http://[fe80::1]/", "link_local", "http://[fe80::1]/"),
+    ("http://[::ffff:0:10.0.0.5]/", "private", "http://[::ffff:0:a00:5]/"),
+    ("http://[64:ff9b::127.0.0.1]/", "loopback", "http://[64:ff9b::7f00:1]/"),
 ]
 
 REFUSED = [
@@ -70,7 +70,10 @@ REFUSED = [
     ("http://8.8.8.8/", "base_url_not_private"),
     ("http://172.32.0.1/", "base_url_not_private"),
     ("http://100.64.0.1/", "base_url_not_private"),
-    ("http://[2001:db8::1]/", "base_url_not_private"),
+    ("http://[2001:db8::1]/", "base_url_reserved_address"),
+    ("http://169.254.10.1/", "base_url_link_local_not_allowed"),
+    ("http://[fe80::1]/", "base_url_link_local_not_allowed"),
+    ("http://[fe80::1%25eth0]/", "base_url_host_invalid"),
     ("http://127.0.0.1:99999/", "base_url_port_invalid"),
     ("http://127.0.0.1:0/", "base_url_port_invalid"),
     ("http://127.0.0.1:-1/", "base_url_port_invalid"),
@@ -115,6 +118,126 @@ def test_default_ollama_url_and_external_providers() -> None:
     assert check_base_url("openai", "https://key:x@api.openai.com/").reasons == [
         "base_url_userinfo_not_allowed"
     ]
+
+
+# Cloud credential/metadata endpoints in every encoding: refused for every provider, allowlist or not.
+METADATA_FORMS = [
+    "169.254.170.23", "2852039191", "0xa9feaa17", "0251.0376.0252.027", "169.254.43543", "0xa9.0xfe.0xaa.0x17",
+    "169.16689687", "[::ffff:169.254.170.23]", "[::ffff:a9fe:aa17]", "[::169.254.170.23]", "[::ffff:0:a9fe:aa17]",
+    "[64:ff9b::a9fe:aa17]", "[64:ff9b:1::a9fe:aa17]", "[2002:a9fe:aa17::1]", "169.254.170.23.",
+    "[fd00:ec2::23]", "[fd00:ec2::254]", "[fd00:ec2::123]", "[FD00:EC2:0:0:0:0:0:23]", "169.254.169.253",
+    "169.254.169.123", "[fe80::a9fe:a9fe]", "168.63.129.16", "%31%36%39.254.170.23", "169.254.169.254",
+]
+
+
+@pytest.mark.parametrize("host", METADATA_FORMS)
+@pytest.mark.parametrize("provider", ["ollama", "openai", "acme-llm"])
+def test_metadata_endpoints_are_refused_for_every_provider(host: str, provider: str) -> None:
+    import ipaddress
+
+    allow = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+    verdict = check_base_url(provider, f"https://{host}/v1", link_local_allow=allow)
+    assert verdict.reasons == ["base_url_metadata_address"]
+
+
+def test_link_local_only_through_the_operator_allowlist() -> None:
+    import ipaddress
+
+    from orchestra.security.egress import parse_link_local_allowlist
+
+    allow = parse_link_local_allowlist(["169.254.10.0/24", "fe80::1"])
+    assert check_base_url("ollama", "http://169.254.10.1:11434", link_local_allow=allow).ok
+    assert check_base_url("ollama", "http://[fe80::1]/", link_local_allow=allow).scope == "link_local"
+    assert check_base_url("ollama", "http://169.254.11.1/", link_local_allow=allow).reasons == [
+        "base_url_link_local_not_allowed"]
+    assert check_base_url("openai", "https://169.254.10.1/", link_local_allow=allow).reasons == [
+        "base_url_link_local_not_allowed"]  # never for a non-internal provider
+    for bad in ("10.0.0.0/8", "0.0.0.0/0", "169.0.0.0/8", "::/0", "not-an-address"):
+        with pytest.raises(ValueError):
+            parse_link_local_allowlist([bad])
+    assert ipaddress.ip_address("169.254.10.1") in allow[0]
+
+
+# Non-internal providers: nothing that is not a public address or a public DNS name.
+NOT_PUBLIC = [
+    ("https://127.0.0.1/", "base_url_not_public"),
+    ("https://2130706433/", "base_url_not_public"),
+    ("https://0x7f.1/", "base_url_not_public"),
+    ("https://[::1]/", "base_url_not_public"),
+    ("https://[::ffff:127.0.0.1]/", "base_url_not_public"),
+    ("https://[::127.0.0.1]/", "base_url_not_public"),
+    ("https://[64:ff9b::10.0.0.1]/", "base_url_not_public"),
+    ("https://[2002:c0a8:101::]/", "base_url_not_public"),
+    ("https://10.0.0.1/", "base_url_not_public"),
+    ("https://012.0.0.1/", "base_url_not_public"),
+    ("https://172.16.0.1/", "base_url_not_public"),
+    ("https://192.168.0.1/", "base_url_not_public"),
+    ("https://3232235777/", "base_url_not_public"),
+    ("https://[fd12::1]/", "base_url_not_public"),
+    ("https://100.64.0.1/", "base_url_not_public"),
+    ("https://100.127.255.254/", "base_url_not_public"),
+    ("https://169.254.1.1/", "base_url_link_local_not_allowed"),
+    ("https://[fe80::1]/", "base_url_link_local_not_allowed"),
+    ("https://192.0.2.1/", "base_url_reserved_address"),
+    ("https://198.18.0.1/", "base_url_reserved_address"),
+    ("https://240.0.0.1/", "base_url_reserved_address"),
+    ("https://255.255.255.255/", "base_url_reserved_address"),
+    ("https://[ff02::1]/", "base_url_reserved_address"),
+    ("https://[2001:0::1]/", "base_url_reserved_address"),
+    ("https://0.0.0.0/", "base_url_unspecified_address"),
+    ("https://localhost/", "base_url_not_public"),
+    ("https://api.localhost/", "base_url_not_public"),
+    ("https://localhost./", "base_url_not_public"),
+    ("https://ollama/", "base_url_local_name"),
+    ("https://llm.internal/", "base_url_local_name"),
+    ("https://printer.local./", "base_url_local_name"),
+    ("https://gw.home.arpa/", "base_url_local_name"),
+    ("https://127.0.0.1.nip.io/", "base_url_wildcard_dns"),
+    ("https://api.10.0.0.1.NIP.IO./", "base_url_wildcard_dns"),
+    ("https://10-0-0-1.sslip.io/", "base_url_wildcard_dns"),
+    ("https://7f000001.nip.io/", "base_url_wildcard_dns"),
+    ("https://anything.localtest.me/", "base_url_wildcard_dns"),
+    ("https://lvh.me/", "base_url_wildcard_dns"),
+    ("https://169.254.169.254.example.com/", "base_url_wildcard_dns"),
+    ("https://192-168-1-1.my-rebinder.net/", "base_url_wildcard_dns"),
+    ("https://c0a80101.rebind.example.com/", "base_url_wildcard_dns"),
+    ("https://user@api.openai.com/", "base_url_userinfo_not_allowed"),
+    ("https://api.openai.com%40127.0.0.1/", "base_url_userinfo_not_allowed"),
+    ("https://api.openai.com:443@127.0.0.1/", "base_url_userinfo_not_allowed"),
+    ("https://[fe80::1%25en0]/", "base_url_host_invalid"),
+    ("https://１２７.0.0.1/", "base_url_host_invalid"),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), NOT_PUBLIC)
+@pytest.mark.parametrize("provider", ["openai", "acme-llm", "OpenAI"])
+def test_non_internal_providers_reach_only_public_endpoints(url: str, reason: str, provider: str) -> None:
+    verdict = check_base_url(provider, url)
+    assert not verdict.ok
+    assert verdict.reasons == [reason]
+
+
+@pytest.mark.parametrize("url", ["https://api.openai.com/v1", "https://8.8.8.8/", "https://[2606:4700::1111]/",
+                                 "https://1-2-3-4.example.com/", "https://api.mistral.ai./v1"])
+def test_public_endpoints_stay_allowed(url: str) -> None:
+    assert check_base_url("openai", url).ok
+
+
+@pytest.mark.parametrize("provider_id", ["ollama\u200b", "\u200bollama", "oll\u00adama", "ollama\u2060",
+                                         "ollama\x00", "o\u0301llama", "\u043ellama", "ollama\u202e",
+                                         "olla ma", "", "x" * 65])
+def test_provider_ids_with_format_characters_or_lookalikes_are_refused(provider_id: str) -> None:
+    verdict = check_base_url(provider_id, "http://127.0.0.1:11434")
+    assert verdict.reasons == ["provider_id_invalid"]
+    decision = check_provider_egress(provider_id, "http://127.0.0.1:11434", [{"role": "user", "content": "hi"}],
+                                     guard=GUARD)
+    assert not decision.allowed and decision.provider_id == "invalid"
+
+
+@pytest.mark.parametrize("provider_id", ["OLLAMA", " ollama ", "ｏｌｌａｍａ", "Ollama"])
+def test_provider_ids_are_normalised_to_the_internal_rules(provider_id: str) -> None:
+    assert check_base_url(provider_id, "http://127.0.0.1:11434").ok  # internal: plain http on loopback
+    assert check_base_url(provider_id, "https://api.openai.com/").reasons == ["base_url_dns_name_not_allowed"]
 
 
 def test_redirects_are_judged_like_base_urls() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from mcp import Client
 
@@ -37,3 +39,43 @@ async def test_content_scan_and_egress_check(app: Orchestra, mode: str) -> None:
         assert TOKEN not in str(secret.structured_content)
         bad = await client.call_tool("content_scan", {"text": "x", "sink": "nowhere"})
         assert bad.is_error is True
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_egress_check_closes_the_issue_14_gaps(open_app: Any, mode: str) -> None:
+    app = open_app({"providers": {"linkLocalAllowlist": ["169.254.7.0/24"]}})
+    cases = [
+        ("ollama", "http://169.254.170.23/", "base_url_metadata_address"),
+        ("ollama", "http://0xa9feaa17/", "base_url_metadata_address"),
+        ("ollama", "http://[fd00:ec2::23]/", "base_url_metadata_address"),
+        ("ollama", "http://169.254.169.253/", "base_url_metadata_address"),
+        ("ollama", "http://169.254.169.123/", "base_url_metadata_address"),
+        ("ollama", "http://[fe80::a9fe:a9fe]/", "base_url_metadata_address"),
+        ("ollama", "http://169.254.8.1/", "base_url_link_local_not_allowed"),
+        ("acme", "https://127.0.0.1/", "base_url_not_public"),
+        ("acme", "https://10.0.0.1/", "base_url_not_public"),
+        ("acme", "https://100.64.0.1/", "base_url_not_public"),
+        ("acme", "https://127.0.0.1.nip.io/", "base_url_wildcard_dns"),
+        ("ollama\u200b", "http://127.0.0.1:11434/", "provider_id_invalid"),
+    ]
+    async with Client(create_server(app), mode=mode) as client:
+        for provider, url, reason in cases:
+            result = await client.call_tool("egress_check", {"provider_id": provider, "base_url": url,
+                                                             "messages": [{"role": "user", "content": "hi"}]})
+            data = result.structured_content
+            assert data is not None and data["allowed"] is False and reason in data["reasons"], (provider, url)
+        allowed = await client.call_tool("egress_check", {"provider_id": "ollama", "base_url": "http://169.254.7.9/",
+                                                          "messages": [{"role": "user", "content": "hi"}]})
+        assert allowed.structured_content is not None and allowed.structured_content["allowed"] is True
+
+
+def test_a_non_link_local_allowlist_entry_is_a_config_error(workspace: Any) -> None:
+    import json
+
+    from orchestra.errors import ConfigError
+
+    folder = workspace / ".agent-workflow"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"providers": {"linkLocalAllowlist": ["10.0.0.0/8"]}}))
+    with pytest.raises(ConfigError, match="linkLocalAllowlist"):
+        Orchestra.open(workspace)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestra.capacity.reasons import DecisionStatus, Priority, WorkloadClass
+from orchestra.security.identifiers import SafeId
 
 SCOPE_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$"
 TAG = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,63}$"
+Id = Annotated[str, SafeId]
 Affinity = Literal["platform-shared", "single-tenant", "tenant-pool"]
 Health = Literal["healthy", "degraded", "draining", "unhealthy", "offline"]
 HEALTH_RANK: dict[str, int] = {"healthy": 0, "degraded": 1, "draining": 2, "unhealthy": 3, "offline": 4}
@@ -22,23 +24,23 @@ class _Strict(BaseModel):
 class Scope(_Strict):
     """Where a request belongs: platform → tenant → workspace."""
 
-    platform_id: str = Field(description="Platform id.", pattern=SCOPE_ID)
-    tenant_id: str = Field(description="Tenant id.", pattern=SCOPE_ID)
-    workspace_id: str = Field(description="Workspace id (unique within the tenant).", pattern=SCOPE_ID)
+    platform_id: Id = Field(description="Platform id.", pattern=SCOPE_ID)
+    tenant_id: Id = Field(description="Tenant id.", pattern=SCOPE_ID)
+    workspace_id: Id = Field(description="Workspace id (unique within the tenant).", pattern=SCOPE_ID)
 
 
 class CapacityRequest(_Strict):
     """One request for runtime capacity. Unset scope fields come from the default scope (local mode only)."""
 
-    request_id: str | None = Field(None, description="Idempotency key: the same id is decided once.",
+    request_id: Id | None = Field(None, description="Idempotency key: the same id is decided once.",
                                    pattern=SCOPE_ID)
-    platform_id: str | None = Field(None, pattern=SCOPE_ID)
-    tenant_id: str | None = Field(None, pattern=SCOPE_ID)
-    workspace_id: str | None = Field(None, pattern=SCOPE_ID)
+    platform_id: Id | None = Field(None, pattern=SCOPE_ID)
+    tenant_id: Id | None = Field(None, pattern=SCOPE_ID)
+    workspace_id: Id | None = Field(None, pattern=SCOPE_ID)
     workload_class: WorkloadClass = "workflow-phase"
     units: int = Field(1, ge=1, le=1_000_000, description="Concurrency units the work needs.")
-    provider: str | None = Field(None, pattern=TAG)
-    runtime: str | None = Field(None, pattern=TAG)
+    provider: Id | None = Field(None, pattern=TAG)
+    runtime: Id | None = Field(None, pattern=TAG)
     regions: list[str] = Field(default_factory=list, max_length=16, description="Preferred regions, best first.")
     strict_regions: bool = Field(False, description="Only workers in a preferred region qualify.")
     residency: str | None = Field(None, pattern=TAG, description="Data-residency tag the worker must carry.")
@@ -94,8 +96,8 @@ class Decision(BaseModel):
 class WorkerSpec(_Strict):
     """A worker as registered (reference §7.1 fields)."""
 
-    worker_id: str = Field(pattern=SCOPE_ID)
-    kind: str = Field("remote", pattern=TAG)
+    worker_id: Id = Field(pattern=SCOPE_ID)
+    kind: Id = Field("remote", pattern=TAG)
     affinity: Affinity = "platform-shared"
     allowed_tenants: list[str] = Field(default_factory=list, max_length=1000)
     denied_tenants: list[str] = Field(default_factory=list, max_length=1000)

@@ -32,6 +32,7 @@ from orchestra.capacity.scheduler import Engine
 from orchestra.clock import iso_ms, utc_now
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog
+from orchestra.security.identifiers import shown_id
 from orchestra.store.base import Store, Transaction
 from orchestra.validation import describe_validation_error
 from orchestra.workspace.config import CapacityConfig
@@ -167,7 +168,7 @@ class CapacityService:
     def worker_heartbeat(self, worker_id: str, health: str | None = None) -> Worker:
         """Record a worker's heartbeat (and health: healthy, degraded, draining, unhealthy, offline)."""
         if health is not None and health not in ("healthy", "degraded", "draining", "unhealthy", "offline"):
-            raise ValidationError(f"unknown health {health[:40]!r}")
+            raise ValidationError(f"unknown health '{shown_id(health, 40)}'")
         with self.store.write() as tx:
             now = self.clock()
             registry.ensure_local(tx, self.config.platform.max_active, now)

@@ -18,7 +18,7 @@ from typing import Any
 from orchestra.chat.errors import ChatNotFoundError, InvalidRequestError
 from orchestra.chat.export_files import AtomicStreamWriter
 from orchestra.chat.guarding import guard_fields
-from orchestra.chat.inputs import check_reason_code, check_role, parse
+from orchestra.chat.inputs import check_actor_id, check_reason_code, check_role, parse
 from orchestra.chat.model import ChatSelection, DeleteResult, ExportKind, ExportResult
 from orchestra.chat.policy import GUARD_ACTOR
 from orchestra.chat.records import LOCAL_TENANT, LOCAL_WORKSPACE, Identifier, RestrictedSummary
@@ -100,6 +100,7 @@ class ChatCompliance:
     def export(self, selection: ChatSelection, *, actor_id: str, actor_role: str, include_tombstoned: bool = False,
                progress: Progress | None = None) -> ExportResult:
         """Write the JSON and Markdown exports; return counts, paths and URIs (never content)."""
+        check_actor_id(actor_id)
         check_role(actor_role)
         threads = self._threads(selection)
         total = sum(int(r["last_sequence"]) for r in threads)
@@ -261,6 +262,7 @@ class ChatCompliance:
 
     def delete(self, selection: ChatSelection, *, actor_id: str, actor_role: str, reason_code: str) -> DeleteResult:
         """Tombstone every active message and thread of the selection (one transaction) and audit it."""
+        check_actor_id(actor_id)
         check_role(actor_role)
         check_reason_code(reason_code)
         threads = self._threads(selection)

@@ -16,6 +16,7 @@ from orchestra.chat.errors import (
     InvalidScopeError,
 )
 from orchestra.chat.records import (
+    ID_PATTERN,
     REQUIRED_ACTOR_FIELDS,
     SESSION_BOUND_KINDS,
     ChatActor,
@@ -25,6 +26,7 @@ from orchestra.chat.records import (
 )
 from orchestra.errors import ValidationError
 from orchestra.events.chain import canonical_json
+from orchestra.security.identifiers import check_identifier
 from orchestra.text import strip_controls
 from orchestra.validation import parse_model
 
@@ -37,6 +39,7 @@ MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 50
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$")
 REASON_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 ROLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+ACTOR_ID_RE = re.compile(ID_PATTERN)
 
 
 def parse(model: type[M], data: M | dict[str, Any], error: type[ValidationError], subject: str) -> M:
@@ -100,7 +103,7 @@ def check_idempotency_key(key: str | None) -> str:
         raise InvalidRequestError("idempotencyKey is required")
     if not IDEMPOTENCY_KEY_RE.match(value):
         raise InvalidRequestError("idempotencyKey must be 1-255 printable ASCII characters")
-    return value
+    return check_identifier(value, "idempotencyKey")
 
 
 def check_limit(limit: int) -> int:
@@ -114,14 +117,21 @@ def check_reason_code(code: str) -> str:
     """A snake_case reason code."""
     if not isinstance(code, str) or not REASON_CODE_RE.match(code):
         raise InvalidRequestError("reason_code must be snake_case, 1-64 characters")
-    return code
+    return check_identifier(code, "reason_code")
 
 
 def check_role(role: str) -> str:
     """A lowercase role id."""
     if not isinstance(role, str) or not ROLE_RE.match(role):
         raise InvalidRequestError("actor role must be lowercase letters, digits, '_' or '-'")
-    return role
+    return check_identifier(role, "actor role")
+
+
+def check_actor_id(actor_id: str) -> str:
+    """An actor id as the chat records accept it (``Identifier``), never a secret or personal data."""
+    if not isinstance(actor_id, str) or not ACTOR_ID_RE.match(actor_id):
+        raise InvalidRequestError("actor_id must be 1-128 characters, no control characters or outer spaces")
+    return check_identifier(actor_id, "actor_id")
 
 
 def keyed_digest(key: bytes, *parts: str) -> str:

@@ -13,12 +13,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from orchestra.security.identifiers import SafeId
+
 CHAT_SCHEMA_VERSION = 1
 LOCAL_TENANT = "local"
 LOCAL_WORKSPACE = "local"
 ID_PATTERN = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,126}[^\s\x00-\x1f\x7f])?$"
 
-Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=128)]
+Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=128), SafeId]
 FreeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
 ActorKind = Literal["human", "parent_agent", "subagent", "provider_agent", "system", "reviewer", "workflow_event"]

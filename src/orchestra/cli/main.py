@@ -42,9 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", parents=[common], help="audit log commands")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_commands.add_parser("verify", parents=[common],
-                                       help="walk the hash chain; exit 1 at the first broken link")
+                                       help="check the database and the keyed chain; exit 1 on any problem")
     verify.add_argument("--json", action="store_true", help="print JSON")
+    verify.add_argument("--anchor", metavar="FILE_OR_VALUE",
+                        help="an earlier 'orchestra audit head' (file or value): fail unless the chain extends it")
     verify.set_defaults(handler=_lazy("orchestra.cli.audit_commands", "run_verify"))
+    head = audit_commands.add_parser("head", parents=[common],
+                                     help="print the audit head as JSON, to keep outside the workspace as an anchor")
+    head.set_defaults(handler=_lazy("orchestra.cli.audit_commands", "run_head"))
 
     _add_transcribe_command(commands, common)
 

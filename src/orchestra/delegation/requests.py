@@ -10,11 +10,12 @@ from orchestra.capacity.model import SCOPE_ID
 from orchestra.delegation.lifecycle import SessionStatus, UpdateStatus
 from orchestra.delegation.model import GuardrailReport, Session, SessionArtifacts, Transition
 from orchestra.delegation.parent_action import ParentAction
+from orchestra.security.identifiers import SafeId
 from orchestra.tasks.model import ROLE_PATTERN, TASK_ID_PATTERN
 
-Name = Annotated[str, StringConstraints(pattern=ROLE_PATTERN)]
-IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,128}$")]
-AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(pattern=ROLE_PATTERN), SafeId]
+IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,128}$"), SafeId]
+AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SafeId]
 SESSION_ID_MAX = 300
 
 
@@ -23,18 +24,18 @@ class SpawnRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)]
+    task_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN), SafeId]
     role: Name | None = None
     phase: Name | None = None
-    run_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)] | None = None
-    runtime: Annotated[str, StringConstraints(max_length=64)] | None = None
+    run_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN), SafeId] | None = None
+    runtime: Annotated[str, StringConstraints(max_length=64), SafeId] | None = None
     brief: Annotated[str, StringConstraints(max_length=8000)] | None = None
-    ownership_paths: list[Annotated[str, StringConstraints(max_length=1024)]] = Field(default_factory=list,
+    ownership_paths: list[Annotated[str, StringConstraints(max_length=1024), SafeId]] = Field(default_factory=list,
                                                                                        max_length=100)
     depth: int = Field(0, ge=0, le=16)
     idempotency_key: IdempotencyKey | None = None
-    tenant_id: Annotated[str, StringConstraints(pattern=SCOPE_ID)] | None = None
-    workspace_id: Annotated[str, StringConstraints(pattern=SCOPE_ID)] | None = None
+    tenant_id: Annotated[str, StringConstraints(pattern=SCOPE_ID), SafeId] | None = None
+    workspace_id: Annotated[str, StringConstraints(pattern=SCOPE_ID), SafeId] | None = None
 
 
 class SessionUpdate(BaseModel):
@@ -42,10 +43,10 @@ class SessionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    session_id: Annotated[str, StringConstraints(min_length=1, max_length=SESSION_ID_MAX)]
+    session_id: Annotated[str, StringConstraints(min_length=1, max_length=SESSION_ID_MAX), SafeId]
     status: UpdateStatus
     agent_id: AgentId | None = None
-    artifact: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    artifact: Annotated[str, StringConstraints(max_length=1024), SafeId] | None = None
     result: dict[str, Any] | None = None
     summary: Annotated[str, StringConstraints(max_length=8000)] | None = None
 

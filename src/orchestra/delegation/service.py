@@ -35,6 +35,7 @@ from orchestra.fragments.service import FragmentService, FragmentSource, Prepare
 from orchestra.runtime.adapters import get_adapter
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
+from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Sink
 from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store, Transaction
@@ -271,7 +272,7 @@ class DelegationService:
         try:
             text: str = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise SessionNotFoundError(f"the prompt file of session {session_id} is missing") from None
+            raise SessionNotFoundError(f"the prompt file of session {shown_id(session_id, 300)} is missing") from None
         return text
 
     def sweep(self) -> list[str]:
@@ -297,7 +298,7 @@ class DelegationService:
     def _row(self, tx: Transaction, session_id: str) -> Row:
         row = repo.get_row(tx, session_id)
         if row is None:
-            raise SessionNotFoundError(f"unknown runtime delegation session: {session_id[:300]}")
+            raise SessionNotFoundError(f"unknown runtime delegation session: {shown_id(session_id, 300)}")
         return row
 
     def _session(self, tx: Transaction, row: Row) -> Any:

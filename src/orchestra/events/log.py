@@ -1,29 +1,64 @@
-"""The audit log service: append inside a caller's transaction, list, verify the chain."""
+"""The audit log service: append inside a caller's transaction, list, verify the chain.
+
+Links are HMAC-SHA256 with a key derived from the workspace key (``.agent-workflow/keys/``,
+outside the database). A database from before the keyed chain keeps its plain-sha256 links:
+the migration records where keyed links begin, and the first open with the key seals that
+boundary (a MAC over it and the last legacy link), so the legacy prefix cannot be rewritten
+either. The audit head carries its own MAC, so moving it back needs the key.
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from orchestra.clock import iso_ms
 from orchestra.errors import ValidationError
-from orchestra.events.chain import GENESIS_HASH, canonical_json, event_hash, hashed_fields
-from orchestra.events.model import AuditEvent, ChainReport, NewEvent
+from orchestra.events.chain import GENESIS_HASH, ChainKey, canonical_json, event_hash, hashed_fields, same
+from orchestra.events.model import AuditAnchor, AuditEvent, ChainReport, NewEvent
 from orchestra.store.base import Row, Store, Transaction
 
 MAX_LIST_LIMIT = 500
-REQUIRED_TRIGGERS = ("events_no_update", "events_no_delete", "audit_head_no_delete")
+REQUIRED_TRIGGERS = ("events_no_update", "events_no_delete", "audit_head_no_delete", "audit_chain_no_delete",
+                     "audit_chain_sealed")
 
 
 class EventLog:
-    """Append-only, hash-chained events in the state store."""
+    """Append-only, HMAC-chained events in the state store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, key: ChainKey) -> None:
         self._store = store
+        self._key = key
+
+    def seal(self) -> None:
+        """Seal the legacy/keyed boundary left by the migration (once; a no-op when already sealed)."""
+        with self._store.read() as tx:
+            row = tx.fetchone("SELECT mac FROM audit_chain WHERE id = 1")
+        if row is None or row["mac"]:
+            return  # sealed, or the seal was removed (verify reports that; it is never re-created)
+        with self._store.write() as tx:
+            self._seal(tx)
+
+    def _seal(self, tx: Transaction) -> None:
+        row = tx.fetchone("SELECT keyed_from_seq, mac FROM audit_chain WHERE id = 1")
+        if row is None or row["mac"]:
+            return
+        head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
+        keyed_from = int(row["keyed_from_seq"])
+        legacy_hash = str(head["hash"]) if head else GENESIS_HASH
+        tx.execute("UPDATE audit_chain SET mac = ? WHERE id = 1", (self._key.seal(keyed_from, legacy_hash),))
+        if head:
+            tx.execute("UPDATE audit_head SET mac = ? WHERE id = 1",
+                       (self._key.head(int(head["seq"]), str(head["hash"])),))
+        else:
+            tx.execute("INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, 0, ?, ?)",
+                       (GENESIS_HASH, self._key.head(0, GENESIS_HASH)))
 
     def append(self, tx: Transaction, event: NewEvent) -> AuditEvent:
         """Record ``event`` inside the caller's write transaction (so it commits with the change)."""
+        self._seal(tx)
         head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
         prev_seq, prev_hash = (int(head["seq"]), str(head["hash"])) if head else (0, GENESIS_HASH)
         timestamp = iso_ms()
@@ -45,17 +80,18 @@ class EventLog:
             artifacts_json=artifacts_json,
             timestamp=timestamp,
         )
-        digest = event_hash(fields, prev_hash)
+        digest = self._key.link(fields, prev_hash)
         tx.execute(
             "INSERT INTO events (seq, id, type, actor, task_id, summary, metadata, artifacts, timestamp,"
             " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (seq, event_id, event.type, event.actor, event.task_id, event.summary, metadata_json,
              artifacts_json, timestamp, prev_hash, digest),
         )
+        head_mac = self._key.head(seq, digest)
         if head:
-            tx.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
+            tx.execute("UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1", (seq, digest, head_mac))
         else:
-            tx.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)", (seq, digest))
+            tx.execute("INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)", (seq, digest, head_mac))
         return AuditEvent(
             seq=seq, id=event_id, type=event.type, actor=event.actor, task_id=event.task_id,
             summary=event.summary, metadata=json.loads(metadata_json), artifacts=list(event.artifacts),
@@ -95,30 +131,115 @@ class EventLog:
             row = tx.fetchone("SELECT COUNT(*) AS n FROM events")
             return int(row["n"]) if row else 0
 
-    def verify(self) -> ChainReport:
-        """Walk the whole chain; report the first broken link (edited, deleted, reordered event)."""
+    def head(self) -> AuditAnchor:
+        """The audit head as an anchor to keep outside the workspace (``orchestra audit head``)."""
         with self._store.read() as tx:
             head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
-            triggers = tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            present = {str(r["name"]) for r in triggers}
-            warnings = [f"append-only trigger '{name}' is missing" for name in REQUIRED_TRIGGERS
-                        if name not in present]
-            expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
-            for row in tx.iterate("SELECT * FROM events ORDER BY seq"):
-                problem = _check_row(row, expected_seq, prev_hash)
-                if problem:
-                    return _broken(checked, head, int(row["seq"]), problem, warnings)
-                prev_hash, expected_seq, checked = str(row["hash"]), expected_seq + 1, checked + 1
-        head_seq = int(head["seq"]) if head else 0
-        head_hash = str(head["hash"]) if head else GENESIS_HASH
-        if head_seq != checked or head_hash != prev_hash:
-            problem = (f"the chain ends at event {checked} but the audit head records event {head_seq}: "
-                       "events were deleted from the end or the head was altered")
-            return _broken(checked, head, checked + 1 if head_seq > checked else head_seq, problem, warnings)
-        return ChainReport(ok=True, events_checked=checked, head_seq=head_seq, warnings=warnings)
+        if head is None:
+            return AuditAnchor(seq=0, mac=GENESIS_HASH)
+        return AuditAnchor(seq=int(head["seq"]), mac=str(head["hash"]))
+
+    def verify(self, anchor: AuditAnchor | None = None) -> ChainReport:
+        """Check the database (``quick_check``), the triggers, every link, the seal, the head and ``anchor``."""
+        walk = _Walk(self._key, anchor)
+        walk.integrity(self._store)
+        if not walk.problems:
+            with self._store.read() as tx:
+                walk.run(tx)
+        return walk.report()
 
 
-def _check_row(row: Row, expected_seq: int, prev_hash: str) -> str | None:
+@dataclass
+class _Walk:
+    key: ChainKey
+    anchor: AuditAnchor | None
+    checked: int = 0
+    head_seq: int = 0
+    keyed_from: int = 1
+    broken_at: int | None = None
+
+    def __post_init__(self) -> None:
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+
+    def fail(self, problem: str, seq: int | None = None) -> None:
+        if seq is not None and self.broken_at is None:
+            self.broken_at = seq
+        self.problems.append(problem)
+
+    def integrity(self, store: Store) -> None:
+        problems = store.check_integrity()
+        if problems:
+            self.fail(f"the database fails its integrity check (quick_check): {'; '.join(problems)}")
+
+    def run(self, tx: Transaction) -> None:
+        present = {str(r["name"]) for r in tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        missing = [name for name in REQUIRED_TRIGGERS if name not in present]
+        head = tx.fetchone("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+        seal = tx.fetchone("SELECT keyed_from_seq, mac FROM audit_chain WHERE id = 1")
+        self.head_seq = int(head["seq"]) if head else 0
+        self.keyed_from = int(seal["keyed_from_seq"]) if seal else 1
+        expected_seq, prev_hash, legacy_hash = 1, GENESIS_HASH, GENESIS_HASH
+        anchored = self.anchor is None or self.anchor.seq == 0
+        for row in tx.iterate("SELECT * FROM events ORDER BY seq"):
+            problem = _check_row(self.key, row, expected_seq, prev_hash, keyed=expected_seq >= self.keyed_from)
+            if problem:
+                self.fail(problem, int(row["seq"]))
+                break
+            prev_hash, self.checked = str(row["hash"]), self.checked + 1
+            if expected_seq == self.keyed_from - 1:
+                legacy_hash = prev_hash
+            if self.anchor is not None and expected_seq == self.anchor.seq:
+                anchored = same(prev_hash, self.anchor.mac)
+            expected_seq += 1
+        if self.problems:
+            self._structure(missing, head, seal, legacy_hash=None)
+            return
+        self._structure(missing, head, seal, legacy_hash=legacy_hash)
+        self._head(head, prev_hash)
+        if self.anchor is not None and self.anchor.seq > 0 and not anchored:
+            self.fail(f"the chain does not extend the anchor (event {self.anchor.seq} with the anchored link): "
+                      + ("events were cut from the end" if self.anchor.seq > self.checked
+                         else "the chain was rewritten up to or before the anchor"),
+                      min(self.anchor.seq, self.checked + 1))
+        if self.keyed_from > 1:
+            self.warnings.append(f"events 1-{self.keyed_from - 1} have legacy sha256 links, vouched for by the seal")
+
+    def _structure(self, missing: list[str], head: Row | None, seal: Row | None, *, legacy_hash: str | None) -> None:
+        for name in missing:
+            self.fail(f"append-only trigger '{name}' is missing")
+        if seal is None:
+            self.fail("the audit chain seal is missing")
+        elif not seal["mac"]:
+            self.fail("the audit chain was never sealed with the workspace key")
+        elif legacy_hash is not None:
+            if self.keyed_from - 1 > self.checked:
+                self.fail("legacy events before the keyed chain are missing", self.checked + 1)
+            elif not same(str(seal["mac"]), self.key.seal(self.keyed_from, legacy_hash)):
+                self.fail("the seal does not match the legacy events or was forged (wrong key)")
+        if head is None:
+            self.fail("the audit head is missing")
+
+    def _head(self, head: Row | None, last_hash: str) -> None:
+        if head is None:
+            return
+        if self.head_seq != self.checked or not same(str(head["hash"]), last_hash):
+            self.fail(f"the chain ends at event {self.checked} but the audit head records event {self.head_seq}: "
+                      "events were deleted from the end or the head was altered",
+                      self.checked + 1 if self.head_seq > self.checked else self.head_seq)
+        elif not same(str(head["mac"]), self.key.head(self.head_seq, last_hash)):
+            self.fail("the audit head's MAC does not verify: the head was moved or forged", self.head_seq or None)
+
+    def report(self) -> ChainReport:
+        return ChainReport(
+            ok=not self.problems, events_checked=self.checked, head_seq=self.head_seq, broken_at_seq=self.broken_at,
+            problem=self.problems[0] if self.problems else None, problems=self.problems,
+            keyed_from_seq=self.keyed_from, anchor_seq=self.anchor.seq if self.anchor else None,
+            warnings=self.warnings,
+        )
+
+
+def _check_row(key: ChainKey, row: Row, expected_seq: int, prev_hash: str, *, keyed: bool) -> str | None:
     seq = int(row["seq"])
     if seq != expected_seq:
         return f"expected event {expected_seq} but found {seq}: events are missing"
@@ -129,16 +250,10 @@ def _check_row(row: Row, expected_seq: int, prev_hash: str) -> str | None:
         summary=row["summary"], metadata_json=row["metadata"], artifacts_json=row["artifacts"],
         timestamp=row["timestamp"],
     )
-    if event_hash(fields, prev_hash) != row["hash"]:
-        return "its content does not match its hash (the event was edited)"
+    link = key.link(fields, prev_hash) if keyed else event_hash(fields, prev_hash)
+    if not same(link, str(row["hash"])):
+        return "its content does not match its link (the event was edited or forged without the key)"
     return None
-
-
-def _broken(checked: int, head: Row | None, seq: int, problem: str, warnings: list[str]) -> ChainReport:
-    return ChainReport(
-        ok=False, events_checked=checked, head_seq=int(head["seq"]) if head else 0,
-        broken_at_seq=seq, problem=problem, warnings=warnings,
-    )
 
 
 def _to_event(row: Row) -> AuditEvent:

@@ -35,15 +35,29 @@ class AuditEvent(BaseModel):
     artifacts: list[str]
     timestamp: str = Field(description="ISO-8601 UTC with milliseconds.")
     prev_hash: str = Field(description="Hash of the previous event (64 zeros for the first).")
-    hash: str = Field(description="sha256 over the canonical JSON of this event and prev_hash.")
+    hash: str = Field(description="HMAC-SHA256 (workspace key) over the canonical JSON of this event and prev_hash "
+                                  "(plain sha256 for events recorded before the chain was keyed).")
+
+
+class AuditAnchor(BaseModel):
+    """An exported audit head (``orchestra audit head``), kept outside the workspace and checked later."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int = Field(ge=0, description="The sequence number of the last event (0 for an empty chain).")
+    mac: str = Field(pattern=r"^[0-9a-f]{64}$", description="That event's link (64 zeros for an empty chain).")
 
 
 class ChainReport(BaseModel):
     """The result of walking the audit chain."""
 
-    ok: bool = Field(description="True when every link verifies and the head matches.")
+    ok: bool = Field(description="True when the database, every link, the seal, the head and the anchor verify.")
     events_checked: int
     head_seq: int = Field(description="The last sequence number the head records (0 when empty).")
     broken_at_seq: int | None = Field(None, description="The first event whose link fails, if any.")
-    problem: str | None = Field(None, description="What is wrong at that event.")
+    problem: str | None = Field(None, description="The first thing found wrong.")
+    problems: list[str] = Field(default_factory=list, description="Everything found wrong.")
+    keyed_from_seq: int | None = Field(None, description="First event with a keyed (HMAC) link; earlier ones are "
+                                                         "legacy sha256 links, vouched for by the seal.")
+    anchor_seq: int | None = Field(None, description="The anchor the chain was checked against, if any.")
     warnings: list[str] = Field(default_factory=list)

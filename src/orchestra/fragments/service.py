@@ -42,6 +42,7 @@ from orchestra.fragments.restore import restore as restore_fragment
 from orchestra.fragments.rows import INSERT_SHADOW, SHADOW_COLUMNS, aad_of, context_of, in_clause, to_shadow
 from orchestra.fragments.shred import rotate as rotate_key
 from orchestra.fragments.shred import shred as shred_where
+from orchestra.security.identifiers import check_identifier
 from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Store, Transaction
 
@@ -225,14 +226,21 @@ class FragmentService:
     def restore(self, fragment_id: str, *, reason: str, principal: Principal,
                 grant_id: str | None = None) -> RestoreResult:
         """Restore one fragment to this caller (see :mod:`orchestra.fragments.restore`)."""
+        check_identifier(fragment_id, "fragment_id")  # it is audited before the lookup
+        if grant_id is not None:
+            check_identifier(grant_id, "grant_id")
         return restore_fragment(self, fragment_id, reason=reason, principal=principal, grant_id=grant_id)
 
     def grant(self, fragment_id: str, *, principal: Principal, minutes: int = 10) -> dict[str, str]:
         """An operator's single-use restore grant for one fragment (for an MCP caller)."""
+        check_identifier(fragment_id, "fragment_id")
         return issue_grant(self, fragment_id, principal, minutes)
 
     def shred(self, fragment_id: str, *, actor: str, reason_code: str) -> CryptoShredResult:
         """Crypto-shred one fragment (see :mod:`orchestra.fragments.shred`)."""
+        check_identifier(fragment_id, "fragment_id")
+        check_identifier(actor, "actor")
+        check_identifier(reason_code, "reason_code")
         return shred_where(self, "fragment_id = ?", [str(fragment_id)[:200]], actor=actor, reason_code=reason_code,
                            require_one=True)
 

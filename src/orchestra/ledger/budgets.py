@@ -19,6 +19,7 @@ from orchestra.events import EventLog, NewEvent
 from orchestra.ledger.model import BudgetCheckResult, BudgetViolation, BudgetWarning, Metric, UsageBreakdown
 from orchestra.ledger.money import parse_usd
 from orchestra.ledger.service import LedgerService
+from orchestra.security.identifiers import shown_id
 from orchestra.store.base import Store, Transaction
 from orchestra.tasks.service import TaskNotFoundError
 from orchestra.workspace.config import BudgetLimits, Budgets
@@ -116,7 +117,7 @@ class BudgetService:
         if task_id is not None:
             row = tx.fetchone("SELECT owner_role FROM tasks WHERE id = ?", (task_id,))
             if row is None:
-                raise TaskNotFoundError(f"unknown task: {task_id[:64]}")
+                raise TaskNotFoundError(f"unknown task: {shown_id(task_id)}")
             owner_role = row["owner_role"]
         est_role = role or owner_role
         touched = estimate.touched() if estimate is not None else set()

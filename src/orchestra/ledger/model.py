@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from orchestra.ledger.money import parse_count, parse_usd
+from orchestra.security.identifiers import SafeId
 from orchestra.tasks.model import ROLE_PATTERN, TASK_ID_PATTERN
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,179}$"
@@ -15,9 +16,9 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$"
 CODE_PATTERN = r"^[a-z][a-z0-9_-]{0,47}$"
 
 Initiator = Literal["human", "parent_agent", "subagent", "system"]
-RecordId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
-CodeWord = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+RecordId = Annotated[str, StringConstraints(pattern=ID_PATTERN), SafeId]
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN), SafeId]
+CodeWord = Annotated[str, StringConstraints(pattern=CODE_PATTERN), SafeId]
 Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
@@ -38,9 +39,9 @@ class ProvenanceInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)] = Field(
+    task_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN), SafeId] = Field(
         description="The task the call served (must exist).")
-    role: Annotated[str, StringConstraints(pattern=ROLE_PATTERN)] = Field(
+    role: Annotated[str, StringConstraints(pattern=ROLE_PATTERN), SafeId] = Field(
         description="Role that made the call, lowercase, e.g. 'developer'.")
     provider: Name = Field(description="Provider id, e.g. 'ollama', 'anthropic'.")
     model: Name = Field(description="Model id as the provider names it.")

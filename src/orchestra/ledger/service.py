@@ -12,6 +12,7 @@ from orchestra.events import EventLog, NewEvent
 from orchestra.ledger.model import ProvenanceInput, ProvenanceRecord, UsageBreakdown, UsageReport
 from orchestra.ledger.money import from_nanos, to_nanos
 from orchestra.security.guard import SecurityGuard
+from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.tasks.service import TaskNotFoundError
@@ -64,7 +65,7 @@ class LedgerService:
         values["failed_providers"] = [self._guard.guard_or_raise(p, Sink.EVIDENCE) for p in spec.failed_providers]
         with self._store.write() as tx:
             if tx.fetchone("SELECT 1 FROM tasks WHERE id = ?", (spec.task_id,)) is None:
-                raise TaskNotFoundError(f"unknown task: {spec.task_id}")
+                raise TaskNotFoundError(f"unknown task: {shown_id(spec.task_id)}")
             return self.append(tx, values)
 
     def append(self, tx: Transaction, values: dict[str, Any]) -> ProvenanceRecord:
@@ -123,7 +124,7 @@ def _scope(tx: Transaction, task_id: str | None) -> tuple[str, Sequence[Any]]:
     if task_id is None:
         return "", ()
     if tx.fetchone("SELECT 1 FROM tasks WHERE id = ?", (task_id,)) is None:
-        raise TaskNotFoundError(f"unknown task: {task_id[:64]}")
+        raise TaskNotFoundError(f"unknown task: {shown_id(task_id)}")
     return "WHERE task_id = ?", (task_id,)
 
 

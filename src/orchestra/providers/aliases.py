@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from orchestra.providers.errors import UnknownModelAliasError
+from orchestra.security.identifiers import shown_id
 from orchestra.workspace.config import ProviderDefaults, Providers
 
 DEFAULT_ALIAS = "default"
@@ -39,6 +40,6 @@ def list_aliases(providers: Providers) -> list[ModelAlias]:
 def resolve_alias(providers: Providers, alias: str = DEFAULT_ALIAS) -> ProviderDefaults:
     """A copy of ``providers.defaults`` for ``default``; anything else is ``unknown_model_alias``."""
     if alias != DEFAULT_ALIAS:
-        raise UnknownModelAliasError(f"unknown public model alias: {alias[:64]}",
+        raise UnknownModelAliasError(f"unknown public model alias: {shown_id(alias)}",
                                      details={"aliases": [DEFAULT_ALIAS]})
     return providers.defaults.model_copy(deep=True)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from orchestra.ledger.model import ID_PATTERN, NAME_PATTERN, BudgetWarning, Initiator
+from orchestra.security.identifiers import SafeId
 from orchestra.security.model import ProviderMessage
 from orchestra.tasks.model import ROLE_PATTERN, TASK_ID_PATTERN
 
@@ -20,8 +21,8 @@ MessageRole = Literal["system", "user", "assistant", "tool"]
 FinishReason = Literal["stop", "length", "tool_call", "error"]
 UsageSource = Literal["provider", "estimated", "unavailable"]
 CostSource = Literal["provider", "estimated", "not_billed", "unavailable"]
-_Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-_Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+_Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), SafeId]
+_Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN), SafeId]
 
 
 class ChatMessage(BaseModel):
@@ -38,8 +39,8 @@ class CallScope(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    task_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)] = Field(description="Task served.")
-    role: Annotated[str, StringConstraints(pattern=ROLE_PATTERN)] = Field(description="Calling role.")
+    task_id: Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN), SafeId] = Field(description="Task served.")
+    role: Annotated[str, StringConstraints(pattern=ROLE_PATTERN), SafeId] = Field(description="Calling role.")
     tenant_id: _Id | None = None
     workspace_id: _Id | None = None
     session_id: _Id | None = None

@@ -9,6 +9,7 @@ from orchestra.providers.base import ModelProvider
 from orchestra.providers.errors import ProviderError, ProviderNotConfiguredError, UnknownProviderError
 from orchestra.providers.fake import FakeProvider
 from orchestra.providers.ollama import OllamaProvider
+from orchestra.security.identifiers import shown_id
 from orchestra.workspace.config import ProviderDefaults
 
 SUPPORTED_PROVIDERS = ("fake", "ollama")
@@ -44,5 +45,5 @@ def build_provider(provider_id: str, settings: ProviderDefaults, env: Mapping[st
     if pid in ("", "none"):
         raise ProviderNotConfiguredError(
             "no provider is configured: set providers.defaults.provider in config.json or pass a provider")
-    raise UnknownProviderError(f"unknown provider: {provider_id[:64]}",
+    raise UnknownProviderError(f"unknown provider: {shown_id(provider_id)}",
                                details={"supported": list(SUPPORTED_PROVIDERS)})

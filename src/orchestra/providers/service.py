@@ -28,9 +28,16 @@ from orchestra.providers.model import MAX_MESSAGES, MAX_TOTAL_CHARS, CallScope, 
 from orchestra.providers.model import ProviderRequest as Request
 from orchestra.providers.registry import build_provider
 from orchestra.providers.tokens import estimate_messages, estimate_tokens
-from orchestra.security.egress import check_provider_egress
+from orchestra.security.egress import (
+    IPNetwork,
+    ProviderIdError,
+    check_provider_egress,
+    normalize_provider_id,
+    parse_link_local_allowlist,
+)
 from orchestra.security.errors import EgressDeniedError, PolicyBlockedError
 from orchestra.security.guard import SecurityGuard
+from orchestra.security.identifiers import check_identifier, shown_id
 from orchestra.security.model import EgressDecision, Sink
 from orchestra.validation import describe_validation_error
 from orchestra.workspace.config import ProviderDefaults, Providers
@@ -39,6 +46,7 @@ log = logging.getLogger("orchestra.providers")
 
 ProviderFactory = Callable[[str, ProviderDefaults, Mapping[str, str]], ModelProvider]
 MAX_TOKENS_LIMIT = 1_000_000
+MAX_MODEL_CHARS = 128
 
 
 class ProviderService:
@@ -62,6 +70,12 @@ class ProviderService:
         self._events = events
         self._env = env
         self._factory = factory
+        self._link_local_allow = parse_link_local_allowlist(providers.link_local_allowlist)
+
+    @property
+    def link_local_allow(self) -> tuple[IPNetwork, ...]:
+        """The operator's link-local allowlist for internal providers (``providers.linkLocalAllowlist``)."""
+        return self._link_local_allow
 
     def aliases(self) -> list[ModelAlias]:
         """The public model aliases and their routing."""
@@ -84,9 +98,14 @@ class ProviderService:
     ) -> Completion:
         """Run one call through egress, budget preflight, the provider and the ledger."""
         msgs, call_scope = _parse_messages(messages), _parse_scope(scope)
-        settings = self.resolve(alias)
-        provider_id = (provider or settings.provider).strip().lower()
-        model_id = _model_for(provider_id, model, settings)
+        settings = self.resolve(check_identifier(alias, "alias"))
+        try:
+            provider_id = check_identifier(normalize_provider_id(provider or settings.provider), "provider")
+        except ProviderIdError:
+            raise ValidationError("provider must be a plain provider id such as 'ollama'") from None
+        model_id = check_identifier(_model_for(provider_id, model, settings), "model")
+        if not model_id or len(model_id) > MAX_MODEL_CHARS or any(c.isspace() or not c.isprintable() for c in model_id):
+            raise ValidationError(f"model must be 1-{MAX_MODEL_CHARS} printable characters without spaces")
         limit = max_tokens if max_tokens is not None else (settings.max_tokens or None)
         if limit is not None and not 1 <= limit <= MAX_TOKENS_LIMIT:
             raise ValidationError(f"max_tokens must be between 1 and {MAX_TOKENS_LIMIT}")
@@ -95,8 +114,9 @@ class ProviderService:
         adapter = self._factory(provider_id, settings, self._env if self._env is not None else os.environ)
         actor = call_scope.actor or call_scope.role
 
-        decision = check_provider_egress(adapter.id, adapter.base_url, [m.model_dump() for m in msgs],
-                                         guard=self._guard, request_id=call_scope.request_id)
+        decision = await anyio.to_thread.run_sync(lambda: check_provider_egress(  # the guard is CPU work
+            adapter.id, adapter.base_url, [m.model_dump() for m in msgs], guard=self._guard,
+            request_id=call_scope.request_id, link_local_allow=self._link_local_allow))
         if not decision.allowed or decision.messages is None:
             await anyio.to_thread.run_sync(self._record_egress_block, decision, call_scope, actor)
             raise EgressDeniedError(
@@ -184,7 +204,8 @@ def _model_for(provider_id: str, model: str | None, settings: ProviderDefaults) 
         return settings.model
     if provider_id == "fake":
         return "fake-model"
-    raise ValidationError(f"model is required when the provider ({provider_id[:64]}) is not the configured default")
+    raise ValidationError(f"model is required when the provider ({shown_id(provider_id)}) is not the configured "
+                          "default")
 
 
 def _parse_messages(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> list[ChatMessage]:

@@ -1,8 +1,13 @@
 """Provider egress: may these messages go to this provider at this base URL?
 
-Internal providers (``ollama``) are private-only: a literal loopback, link-local, RFC 1918 or
-IPv6 ULA address, or exactly ``localhost``. Encoded host forms are normalised first (see
-:mod:`orchestra.security.hosts`). Message content goes through the guard with the ``provider``
+Provider ids are normalised (NFKC, case-folded; format and control characters refused).
+Internal providers (``ollama``) are private-only: a literal loopback, RFC 1918 or IPv6 ULA
+address, or exactly ``localhost``; link-local only for addresses the operator allowlists
+(``providers.linkLocalAllowlist``). Every other provider must reach a public address: no
+loopback, private, shared (CGNAT), link-local, reserved or metadata literal, and no DNS name
+that is local (``.internal``, single label) or resolves to an address it spells (``*.nip.io``).
+Metadata and credential endpoints are refused for everyone. Encoded host forms are normalised
+first (see :mod:`orchestra.security.hosts`). Message content goes through the guard with the ``provider``
 sink: restricted data blocks, prompt injection quarantines, contact PII is redacted.
 The HTTP client must not follow redirects on its own: check each ``Location`` with
 :func:`check_provider_redirect`.
@@ -11,15 +16,24 @@ The HTTP client must not follow redirects on its own: check each ``Location`` wi
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from orchestra.security.detectors import Detector
 from orchestra.security.guard import SecurityGuard
-from orchestra.security.hosts import HostError, IPAddress, Scope, classify_host, normalize_host
+from orchestra.security.hosts import (
+    HostError,
+    IPAddress,
+    Scope,
+    classify_host,
+    local_name_reason,
+    normalize_host,
+)
 from orchestra.security.model import (
     OUTCOME_RANK,
     EgressDecision,
@@ -35,8 +49,39 @@ from orchestra.security.rules import DATA_RULES
 
 INTERNAL_PROVIDERS: frozenset[str] = frozenset({"ollama"})
 DEFAULT_BASE_URLS: dict[str, str] = {"ollama": "http://localhost:11434/v1"}
-INTERNAL_SCOPES: frozenset[Scope] = frozenset({Scope.LOOPBACK, Scope.LINK_LOCAL, Scope.PRIVATE})
+INTERNAL_SCOPES: frozenset[Scope] = frozenset({Scope.LOOPBACK, Scope.PRIVATE})
 MAX_URL_CHARS = 2048
+_PROVIDER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ProviderIdError(ValueError):
+    """The provider id is not a plain identifier."""
+
+
+def normalize_provider_id(raw: str) -> str:
+    """NFKC, trimmed, case-folded; format/control characters or anything outside ``[a-z0-9._-]`` refused."""
+    if not isinstance(raw, str) or len(raw) > 256:
+        raise ProviderIdError("provider id too long")
+    text = unicodedata.normalize("NFKC", raw)
+    if any(unicodedata.category(c) in ("Cf", "Cc", "Cs", "Co", "Cn", "Zl", "Zp") for c in text):
+        raise ProviderIdError("provider id holds format or control characters")
+    text = text.strip().casefold()
+    if not _PROVIDER_ID_RE.fullmatch(text):
+        raise ProviderIdError("provider id must be letters, digits, '.', '_' or '-'")
+    return text
+
+
+def parse_link_local_allowlist(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """Operator allowlist entries (addresses or networks) inside 169.254.0.0/16 or fe80::/10."""
+    out: list[IPNetwork] = []
+    for entry in entries:
+        network = ipaddress.ip_network(str(entry).strip(), strict=False)
+        if classify_host(network.network_address) is not Scope.LINK_LOCAL or \
+                classify_host(network.broadcast_address) is not Scope.LINK_LOCAL:
+            raise ValueError(f"{entry!s:.64} is not a link-local address or network")
+        out.append(network)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +120,16 @@ def _render_host(host: str | IPAddress) -> str:
     return f"[{host.compressed}]" if host.version == 6 else str(host)
 
 
-def check_base_url(provider_id: str, base_url: str | None) -> BaseUrlVerdict:
+def check_base_url(provider_id: str, base_url: str | None, *,
+                   link_local_allow: Sequence[IPNetwork] = ()) -> BaseUrlVerdict:
     """Judge a provider base URL (``None`` means the provider's default, or no network for others)."""
-    internal = provider_id.strip().lower() in INTERNAL_PROVIDERS
+    try:
+        provider = normalize_provider_id(provider_id)
+    except ProviderIdError:
+        return _fail("provider_id_invalid")
+    internal = provider in INTERNAL_PROVIDERS
     if base_url is None:
-        default = DEFAULT_BASE_URLS.get(provider_id.strip().lower())
+        default = DEFAULT_BASE_URLS.get(provider)
         if default is None:
             return BaseUrlVerdict(ok=True)
         base_url = default
@@ -108,29 +158,48 @@ def check_base_url(provider_id: str, base_url: str | None) -> BaseUrlVerdict:
     if port and (not port.isascii() or not port.isdigit() or not 0 < int(port) <= 65535):
         return _fail("base_url_port_invalid")
     scope = classify_host(host)
-    if scope is Scope.METADATA:
-        return _fail("base_url_metadata_address", scope)
-    if scope is Scope.UNSPECIFIED:
-        return _fail("base_url_unspecified_address", scope)
-    if scope is Scope.RESERVED:
-        return _fail("base_url_reserved_address", scope)
-    if internal:
-        if isinstance(host, str) and host != "localhost":
-            return _fail("base_url_dns_name_not_allowed", scope)
-        if scope not in INTERNAL_SCOPES:
-            return _fail("base_url_not_private", scope)
+    refusal = _scope_refusal(host, scope, internal=internal, link_local_allow=link_local_allow)
+    if refusal:
+        return _fail(refusal, scope)
     port_part = f":{int(port)}" if port else ""
     normalized = f"{scheme}://{_render_host(host)}{port_part}{parts.path}"
     return BaseUrlVerdict(ok=True, reasons=[], scope=scope, normalized=normalized)
 
 
-def check_provider_redirect(provider_id: str, current_url: str, location: str) -> BaseUrlVerdict:
+def _scope_refusal(host: str | IPAddress, scope: Scope, *, internal: bool,
+                   link_local_allow: Sequence[IPNetwork]) -> str | None:
+    if scope is Scope.METADATA:
+        return "base_url_metadata_address"
+    if scope is Scope.UNSPECIFIED:
+        return "base_url_unspecified_address"
+    if scope is Scope.RESERVED:
+        return "base_url_reserved_address"
+    if scope is Scope.LINK_LOCAL:
+        allowed = internal and not isinstance(host, str) and any(host in net for net in link_local_allow)
+        return None if allowed else "base_url_link_local_not_allowed"
+    if internal:
+        if isinstance(host, str) and host != "localhost":
+            return "base_url_dns_name_not_allowed"
+        return None if scope in INTERNAL_SCOPES else "base_url_not_private"
+    if scope is not Scope.PUBLIC:
+        return "base_url_not_public"
+    if isinstance(host, str):
+        reason = local_name_reason(host)
+        if reason == "local":
+            return "base_url_local_name"
+        if reason == "wildcard":
+            return "base_url_wildcard_dns"
+    return None
+
+
+def check_provider_redirect(provider_id: str, current_url: str, location: str, *,
+                            link_local_allow: Sequence[IPNetwork] = ()) -> BaseUrlVerdict:
     """Judge a redirect target like a base URL (relative locations resolve against ``current_url``)."""
     try:
         target = urljoin(current_url, location.strip())
     except ValueError:
         return _fail("base_url_invalid")
-    verdict = check_base_url(provider_id, target)
+    verdict = check_base_url(provider_id, target, link_local_allow=link_local_allow)
     if not verdict.ok:
         return BaseUrlVerdict(False, ["redirect_" + r for r in verdict.reasons], verdict.scope)
     return verdict
@@ -174,12 +243,17 @@ def check_provider_egress(
     *,
     guard: SecurityGuard | None = None,
     request_id: str | None = None,
+    link_local_allow: Sequence[IPNetwork] = (),
 ) -> EgressDecision:
     """Allowed only when the base URL passes and every message may reach the ``provider`` sink."""
     decision_id = "egress-" + secrets.token_hex(8)
     try:
         guard = guard or default_guard()
-        verdict = check_base_url(provider_id, base_url)
+        verdict = check_base_url(provider_id, base_url, link_local_allow=link_local_allow)
+        try:
+            shown_id = normalize_provider_id(provider_id)
+        except ProviderIdError:
+            shown_id = "invalid"
         outcome = Outcome.ALLOW if verdict.ok else Outcome.BLOCK
         reasons: list[str] = list(verdict.reasons)
         findings: list[SanitizedFinding] = []
@@ -197,7 +271,7 @@ def check_provider_egress(
         allowed = outcome in (Outcome.ALLOW, Outcome.REDACT)
         return EgressDecision(
             decision_id=decision_id,
-            provider_id=provider_id,
+            provider_id=shown_id,
             allowed=allowed,
             outcome=outcome,
             reasons=reasons or ["egress_allowed"],
@@ -209,7 +283,7 @@ def check_provider_egress(
     except Exception:
         return EgressDecision(
             decision_id=decision_id,
-            provider_id=str(provider_id),
+            provider_id="invalid",
             allowed=False,
             outcome=Outcome.BLOCK,
             reasons=["guard_internal_error"],

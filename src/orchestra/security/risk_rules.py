@@ -20,7 +20,7 @@ _DANGEROUS_SCHEMES = frozenset(
     {"file", "gopher", "dict", "ldap", "jar", "php", "expect", "javascript", "vbscript", "data"}
 )
 _UNSAFE_SCOPES = frozenset(
-    {Scope.LOOPBACK, Scope.LINK_LOCAL, Scope.PRIVATE, Scope.METADATA, Scope.UNSPECIFIED}
+    {Scope.LOOPBACK, Scope.LINK_LOCAL, Scope.PRIVATE, Scope.SHARED, Scope.METADATA, Scope.UNSPECIFIED}
 )
 
 

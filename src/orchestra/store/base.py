@@ -60,6 +60,10 @@ class Store(Protocol):
         """After an erasure: make sure erased content does not linger in journal files."""
         ...
 
+    def check_integrity(self) -> list[str]:
+        """What the backend's own integrity check reports (SQLite: ``quick_check``); empty when sound."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...

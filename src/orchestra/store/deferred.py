@@ -51,6 +51,10 @@ class DeferredStore:
         if self._store is not None:
             self._store.purge_journal()
 
+    def check_integrity(self) -> list[str]:
+        """The real store's integrity check (nothing to check before it exists)."""
+        return self._get(create=False).check_integrity() if self.initialized else []
+
     def read(self) -> AbstractContextManager[Transaction]:
         """A snapshot of the existing database; ``not_initialized`` when there is none."""
         return self._get(create=False).read()

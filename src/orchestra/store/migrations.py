@@ -469,6 +469,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=9,
+        description="keyed audit chain: head MAC and the seal between legacy and HMAC links",
+        statements=(
+            "ALTER TABLE audit_head ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
+            """
+            CREATE TABLE audit_chain (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                keyed_from_seq INTEGER NOT NULL CHECK (keyed_from_seq >= 1),
+                mac TEXT NOT NULL DEFAULT ''
+            )
+            """,
+            """
+            INSERT INTO audit_chain (id, keyed_from_seq)
+            VALUES (1, COALESCE((SELECT seq FROM audit_head WHERE id = 1), 0) + 1)
+            """,
+            """
+            CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+            BEGIN SELECT RAISE(ABORT, 'the audit chain seal cannot be deleted'); END
+            """,
+            """
+            CREATE TRIGGER audit_chain_sealed BEFORE UPDATE ON audit_chain WHEN OLD.mac != ''
+            BEGIN SELECT RAISE(ABORT, 'the audit chain seal cannot be changed'); END
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

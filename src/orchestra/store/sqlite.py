@@ -1,22 +1,26 @@
 """SQLite backend: WAL mode, ``BEGIN IMMEDIATE`` writes, busy timeout, migrations on open.
 
-One connection per store object, guarded by a lock so worker threads of the MCP
-server take turns; other processes coordinate through SQLite's own locks.
+Writes go through one connection, taken in turn by the worker threads of a process
+and serialised across processes by SQLite's write lock; a write that cannot start
+within the busy timeout (waiting for this process's other writers included) fails
+with ``store_busy``. Reads use a small pool of separate read-only connections: in
+WAL mode a reader never waits for a writer, in this process or another.
 """
 
 from __future__ import annotations
 
 import logging
-import random
+import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from orchestra.errors import (
+    ConfigError,
     DiskFullError,
     ReadOnlyWorkspaceError,
     SchemaTooNewError,
@@ -31,7 +35,25 @@ from orchestra.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
 log = logging.getLogger("orchestra.store")
 
 BUSY_TIMEOUT_S = 10.0
-BEGIN_ATTEMPTS = 3
+BUSY_TIMEOUT_ENV = "ORCHESTRA_STORE_BUSY_TIMEOUT_S"
+BUSY_TIMEOUT_RANGE_S = (0.1, 60.0)
+MAX_IDLE_READERS = 4
+_RETRY_SLEEP_S = 0.02
+
+
+def busy_timeout_from(environ: Mapping[str, str]) -> float:
+    """The write busy timeout from ``ORCHESTRA_STORE_BUSY_TIMEOUT_S`` (0.1-60 s), else 10 s."""
+    raw = environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    low, high = BUSY_TIMEOUT_RANGE_S
+    if not low <= value <= high:
+        raise ConfigError(f"{BUSY_TIMEOUT_ENV} must be a number of seconds between {low:g} and {high:g}")
+    return value
 
 
 class SQLiteTransaction:
@@ -61,17 +83,16 @@ class SQLiteStore:
 
     def __init__(self, path: Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S, read_only: bool = False) -> None:
         self.path = path
-        self._lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._closed = False
         self._busy_timeout_s = busy_timeout_s
         self.read_only = read_only
         fs_type = network_filesystem_type(path.parent)
         if fs_type:
             log.warning("state database is on a network filesystem (%s); SQLite WAL is unsafe there", fs_type)
-        try:
-            self._connection = self._connect()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the state database: {exc}") from None
-        self._connection.row_factory = sqlite3.Row
+        self._connection = self._connect()
         try:
             if read_only:
                 self._version = self._check_read_only()
@@ -81,16 +102,6 @@ class SQLiteStore:
         except BaseException:
             self._connection.close()
             raise
-
-    def _connect(self) -> sqlite3.Connection:
-        if not self.read_only:
-            return sqlite3.connect(self.path, isolation_level=None, timeout=self._busy_timeout_s,
-                                   check_same_thread=False)
-        # Read-only media: mode=ro cannot create the -shm file SQLite needs for WAL; nobody can write
-        # there either, so the file is opened as immutable.
-        uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
-        return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._busy_timeout_s,
-                               check_same_thread=False)
 
     def _check_read_only(self) -> int:
         try:
@@ -106,6 +117,28 @@ class SQLiteStore:
     @property
     def schema_version(self) -> int:
         return self._version
+
+    @property
+    def busy_timeout_s(self) -> float:
+        """How long a write waits for the lock before failing with ``store_busy``."""
+        return self._busy_timeout_s
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if self.read_only:
+                # Read-only media: mode=ro cannot create the -shm file SQLite needs for WAL; nobody can
+                # write there either, so the file is opened as immutable.
+                uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._busy_timeout_s,
+                                       check_same_thread=False)
+            else:
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, timeout=self._busy_timeout_s, check_same_thread=False
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the state database: {exc}") from None
+        conn.row_factory = sqlite3.Row
+        return conn
 
     def _configure(self) -> None:
         conn = self._connection
@@ -166,58 +199,86 @@ class SQLiteStore:
     def write(self) -> Iterator[SQLiteTransaction]:
         if self.read_only:
             raise ReadOnlyWorkspaceError("the workspace is read-only; reads work, changes cannot be saved")
-        with self._lock:
-            self._begin("BEGIN IMMEDIATE")
-            yield from self._run_transaction()
+        deadline = time.monotonic() + self._busy_timeout_s
+        if not self._write_lock.acquire(timeout=self._busy_timeout_s):
+            raise _busy()
+        try:
+            self._begin_immediate(deadline)
+            yield from _run_transaction(self._connection)
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[SQLiteTransaction]:
-        with self._lock:
-            self._begin("BEGIN")
-            yield from self._run_transaction()
-
-    def _run_transaction(self) -> Iterator[SQLiteTransaction]:
-        conn = self._connection
+        conn = self._acquire_reader()
+        healthy = False
         try:
-            yield SQLiteTransaction(conn)
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise _translate(exc) from None
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise _translate(exc) from None
-
-    def _begin(self, statement: str) -> None:
-        for attempt in range(BEGIN_ATTEMPTS):
             try:
-                self._connection.execute(statement)
+                conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise _translate(exc) from None
+            yield from _run_transaction(conn)
+            healthy = True
+        finally:
+            self._release_reader(conn, healthy and not conn.in_transaction)
+
+    def _begin_immediate(self, deadline: float) -> None:
+        conn = self._connection
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {max(1, int(remaining * 1000))}")
+                conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or attempt == BEGIN_ATTEMPTS - 1:
+                if not _is_busy(exc):
                     raise _translate(exc) from None
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                if deadline - time.monotonic() <= _RETRY_SLEEP_S:
+                    raise _busy() from None
+                time.sleep(_RETRY_SLEEP_S)  # SQLite can report busy without waiting (e.g. WAL recovery)
+
+    def _acquire_reader(self) -> sqlite3.Connection:
+        with self._pool_lock:
+            if self._closed:
+                raise StoreError("the state store is closed")
+            if self._idle:
+                return self._idle.pop()
+        conn = self._connect()
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _translate(exc) from None
+        return conn
+
+    def _release_reader(self, conn: sqlite3.Connection, healthy: bool) -> None:
+        with self._pool_lock:
+            if healthy and not self._closed and len(self._idle) < MAX_IDLE_READERS:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def check_integrity(self, max_lines: int = 5) -> list[str]:
+        try:
+            with self.read() as tx:
+                lines = [str(row["quick_check"]) for row in tx.fetchall("PRAGMA quick_check")]
+        except StoreError as exc:  # a malformed file can fail the check itself
+            return [exc.message[:200]]
+        return [] if lines == ["ok"] else [line[:200] for line in lines[:max_lines]]
 
     def purge_journal(self) -> None:
         """Checkpoint and truncate the WAL, so erased text does not linger in the ``-wal`` file."""
-        if self.read_only:
-            return
-        with self._lock:
-            try:
-                self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.OperationalError as exc:  # busy readers: the next checkpoint finishes the job
-                log.warning("could not truncate the write-ahead log after an erasure: %s", exc)
+        if not self.read_only and not self.checkpoint():  # busy readers: the next checkpoint finishes it
+            log.warning("could not truncate the write-ahead log after an erasure (another reader holds it)")
 
     def checkpoint(self) -> bool:
         """Copy the WAL into the database and truncate it (so deleted pages leave the ``-wal`` file);
         ``False`` when another process's reader kept part of it (retried a few times first)."""
-        with self._lock:
-            for attempt in range(BEGIN_ATTEMPTS):
+        if self.read_only:
+            return False
+        with self._write_lock:
+            for attempt in range(3):
                 try:
                     busy = int(self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
                 except sqlite3.OperationalError:
@@ -228,8 +289,30 @@ class SQLiteStore:
             return False
 
     def close(self) -> None:
-        with self._lock:
+        with self._pool_lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+        with self._write_lock:
             self._connection.close()
+
+
+def _run_transaction(conn: sqlite3.Connection) -> Iterator[SQLiteTransaction]:
+    try:
+        yield SQLiteTransaction(conn)
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise _translate(exc) from None
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise _translate(exc) from None
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -237,9 +320,13 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _busy() -> StoreBusyError:
+    return StoreBusyError("the state database stayed locked by another process; try again")
+
+
 def _translate(exc: sqlite3.Error) -> StoreError:
     if _is_busy(exc):
-        return StoreBusyError("the state database stayed locked by another process; try again")
+        return _busy()
     if "full" in str(exc).lower():
         return DiskFullError("the disk holding the state database is full; nothing was written")
     if isinstance(exc, sqlite3.IntegrityError):

@@ -6,16 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from orchestra.security.identifiers import SafeId
 from orchestra.text import strip_line, strip_text
 
 TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ROLE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 
 TaskStatus = Literal["planned", "in_progress", "blocked", "review", "done", "canceled"]
-TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)]
+TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN), SafeId]
 Criterion = Annotated[str, BeforeValidator(strip_text),
                       StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-OwnershipPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024)]
+OwnershipPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024), SafeId]
 
 
 class TaskInput(BaseModel):
@@ -42,7 +43,7 @@ class TaskInput(BaseModel):
         max_length=100,
         description="Workspace-relative files or folders the task owns (up to 100).",
     )
-    owner_role: Annotated[str, StringConstraints(pattern=ROLE_PATTERN)] | None = Field(
+    owner_role: Annotated[str, StringConstraints(pattern=ROLE_PATTERN), SafeId] | None = Field(
         None, description="Role that owns the task, e.g. 'developer' (lowercase)."
     )
     status: TaskStatus = Field("planned", description="Initial status.")

@@ -10,6 +10,7 @@ from orchestra.clock import iso_ms
 from orchestra.errors import ConflictError, NotFoundError, ValidationError
 from orchestra.events import EventLog, NewEvent
 from orchestra.security.guard import SecurityGuard
+from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Encoding, GuardContext, Sink
 from orchestra.store.base import Row, Store
 from orchestra.tasks.model import Task, TaskInput, TaskStatus
@@ -86,7 +87,7 @@ class TaskService:
         with self._store.read() as tx:
             row = tx.fetchone("SELECT * FROM tasks WHERE id = ?", (task_id,))
         if row is None:
-            raise TaskNotFoundError(f"no task with id '{task_id[:64]}'")
+            raise TaskNotFoundError(f"no task with id '{shown_id(task_id)}'")
         return _to_task(row)
 
     def list(self, *, status: TaskStatus | None = None, after_id: str | None = None,

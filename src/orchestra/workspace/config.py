@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
@@ -112,6 +112,18 @@ class Providers(_Section):
     """Provider settings."""
 
     defaults: ProviderDefaults = Field(default_factory=ProviderDefaults)
+    link_local_allowlist: list[str] = Field(
+        default_factory=list, max_length=32,
+        description="Link-local addresses or networks (169.254.0.0/16, fe80::/10) an internal provider such as "
+                    "Ollama may use; every other link-local address is refused. Metadata endpoints never pass.")
+
+    @field_validator("link_local_allowlist")
+    @classmethod
+    def _link_local_only(cls, value: list[str]) -> list[str]:
+        from orchestra.security.egress import parse_link_local_allowlist
+
+        parse_link_local_allowlist(value)  # raises ValueError naming the entry
+        return value
 
 
 ToolGroup = Literal["core", "chat", "ledger", "security", "media", "compliance"]

@@ -47,13 +47,15 @@ def register(server: MCPServer, app: Orchestra) -> None:
         messages: Annotated[list[EgressMessage], Field(description="The messages that would be sent.",
                                                        max_length=500)],
         base_url: Annotated[str | None, Field(description="The provider's base URL (internal providers such as "
-                                                          "Ollama must use a loopback or private address).",
+                                                          "Ollama must use a loopback or private address; "
+                                                          "others a public one).",
                                              max_length=2048)] = None,
     ) -> EgressDecision:
         """Would these messages be allowed to leave for this provider? Restricted content (secrets, keys,
         card data, sensitive personal data) and prompt injection are refused; internal providers accept
-        only loopback, link-local and private literal addresses or 'localhost' (no other DNS names,
-        credentials, metadata addresses or encoded tricks). Nothing is sent; findings are sanitized."""
+        only loopback and private literal addresses or 'localhost', other providers only public https
+        endpoints (no credentials, metadata or link-local addresses, wildcard-DNS names or encoded
+        tricks). Nothing is sent; findings are sanitized."""
         with tool_errors("egress_check"):
             return check_provider_egress(provider_id, base_url, [m.model_dump() for m in messages],
-                                         guard=app.guard)
+                                         guard=app.guard, link_local_allow=app.providers.link_local_allow)
