@@ -91,7 +91,7 @@ def test_interactive_banner_explains_how_to_connect(workspace: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "env", "config", "expected"),
     [
-        ([], {}, None, {"core", "security"}),
+        ([], {}, None, {"core"}),
         (["--tools", "all"], {}, None, {"core", "security", "chat", "ledger"}),
         ([], {"ORCHESTRA_TOOLS": "chat"}, None, {"core", "chat"}),
         ([], {}, {"mcp": {"toolGroups": ["ledger"]}}, {"core", "ledger"}),

@@ -15,7 +15,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workspace", help="workspace root (default: discovered from the environment)")
     parser.add_argument("--tools", help="tool groups to expose, comma-separated: core (always), security, chat, "
                                         "ledger, or all (default: ORCHESTRA_TOOLS, then mcp.toolGroups in "
-                                        "config.json, then core,security)")
+                                        "config.json, then core)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         stream=sys.stderr,
@@ -34,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"orchestra-mcp: {exc}", file=sys.stderr)
         return 1
     from orchestra.security.logging_filter import GuardLoggingFilter
-    from orchestra_mcp.server import create_server, parse_groups
+    from orchestra_mcp.groups import parse_groups
+    from orchestra_mcp.server import create_server
 
     for handler in logging.getLogger().handlers:  # every log line passes the guard (sink: log)
         handler.addFilter(GuardLoggingFilter(app.guard))

@@ -116,7 +116,7 @@ TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security")
 
 
 def _default_tool_groups() -> list[ToolGroup]:
-    return ["core", "security"]
+    return ["core"]
 
 
 class McpSettings(_Section):
