@@ -1,22 +1,23 @@
-"""The composition root: one workspace, its store and the services built over it."""
+"""The composition root: one workspace, its store and the services built over it.
+
+The chat, ledger and provider services are built (and their modules imported) on first use, so a
+server with those tool groups off never loads them.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
 from orchestra.capacity import CapacityService
-from orchestra.chat import ChatPolicy, ChatService
-from orchestra.chat.respond import ChatResponder
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.service import DelegationService
 from orchestra.events import EventLog
-from orchestra.ledger import BudgetService, LedgerService
-from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.store.sqlite import SQLiteStore
@@ -24,6 +25,13 @@ from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
 from orchestra.workspace.secret_key import load_or_create_key
+
+if TYPE_CHECKING:
+    from orchestra.chat.calls import ChatCalls
+    from orchestra.chat.respond import ChatResponder
+    from orchestra.chat.service import ChatService
+    from orchestra.ledger import BudgetService, LedgerService
+    from orchestra.providers import ProviderService
 
 
 class WorkspaceStatus(BaseModel):
@@ -60,18 +68,66 @@ class Orchestra:
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
             capacity=self.capacity,
         )
-        self.ledger = LedgerService(store, self.events, guard)
-        self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
-        self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
-        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config),
-                                load_or_create_key(layout.secret_key_path), layout)
-        self.responder = ChatResponder(self.chat, self.providers)
+
+    @cached_property
+    def ledger(self) -> LedgerService:
+        """Model provenance records and usage reports."""
+        from orchestra.ledger import LedgerService
+
+        return LedgerService(self.store, self.events, self.guard)
+
+    @cached_property
+    def budgets(self) -> BudgetService:
+        """Budget checks over the ledger."""
+        from orchestra.ledger import BudgetService
+
+        return BudgetService(self.store, self.ledger, self.events, self.config.budgets)
+
+    @cached_property
+    def providers(self) -> ProviderService:
+        """Guarded model provider calls."""
+        from orchestra.providers import ProviderService
+
+        return ProviderService(self.config.providers, self.guard, self.ledger, self.budgets, self.events)
+
+    @cached_property
+    def chat(self) -> ChatService:
+        """Chat threads and messages."""
+        from orchestra.chat.policy import ChatPolicy
+        from orchestra.chat.service import ChatService
+
+        return ChatService(self.store, self.events, self.guard, ChatPolicy.from_config(self.config),
+                           load_or_create_key(self.layout.secret_key_path), self.layout)
+
+    @cached_property
+    def responder(self) -> ChatResponder:
+        """Threads answered by a model."""
+        from orchestra.chat.respond import ChatResponder
+
+        return ChatResponder(self.chat, self.providers, self.guard)
+
+    @cached_property
+    def chat_calls(self) -> ChatCalls:
+        """Chat with defaults (a thread carries its scope), for MCP tools."""
+        from orchestra.chat.calls import ChatCalls
+
+        return ChatCalls(self.chat, self._task_role)
+
+    def _task_role(self, task_id: str) -> str | None:
+        from orchestra.errors import NotFoundError
+
+        try:
+            return self.tasks.get(task_id).owner_role
+        except NotFoundError:
+            return None
 
     @classmethod
     def open(cls, root: Path) -> Self:
         """Open (creating ``.agent-workflow/`` and the database if needed) the workspace at ``root``."""
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
+        from orchestra.chat.policy import ChatPolicy
+
         ChatPolicy.from_config(config)  # a bad chat section fails before anything is opened
         layout.ensure_workflow_dir()
         guard = SecurityGuard(load_or_create_key(layout.secret_key_path))
