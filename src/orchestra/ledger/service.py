@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from decimal import Decimal
 from collections.abc import Sequence
 from typing import Any
 
@@ -102,7 +103,7 @@ class LedgerService:
         known = values["estimated_cost_usd"] is not None
         values = {**values, "id": "prov-" + secrets.token_hex(8), "recorded_at": iso_ms(), "cost_known": int(known),
                   "idempotency_key": idempotency_key, "body_digest": body_digest,
-                  "estimated_cost_usd": values["estimated_cost_usd"] if known else 0}
+                  "estimated_cost_usd": values["estimated_cost_usd"] if known else Decimal(0)}
         nanos = to_nanos(values["estimated_cost_usd"])
         row = tuple(
             nanos if c == "cost_nanousd" else json.dumps(values[c]) if c == "failed_providers"
