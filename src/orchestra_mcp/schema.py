@@ -156,7 +156,8 @@ def _without_null(node: Schema) -> Schema:
 
 
 def compact_result(value: Any, schema: Schema | None) -> Any:
-    """``value`` without nulls, and without fields equal to their schema default (where not required)."""
+    """``value`` without nulls, empty lists and objects, and fields equal to their schema default (where the
+    schema does not require them)."""
     if schema is None:
         return value
     return _value(value, schema, schema.get("$defs", {}))
@@ -187,8 +188,9 @@ def _value(value: Any, schema: Any, defs: Schema) -> Any:
         out = {}
         for key, item in value.items():
             sub = _resolve(props.get(key, {}), defs)
-            if key not in required and (item is None or (isinstance(sub, dict) and "default" in sub
-                                                         and sub["default"] == item)):
+            empty = item is None or (isinstance(item, (list, dict)) and not item)
+            if key not in required and (empty or (isinstance(sub, dict) and "default" in sub
+                                                  and sub["default"] == item)):
                 continue
             out[key] = _value(item, sub, defs)
         return out
