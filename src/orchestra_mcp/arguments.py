@@ -37,8 +37,9 @@ def argument_error(schema: Schema, arguments: dict[str, Any]) -> str | None:
     missing = [name for name in schema.get("required", []) if name not in arguments]
     if missing:
         return f"{missing[0]}: required argument is missing (required: {', '.join(schema.get('required', []))})"
-    from jsonschema import Draft202012Validator  # imported on the first call: it is not needed to start
-    from jsonschema.exceptions import best_match
+    # imported on the first call (not needed to start); jsonschema comes with mcp and ships no stubs
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
     error = best_match(Draft202012Validator(schema).iter_errors(arguments))
     if error is None:
@@ -103,7 +104,7 @@ def _range(schema: Schema, low: str, high: str, unit: str = "") -> str:
     return f"at most {hi}{suffix}"
 
 
-def _problem(error: Any, root: Schema) -> str:  # noqa: PLR0911 - one branch per JSON Schema keyword
+def _problem(error: Any, root: Schema) -> str:
     keyword, schema = error.validator, error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
     if keyword == "type":

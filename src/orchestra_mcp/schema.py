@@ -22,7 +22,7 @@ MAX_LISTED_PATTERN = 40
 def compact_input(schema: Schema, *, listed: bool = True) -> Schema:
     """The input schema a model reads: no titles, no null branches, closed objects (``listed=False``: also
     the long patterns, for checking arguments)."""
-    out = _node(schema, output=False, listed=listed)
+    out: Schema = _node(schema, output=False, listed=listed)
     defs = out.pop("$defs", {})
     for definition in defs.values():
         definition.pop("description", None)  # a model's docstring; the property says what it is for
@@ -31,7 +31,7 @@ def compact_input(schema: Schema, *, listed: bool = True) -> Schema:
     for definition in defs.values():
         _count_refs(definition, uses)
     shared = {name: d for name, d in defs.items() if uses.get(name, 0) > 1}
-    out = _inline(out, defs, shared)
+    out = dict(_inline(out, defs, shared))
     if shared:
         out["$defs"] = {name: _inline(d, defs, shared) for name, d in shared.items()}
     return out
@@ -70,7 +70,7 @@ def compact_output(schema: Schema, *, listed: bool = True) -> Schema:
     ``listed``: nested objects are listed by type only (the top level keeps every field, its type, enum
     and default), which keeps ``tools/list`` small while every result still validates.
     """
-    out = _node(schema, output=True, listed=True)
+    out: Schema = _node(schema, output=True, listed=True)
     if not listed:
         return out
     defs = out.pop("$defs", {})
@@ -107,7 +107,7 @@ def _node(node: Any, *, output: bool, listed: bool) -> Any:
     for key, value in node.items():
         if key in _DROP_ALWAYS or (output and key in _OUTPUT_DROP):
             continue
-        if key == "default" and (value is None or output and isinstance(value, (list, dict)) and value):
+        if key == "default" and (value is None or (output and isinstance(value, (list, dict)) and value)):
             continue
         if key in ("properties", "$defs"):
             out[key] = {name: _node(sub, output=output, listed=listed) for name, sub in value.items()}
@@ -203,8 +203,8 @@ def _value(value: Any, schema: Any, defs: Schema) -> Any:
 def _object_branch(schema: Schema, defs: Schema, value: dict[str, Any]) -> Schema | None:
     """The object branch of an ``anyOf``/``oneOf`` that best fits ``value`` (most shared keys)."""
     best, score = None, -1
-    for branch in schema.get("anyOf") or schema.get("oneOf") or ():
-        branch = _resolve(branch, defs)
+    for option in schema.get("anyOf") or schema.get("oneOf") or ():
+        branch = _resolve(option, defs)
         if isinstance(branch, dict) and "properties" in branch:
             shared = len(set(branch["properties"]) & set(value))
             if shared > score:

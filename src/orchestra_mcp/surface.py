@@ -134,10 +134,9 @@ class OrchestraServer(MCPServer):
         listed = []
         for tool in await super().list_tools():
             schemas = self._compact(tool.name)
-            if schemas is not None:
-                tool = tool.model_copy(update={"input_schema": schemas[0], "output_schema": schemas[2],
-                                               "description": " ".join((tool.description or "").split())})
-            listed.append(tool)
+            listed.append(tool if schemas is None else tool.model_copy(update={
+                "input_schema": schemas[0], "output_schema": schemas[2],
+                "description": " ".join((tool.description or "").split())}))
         return listed
 
     # -- calling -----------------------------------------------------------------------------------------

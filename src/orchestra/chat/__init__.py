@@ -34,7 +34,24 @@ _HOME = {
     "ChatService": "service",
 }
 
-__all__ = sorted(_HOME)
+__all__ = [
+    "AppendResult",
+    "ChatActor",
+    "ChatCompliance",
+    "ChatMessage",
+    "ChatPolicy",
+    "ChatReference",
+    "ChatScope",
+    "ChatSelection",
+    "ChatService",
+    "ChatThread",
+    "DeleteResult",
+    "ExportResult",
+    "MessagePage",
+    "ProvenanceInput",
+    "RestrictedSummary",
+    "ThreadPage",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,16 +13,21 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestra.chat.compliance import Progress
-from orchestra.chat.model import AppendResult, DeleteResult, ExportKind, ExportResult, MessagePage, ThreadPage
-from orchestra.chat.model import ChatThread
+from orchestra.chat.model import (
+    AppendResult,
+    ChatThread,
+    DeleteResult,
+    ExportKind,
+    ExportResult,
+    MessagePage,
+    ThreadPage,
+)
 from orchestra.chat.records import (
     LOCAL_TENANT,
     LOCAL_WORKSPACE,
