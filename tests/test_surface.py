@@ -7,18 +7,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import anyio
 import jsonschema
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.shared.subscriptions import ToolsListChanged
 from mcp.types import ServerNotification, TextContent, Tool
 
 from orchestra.app import Orchestra
 from orchestra_mcp.groups import OPTIONAL_GROUPS, parse_groups
 from orchestra_mcp.server import create_server
+from tests.helpers import BIN_DIR, clean_env
 from tests.ledger.conftest import OpenApp
 from tests.surface_calls import FAKE_PROVIDER_CONFIG, typical_calls
 
@@ -296,3 +298,25 @@ async def test_prompts_are_listed_and_rendered(client: Client) -> None:
     assert isinstance(review.messages[0].content, TextContent) and "session_list" in review.messages[0].content.text
     export = await client.get_prompt("export_thread", {"thread_id": "thread-abc"})
     assert isinstance(export.messages[0].content, TextContent) and "chat_export" in export.messages[0].content.text
+
+
+async def test_the_stdio_server_is_strict_and_grows_on_demand(workspace: Path) -> None:
+    changed = anyio.Event()
+
+    async def handler(message: Any) -> None:
+        if isinstance(message, ServerNotification) and message.method == "notifications/tools/list_changed":
+            changed.set()
+
+    params = StdioServerParameters(command=str(BIN_DIR / "orchestra-mcp"), args=["--workspace", str(workspace)],
+                                   env=clean_env())
+    async with Client(params, mode="legacy", message_handler=handler) as connected:  # type: ignore[arg-type]
+        unknown = _text(await connected.call_tool("task_add", {"id": "T-1", "title": "t", "descripton": "x"}))
+        assert unknown.startswith("invalid_input: descripton: unknown argument; accepted: id, title, goal")
+        assert _text(await connected.call_tool("task_list", {"limit": 0})) == \
+            "invalid_input: limit: must be between 1 and 500"
+        assert _text(await connected.call_tool("usage_report", {})).startswith("tool_group_disabled: ")
+        await connected.call_tool("tool_groups", {"enable": "ledger"})
+        with anyio.fail_after(30):
+            await changed.wait()
+        report = await connected.call_tool("usage_report", {})
+        assert report.is_error is False and report.structured_content is not None
