@@ -25,10 +25,10 @@ async def typical_calls(call: Call) -> dict[str, Any]:
         data: dict[str, Any] = result.structured_content or {}
         return data
 
+    await run("task_add", {"id": "T-1", "title": "Ship the parser", "goal": "Parser passes the suite",
+                           "owner_role": "developer", "acceptance_criteria": ["tests pass"]})  # the first write
     await run("tool_groups", {})
     await run("workspace_status", {})
-    await run("task_add", {"id": "T-1", "title": "Ship the parser", "goal": "Parser passes the suite",
-                           "owner_role": "developer", "acceptance_criteria": ["tests pass"]})
     await run("task_get", {"task_id": "T-1"})
     await run("task_list", {})
     await run("runtime_status", {})

@@ -315,6 +315,8 @@ async def test_the_stdio_server_is_strict_and_grows_on_demand(workspace: Path) -
         assert _text(await connected.call_tool("task_list", {"limit": 0})) == \
             "invalid_input: limit: must be between 1 and 500"
         assert _text(await connected.call_tool("usage_report", {})).startswith("tool_group_disabled: ")
+        added = await connected.call_tool("task_add", {"id": "T-1", "title": "t"})
+        assert added.is_error is False, added.content
         await connected.call_tool("tool_groups", {"enable": "ledger"})
         with anyio.fail_after(30):
             await changed.wait()
