@@ -92,8 +92,8 @@ def test_interactive_banner_explains_how_to_connect(workspace: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "env", "config", "expected"),
     [
-        ([], {}, None, {"core", "security"}),
-        (["--tools", "all"], {}, None, {"core", "security", "chat", "ledger", "compliance"}),
+        ([], {}, None, {"core"}),
+        (["--tools", "all"], {}, None, {"core", "security", "chat", "ledger", "media", "compliance"}),
         ([], {"ORCHESTRA_TOOLS": "chat"}, None, {"core", "chat"}),
         ([], {}, {"mcp": {"toolGroups": ["ledger"]}}, {"core", "ledger"}),
     ],
@@ -102,7 +102,7 @@ def test_interactive_banner_explains_how_to_connect(workspace: Path) -> None:
 async def test_tool_groups_select_what_is_exposed(workspace: Path, args: list[str], env: dict[str, str],
                                                   config: dict[str, object] | None, expected: set[str]) -> None:
     markers = {"core": "spawn_request", "security": "content_scan", "chat": "chat_respond", "ledger": "usage_report",
-               "compliance": "fragment_restore"}
+               "media": "transcription_preflight", "compliance": "fragment_restore"}
     if config is not None:
         (workspace / ".agent-workflow").mkdir()
         (workspace / ".agent-workflow" / "config.json").write_text(json.dumps(config))

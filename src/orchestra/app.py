@@ -1,18 +1,22 @@
-"""The composition root: one workspace, its store and the services built over it."""
+"""The composition root: one workspace, its store and the services built over it.
+
+The chat, ledger, provider and media services are built (and their modules imported) on first use, so
+a server with those tool groups off never loads them. Nothing is created on disk until the first write
+(see :class:`orchestra.store.deferred.DeferredStore`).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from functools import cached_property
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
 from orchestra.capacity import CapacityService
-from orchestra.chat import ChatPolicy, ChatService
-from orchestra.chat.respond import ChatResponder
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
 from orchestra.delegation.artifacts import repair_prompts, sweep_orphans
@@ -21,9 +25,6 @@ from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
 from orchestra.events.chain import ChainKey
 from orchestra.fragments import FragmentPolicy, FragmentService, LocalKeyProvider
-from orchestra.ledger import BudgetService, LedgerService
-from orchestra.media.service import TranscriptionService
-from orchestra.providers import ProviderService
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.store.deferred import DeferredStore
@@ -33,6 +34,16 @@ from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
 from orchestra.workspace.leftovers import check_database_file, sweep_temp_files
 from orchestra.workspace.secret_key import KEY_BYTES, load_key, load_or_create_key
+
+if TYPE_CHECKING:
+    from orchestra.chat.calls import ChatCalls
+    from orchestra.chat.respond import ChatResponder
+    from orchestra.chat.service import ChatService
+    from orchestra.ledger import BudgetService, LedgerService
+    from orchestra.media.service import TranscriptionService
+    from orchestra.providers import ProviderService
+
+LAZY_SERVICES = ("ledger", "budgets", "providers", "chat", "responder", "chat_calls", "media")
 
 
 def open_state_store(layout: WorkspaceLayout) -> SQLiteStore:
@@ -68,7 +79,7 @@ class WorkspaceStatus(BaseModel):
 
 
 class Orchestra:
-    """Services for one workspace. Open with :meth:`open`, close with :meth:`close`."""
+    """Services for one workspace. Open with :meth:`open` or :meth:`attach`, close with :meth:`close`."""
 
     def __init__(self, layout: WorkspaceLayout, config: OrchestraConfig, store: DeferredStore, key: bytes) -> None:
         self.layout = layout
@@ -77,8 +88,11 @@ class Orchestra:
         self._build(key)
 
     def _build(self, key: bytes) -> None:
-        """The services over the store, keyed with the workspace key."""
+        """The services over the store, keyed with the workspace key (lazy ones are rebuilt on next use)."""
+        for name in LAZY_SERVICES:
+            self.__dict__.pop(name, None)
         store, layout, config = self.store, self.layout, self.config
+        self._key = key
         guard = self.guard = SecurityGuard(key)
         self.events = EventLog(store, ChainKey(key))
         self.fragments = FragmentService(store, self.events, LocalKeyProvider(layout.fragment_keys_dir),
@@ -92,20 +106,74 @@ class Orchestra:
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
             capacity=self.capacity, fragments=self.fragments,
         )
-        self.ledger = LedgerService(store, self.events, guard)
-        self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)
-        self.providers = ProviderService(config.providers, guard, self.ledger, self.budgets, self.events)
-        self.chat = ChatService(store, self.events, guard, ChatPolicy.from_config(config), key, layout,
-                                self.fragments)
-        self.responder = ChatResponder(self.chat, self.providers)
-        self.media = TranscriptionService(layout=layout, store=store, events=self.events, tasks=self.tasks,
-                                          guard=guard, settings=config.transcription)
+
+    @cached_property
+    def ledger(self) -> LedgerService:
+        """Model provenance records and usage reports."""
+        from orchestra.ledger import LedgerService
+
+        return LedgerService(self.store, self.events, self.guard)
+
+    @cached_property
+    def budgets(self) -> BudgetService:
+        """Budget checks over the ledger."""
+        from orchestra.ledger import BudgetService
+
+        return BudgetService(self.store, self.ledger, self.events, self.config.budgets)
+
+    @cached_property
+    def providers(self) -> ProviderService:
+        """Guarded model provider calls."""
+        from orchestra.providers import ProviderService
+
+        return ProviderService(self.config.providers, self.guard, self.ledger, self.budgets, self.events)
+
+    @cached_property
+    def chat(self) -> ChatService:
+        """Chat threads and messages."""
+        from orchestra.chat.policy import ChatPolicy
+        from orchestra.chat.service import ChatService
+
+        return ChatService(self.store, self.events, self.guard, ChatPolicy.from_config(self.config), self._key,
+                           self.layout, self.fragments)
+
+    @cached_property
+    def responder(self) -> ChatResponder:
+        """Threads answered by a model."""
+        from orchestra.chat.respond import ChatResponder
+
+        return ChatResponder(self.chat, self.providers, self.guard)
+
+    @cached_property
+    def chat_calls(self) -> ChatCalls:
+        """Chat with defaults (a thread carries its scope), for MCP tools."""
+        from orchestra.chat.calls import ChatCalls
+
+        return ChatCalls(self.chat, self._task_role)
+
+    @cached_property
+    def media(self) -> TranscriptionService:
+        """Transcription requests: source policy, media preflight, the local engine."""
+        from orchestra.media.service import TranscriptionService
+
+        return TranscriptionService(layout=self.layout, store=self.store, events=self.events, tasks=self.tasks,
+                                    guard=self.guard, settings=self.config.transcription)
+
+    def _task_role(self, task_id: str) -> str | None:
+        from orchestra.errors import NotFoundError
+
+        try:
+            return self.tasks.get(task_id).owner_role
+        except NotFoundError:
+            return None
 
     @classmethod
     def attach(cls, root: Path) -> Self:
         """The workspace at ``root``, creating nothing: reads of a folder without Orchestra state fail
         with ``not_initialized``; the first write creates ``.agent-workflow/``, its ``.gitignore``, the
         key and the database."""
+        from orchestra.chat.policy import ChatPolicy
+
         layout = WorkspaceLayout(root.resolve())
         config = load_config(layout.config_path)
         ChatPolicy.from_config(config)  # a bad chat or fragment section fails before anything is opened
@@ -179,7 +247,9 @@ class Orchestra:
 
     def close(self) -> None:
         """Release the store and stop the media probe worker (if one was started)."""
-        self.media.close()
+        media = self.__dict__.get("media")
+        if media is not None:
+            media.close()
         self.store.close()
 
     def __enter__(self) -> Self:

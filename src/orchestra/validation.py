@@ -15,14 +15,17 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def describe_validation_error(exc: PydanticValidationError, subject: str) -> str:
-    """``"invalid task: field 'id': String should match pattern ..."`` (input values are never echoed)."""
+    """``"<field>: <what is wrong>"`` for the first error, e.g. ``"id: string should match pattern ..."``
+    (one line; input values are never echoed; ``subject`` names a problem with the whole value)."""
     errors = exc.errors(include_url=False, include_input=False)
-    parts = []
-    for err in errors[:3]:
-        loc = ".".join(str(p) for p in err["loc"]) or subject
-        parts.append(f"field '{loc}': {err['msg']}")
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return f"invalid {subject}: " + "; ".join(parts) + more
+    if not errors:
+        return f"{subject}: not valid"
+    first = errors[0]
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".") or subject
+    message = " ".join(str(first["msg"]).split())
+    message = message.removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{loc}: {message[:1].lower()}{message[1:]}{more}"
 
 
 def parse_model(model: type[M], data: M | Mapping[str, Any], subject: str,

@@ -14,8 +14,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="orchestra-mcp", description="Orchestra MCP server (stdio).")
     parser.add_argument("--workspace", help="workspace root (default: discovered from the environment)")
     parser.add_argument("--tools", help="tool groups to expose, comma-separated: core (always), security, chat, "
-                                        "ledger, media, or all (default: ORCHESTRA_TOOLS, then mcp.toolGroups in "
-                                        "config.json, then core,security)")
+                                        "ledger, media, compliance, or all (default: ORCHESTRA_TOOLS, then "
+                                        "mcp.toolGroups in config.json, then core)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         stream=sys.stderr,
@@ -34,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"orchestra-mcp: {exc}", file=sys.stderr)
         return 1
     from orchestra.security.logging_filter import GuardLoggingFilter
-    from orchestra_mcp.server import create_server, parse_groups
+    from orchestra_mcp.groups import parse_groups
+    from orchestra_mcp.server import create_server
     from orchestra_mcp.transport import serve_stdio
 
     for handler in logging.getLogger().handlers:  # every log line passes the guard (sink: log)

@@ -18,15 +18,21 @@ from mcp.types import Tool
 
 from orchestra.app import Orchestra
 from orchestra.workspace.config import TOOL_GROUPS
+from orchestra_mcp.groups import group_of as optional_group_of
 from orchestra_mcp.server import create_server
 
 GROUPS_TEXT = """\
 ## Tool groups
 
-Every tool schema costs context tokens in every host, so tools come in groups. `core` is always on;
-the default is `core,security`. Choose with `orchestra-mcp --tools core,chat,ledger,security,media,compliance`
-(or `all`), the `ORCHESTRA_TOOLS` environment variable, or `"mcp": {"toolGroups": [...]}` in
-`.agent-workflow/config.json`.
+Every tool schema costs context tokens in every host, so tools come in groups. `core` is always on and is
+the default. Choose at start with `orchestra-mcp --tools core,chat,ledger,security,media,compliance` (or `all`), the
+`ORCHESTRA_TOOLS` environment variable, or `"mcp": {"toolGroups": [...]}` in `.agent-workflow/config.json`;
+or let the model turn a group on for the session with `tool_groups {"enable": "chat"}` (the server then
+sends `notifications/tools/list_changed`). Calling a tool of a group that is off returns
+`tool_group_disabled` naming the group.
+
+Every tool refuses unknown arguments; a bad argument is one line,
+`invalid_input: <argument>: <what is wrong, with the allowed range or values>`.
 """
 
 HEADER = """\
@@ -37,19 +43,20 @@ Generated from the live server by `python -m orchestra_mcp.docgen docs/tools.md`
 """
 
 
-async def _collect() -> tuple[list[Tool], list[tuple[str, str, str]], dict[str, str]]:
+Prompt = tuple[str, str, list[str]]
+
+
+async def _collect() -> tuple[list[Tool], list[tuple[str, str, str]], dict[str, str], list[Prompt]]:
     with tempfile.TemporaryDirectory() as folder, Orchestra.open(Path(folder)) as app:
         async with Client(create_server(app), mode="legacy") as client:
             tools = list((await client.list_tools()).tools)
             resources = [(str(r.uri), r.name, r.description or "") for r in (await client.list_resources()).resources]
             templates = [(t.uri_template, t.name, t.description or "")
                          for t in (await client.list_resource_templates()).resource_templates]
-        group_of: dict[str, str] = {}
-        for group in TOOL_GROUPS:
-            async with Client(create_server(app, [group]), mode="legacy") as client:
-                for tool in (await client.list_tools()).tools:
-                    group_of.setdefault(tool.name, group)
-    return sorted(tools, key=lambda t: t.name), sorted(resources + templates), group_of
+            prompts = [(p.name, p.description or "", [a.name for a in p.arguments or []])
+                       for p in (await client.list_prompts()).prompts]
+    group_of = {t.name: optional_group_of(t.name) or "core" for t in tools}
+    return sorted(tools, key=lambda t: t.name), sorted(resources + templates), group_of, sorted(prompts)
 
 
 def _type_of(schema: dict[str, Any]) -> str:
@@ -73,7 +80,8 @@ def _hints(tool: Tool) -> str:
     return ", ".join(flags)
 
 
-def render(tools: list[Tool], resources: list[tuple[str, str, str]], group_of: dict[str, str]) -> str:
+def render(tools: list[Tool], resources: list[tuple[str, str, str]], group_of: dict[str, str],
+           prompts: list[Prompt] | None = None) -> str:
     """The Markdown document."""
     lines = [HEADER, GROUPS_TEXT, "| group | tools |", "|---|---|"]
     for group in TOOL_GROUPS:
@@ -101,13 +109,19 @@ def render(tools: list[Tool], resources: list[tuple[str, str, str]], group_of: d
     lines += ["## Resources", "", "| URI | name | description |", "|---|---|---|"]
     for uri, name, description in resources:
         lines.append(f"| `{uri}` | {name} | {' '.join(description.split())} |")
+    if prompts:
+        lines += ["", "## Prompts", "", "Shown as slash commands by hosts that support MCP prompts.", "",
+                  "| prompt | arguments | description |", "|---|---|---|"]
+        for name, description, arguments in prompts:
+            args = ", ".join(f"`{a}`" for a in arguments) or "none"
+            lines.append(f"| `{name}` | {args} | {' '.join(description.split())} |")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def generate() -> str:
     """Render the document from a freshly built server."""
-    tools, resources, group_of = anyio.run(_collect)
-    return render(tools, resources, group_of)
+    tools, resources, group_of, prompts = anyio.run(_collect)
+    return render(tools, resources, group_of, prompts)
 
 
 def main() -> None:

@@ -1,111 +1,84 @@
-"""Building the MCP server for one workspace."""
+"""Building the MCP server for one workspace.
+
+Only the groups that are on are imported: a group turned on later (``tool_groups``) is imported and
+registered then, and the server sends ``notifications/tools/list_changed``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from mcp.server.mcpserver import MCPServer
+import importlib
+from collections.abc import Callable, Iterable
 
 from orchestra import __version__
 from orchestra.app import Orchestra
-from orchestra.errors import ConfigError
 from orchestra.workspace.config import TOOL_GROUPS
-from orchestra_mcp.subscriptions import ResourceSubscriptions
-from orchestra_mcp.tools import (
-    capacity,
-    chat,
-    compliance,
-    context,
-    delegation,
-    ledger,
-    providers,
-    runtime,
-    security,
-    tasks,
-    workspace,
-)
+from orchestra_mcp.groups import GROUP_PURPOSE, OPTIONAL_GROUPS, parse_groups
+from orchestra_mcp.surface import OrchestraServer
+from orchestra_mcp.tools import capacity, context, delegation, runtime, tasks, workspace
+
+__all__ = ["INSTRUCTIONS", "SERVER_NAME", "create_server", "instructions_for", "parse_groups"]
 
 SERVER_NAME = "orchestra"
 
 INSTRUCTIONS = """\
-Orchestra governs delegation to sub-agents in this workspace: which tasks exist, \
-how many delegated sessions run at once, what context a child receives, and an \
-append-only, hash-chained audit log of every change.
-
-Normal flow:
-1. workspace_status - confirm the workspace root and see counts.
-2. task_add / task_list / task_get - register the task you want to delegate and \
-read it back (ids are permanent; acceptance criteria and ownership paths shape the \
-child's context).
-3. runtime_status - before delegating: which runtime you are in (from your client \
-name or the hook's record), whether it can spawn sub-agents and with which native tool.
-4. spawn_request - ask for a sub-agent. If status is 'requested', read the child \
-prompt (prompt_resource or the prompt artifact) and launch the child with your native \
-tool as parent_action says; if 'queued', do not launch yet. Then report \
-session_update status='spawned' with the child's agent id.
-5. session_wait - poll (bounded, up to 50 s a call) until the child finishes; the \
-child or you report session_update status='completed' with the handoff artifact \
-(or 'failed').
-6. session_get - read the result and timeline. context_bundle previews what a child sees.
-7. capacity_snapshot - active leases, queued requests and quotas (why a spawn was queued).
+Orchestra governs delegation to sub-agents in this workspace: tasks, how many delegated sessions run \
+at once, what context a child receives, and a hash-chained audit log.
+Flow: workspace_status -> task_add/task_list -> runtime_status (can you spawn, with which native tool) -> \
+spawn_request (status 'requested': launch the child as parent_action says, then session_update \
+status='spawned'; 'queued': do not launch yet) -> session_wait (bounded poll) -> session_get. \
+context_bundle previews a child's context; capacity_snapshot says why a spawn was queued.
 """
 
-GROUP_INSTRUCTIONS = {
-    "security": "content_scan / egress_check - check text for secrets and personal data before it goes "
-                "somewhere, and whether messages may leave for a model provider.\n",
-    "ledger": "usage_record / usage_report / budget_check / model_aliases / provider_complete - record model "
-              "calls, read usage, check budgets, call a configured local model through the guarded path.\n",
-    "compliance": "fragment_list / fragment_restore / fragment_shred - retained restricted fragments: shadows "
-                  "only; restore needs an operator's grant (orchestra fragments grant).\n",
-    "chat": "chat_thread_create / chat_message_append / chat_messages / chat_respond - keep the conversation "
-            "with a sub-agent (secrets redacted before storage); chat_export and chat_delete for compliance.\n",
-    "media": "transcription_preflight / transcription_request - check a recording, then transcribe it locally "
-             "into task evidence.\n",
-}
-CLOSING = ("Every tool returns structured results; errors start with a stable code such as task_exists or "
-           "invalid_input and change nothing.\n")
-
-
-def parse_groups(raw: str | Iterable[str]) -> tuple[str, ...]:
-    """Validated tool groups (``core`` always included), e.g. from ``--tools chat,ledger`` or ``all``."""
-    items = [p.strip().lower() for p in (raw.split(",") if isinstance(raw, str) else raw) if p.strip()]
-    if "all" in items:
-        return TOOL_GROUPS
-    unknown = [g for g in items if g not in TOOL_GROUPS]
-    if unknown:
-        raise ConfigError(f"unknown tool group(s) {', '.join(unknown)}; choose from {', '.join(TOOL_GROUPS)} or all")
-    return tuple(g for g in TOOL_GROUPS if g == "core" or g in items)
+CLOSING = (
+    "Results are structured; absent fields are null or their default. An error starts with a stable code "
+    "and changes nothing; a bad argument is one line 'invalid_input: <argument>: <what is wrong, with the "
+    "allowed range or values>' (unknown arguments are refused, with the accepted names; true is not a number).\n"
+)
 
 
 def instructions_for(groups: Iterable[str]) -> str:
-    """The server instructions for the enabled groups."""
-    extra = [GROUP_INSTRUCTIONS[g] for g in ("security", "ledger", "chat", "media", "compliance") if g in groups]
-    return INSTRUCTIONS + "".join(extra) + CLOSING
+    """The server instructions: the flow, the groups that are on and off, how to turn one on."""
+    enabled = set(groups)
+    on = [g for g in TOOL_GROUPS if g in enabled and g != "core"]
+    off = [g for g in OPTIONAL_GROUPS if g not in enabled]
+    lines = [INSTRUCTIONS]
+    if on:
+        lines.append("Also on: " + "; ".join(f"{g} ({GROUP_PURPOSE[g]})" for g in on) + ".\n")
+    if off:
+        lines.append("Off: " + "; ".join(f"{g} ({GROUP_PURPOSE[g]})" for g in off)
+                     + '. Turn one on with tool_groups {"enable": "<group>"}; its tools then appear.\n')
+    return "".join(lines) + CLOSING
 
 
-def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> MCPServer:
-    """An MCP server whose tools and resources act on ``app``'s workspace, with the given tool groups."""
+def _registrar(app: Orchestra, server: OrchestraServer, group: str) -> Callable[[], None]:
+    """Import and register one optional group (``ledger`` also brings the provider tools)."""
+
+    def register() -> None:
+        if group == "chat":
+            chat = importlib.import_module("orchestra_mcp.tools.chat")
+            chat.register(server, app, server.subscriptions)
+            return
+        modules = ("ledger", "providers") if group == "ledger" else (group,)
+        for name in modules:
+            importlib.import_module(f"orchestra_mcp.tools.{name}").register(server, app)
+
+    return register
+
+
+def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> OrchestraServer:
+    """An MCP server whose tools and resources act on ``app``'s workspace, with the given tool groups on."""
     enabled = parse_groups(groups)
-    server = MCPServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled))
+    server = OrchestraServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled))
     workspace.register(server, app)
     tasks.register(server, app)
     runtime.register(server, app)
     delegation.register(server, app)
     context.register(server, app)
     capacity.register(server, app)
-    if "security" in enabled:
-        security.register(server, app)
-    if "ledger" in enabled:
-        ledger.register(server, app)
-        providers.register(server, app)
-    if "chat" in enabled:
-        subscriptions = ResourceSubscriptions()
-        subscriptions.install(server)
-        chat.register(server, app, subscriptions)
-    if "media" in enabled:
-        from orchestra_mcp.tools import media  # lazy: only servers with the media group load it
-
-        media.register(server, app)
-    if "compliance" in enabled:
-        compliance.register(server, app)
+    for group in OPTIONAL_GROUPS:
+        server.add_group(group, _registrar(app, server, group))
+    for group in enabled:
+        if group != "core":
+            server.enable_group(group)
+    importlib.import_module("orchestra_mcp.prompts").register(server)
     return server

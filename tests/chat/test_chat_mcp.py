@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client, MCPError
-from mcp.types import ServerNotification, TextContent, TextResourceContents
+from mcp.types import Implementation, ServerNotification, TextContent, TextResourceContents
 
 from orchestra.app import Orchestra
 from orchestra_mcp.server import create_server
@@ -16,6 +16,7 @@ from orchestra_mcp.server import create_server
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:resources/(un)?subscribe is removed")]
 
 SCOPE = {"task_id": "T-1", "run_id": "run-1", "phase": "implementation", "session_id": "s1"}
+CREATE = {"task_id": "T-1", "run_id": "run-1", "phase": "implementation", "session_id": "s1"}
 ACTOR = {"kind": "human", "actor_id": "ann", "display_name": "Ann", "source": "mcp", "session_id": "s1"}
 SECRET = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 
@@ -50,40 +51,43 @@ async def test_chat_tools_end_to_end(app: Orchestra, mode: str) -> None:  # noqa
         assert tools["chat_messages"].annotations is not None and tools["chat_messages"].annotations.read_only_hint
 
         thread = _data(await client.call_tool("chat_thread_create", {
-            "scope": SCOPE, "title": f"Rotate token {SECRET}", "actor": ACTOR}))
+            **CREATE, "title": f"Rotate token {SECRET}", "actor": ACTOR}))
         assert SECRET not in json.dumps(thread) and "[REDACTED_SECRET]" in thread["title"]
         tid = thread["id"]
+        assert thread["scope"]["run_id"] == "run-1" and "retention" not in thread
 
         first = _data(await client.call_tool("chat_message_append", {
-            "scope": SCOPE, "thread_id": tid, "text": "SELECT * FROM users; -- and `rm -rf build && make`",
+            "thread_id": tid, "text": "SELECT * FROM users; -- and `rm -rf build && make`",
             "actor": ACTOR, "idempotency_key": "k-1"}))
         assert first["message"]["sequence"] == 1 and first["idempotent_replay"] is False
-        assert first["message"]["content"]["text"].startswith("SELECT * FROM users")
+        assert first["message"]["text"].startswith("SELECT * FROM users")
+        assert not {"scope", "retention", "export", "delete", "schema_version"} & set(first["message"])
+        assert "null" not in json.dumps(first)
         replay = _data(await client.call_tool("chat_message_append", {
-            "scope": SCOPE, "thread_id": tid, "text": "SELECT * FROM users; -- and `rm -rf build && make`",
+            "thread_id": tid, "text": "SELECT * FROM users; -- and `rm -rf build && make`",
             "actor": ACTOR, "idempotency_key": "k-1"}))
         assert replay["idempotent_replay"] is True and replay["message"]["id"] == first["message"]["id"]
         conflict = await client.call_tool("chat_message_append", {
-            "scope": SCOPE, "thread_id": tid, "text": "other", "actor": ACTOR, "idempotency_key": "k-1"})
+            "thread_id": tid, "text": "other", "actor": ACTOR, "idempotency_key": "k-1"})
         assert "idempotency_conflict:" in _error(conflict)
         for i in range(2, 6):
             _data(await client.call_tool("chat_message_append", {
-                "scope": SCOPE, "thread_id": tid, "text": f"message {i}", "actor": ACTOR,
+                "thread_id": tid, "text": f"message {i}", "actor": ACTOR,
                 "idempotency_key": f"k-{i}"}))
 
-        page = _data(await client.call_tool("chat_messages", {"scope": SCOPE, "thread_id": tid, "limit": 3}))
+        page = _data(await client.call_tool("chat_messages", {"thread_id": tid, "limit": 3}))
         assert [m["sequence"] for m in page["messages"]] == [1, 2, 3] and page["next_cursor"]
-        rest = _data(await client.call_tool("chat_messages", {"scope": SCOPE, "thread_id": tid, "limit": 3,
+        rest = _data(await client.call_tool("chat_messages", {"thread_id": tid, "limit": 3,
                                                                "cursor": page["next_cursor"]}))
-        assert [m["sequence"] for m in rest["messages"]] == [4, 5] and rest["next_cursor"] is None
-        bad_limit = await client.call_tool("chat_messages", {"scope": SCOPE, "thread_id": tid, "limit": 0})
-        assert bad_limit.is_error is True
-        other = {**SCOPE, "run_id": "run-2"}
-        wrong = await client.call_tool("chat_messages", {"scope": other, "thread_id": tid})
-        assert "scope_mismatch:" in _error(wrong)
+        assert [m["sequence"] for m in rest["messages"]] == [4, 5] and rest.get("next_cursor") is None
+        bad_limit = await client.call_tool("chat_messages", {"thread_id": tid, "limit": 0})
+        assert _error(bad_limit) == "invalid_input: limit: must be between 1 and 100"
+        scoped = await client.call_tool("chat_messages", {"scope": SCOPE, "thread_id": tid})
+        assert _error(scoped).startswith("invalid_input: scope: unknown argument")
 
-        threads = _data(await client.call_tool("chat_threads", {"scope": SCOPE}))
+        threads = _data(await client.call_tool("chat_threads", {"task_id": "T-1"}))
         assert [t["id"] for t in threads["threads"]] == [tid]
+        assert _data(await client.call_tool("chat_threads", {"task_id": "T-1", "run_id": "run-2"}))["count"] == 0
 
         export = _data(await client.call_tool("chat_export", {
             "scope": "thread", "thread_id": tid, "actor_id": "auditor-1", "actor_role": "auditor"},
@@ -130,17 +134,37 @@ async def test_subscribers_are_told_about_appends(app: Orchestra) -> None:
             seen.append(str(message.params.uri))
 
     async with Client(create_server(app), mode="legacy", message_handler=handler) as client:
-        thread = _data(await client.call_tool("chat_thread_create", {"scope": SCOPE, "title": "t", "actor": ACTOR}))
+        thread = _data(await client.call_tool("chat_thread_create", {**CREATE, "title": "t", "actor": ACTOR}))
         uri = f"orchestra://chat/threads/{thread['id']}"
         await client.subscribe_resource(uri)
         _data(await client.call_tool("chat_message_append", {
-            "scope": SCOPE, "thread_id": thread["id"], "text": "hi", "actor": ACTOR, "idempotency_key": "a"}))
+            "thread_id": thread["id"], "text": "hi", "actor": ACTOR, "idempotency_key": "a"}))
         with anyio.fail_after(5):
             while uri not in seen:
                 await anyio.sleep(0.01)
         await client.unsubscribe_resource(uri)
         seen.clear()
         _data(await client.call_tool("chat_message_append", {
-            "scope": SCOPE, "thread_id": thread["id"], "text": "again", "actor": ACTOR, "idempotency_key": "b"}))
+            "thread_id": thread["id"], "text": "again", "actor": ACTOR, "idempotency_key": "b"}))
         await anyio.sleep(0.1)
         assert uri not in seen
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_chat_with_a_title_a_task_and_then_the_thread_id_only(app: Orchestra, mode: str) -> None:
+    app.tasks.add({"id": "T-9", "title": "t", "owner_role": "reviewer"})
+    async with Client(create_server(app), mode=mode, client_info=Implementation(name="claude-code", version="2")) \
+            as client:
+        thread = _data(await client.call_tool("chat_thread_create", {"title": "Review", "task_id": "T-9"}))
+        scope = thread["scope"]
+        assert (scope["run_id"], scope["phase"]) == ("manual", "reviewer")
+        assert scope["session_id"].startswith("mcp-claude-cli-")
+        assert thread["actor"]["kind"] == "parent_agent" and thread["actor"]["runtime"] == "claude-cli"
+        appended = _data(await client.call_tool("chat_message_append", {"thread_id": thread["id"], "text": "hi"}))
+        assert appended["message"]["actor"]["session_id"] == scope["session_id"]
+        again = _data(await client.call_tool("chat_message_append", {"thread_id": thread["id"], "text": "hi"}))
+        assert again["idempotent_replay"] is False and again["message"]["sequence"] == 2
+        page = _data(await client.call_tool("chat_messages", {"thread_id": thread["id"]}))
+        assert [m["text"] for m in page["messages"]] == ["hi", "hi"] and "next_cursor" not in page
+        export = _data(await client.call_tool("chat_export", {"scope": "thread", "thread_id": thread["id"]}))
+        assert export["message_count"] == 2

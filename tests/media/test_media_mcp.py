@@ -27,9 +27,9 @@ def _text(result: Any) -> str:
 
 
 def _code(result: Any) -> str:
-    """The stable code a tool error starts with (after the SDK's 'Error executing tool ...: ' prefix)."""
+    """The stable code a tool error starts with."""
     assert result.is_error is True
-    return _text(result).split(": ", 1)[-1].split(":", 1)[0]
+    return _text(result).split(":", 1)[0]
 
 
 async def test_the_media_group_is_opt_in(app: Orchestra) -> None:

@@ -25,7 +25,7 @@ async def test_content_scan_and_egress_check(app: Orchestra, mode: str) -> None:
         assert "[REDACTED_SECRET]" in data["text"] and "`curl http://x`" in data["text"]
         assert data["findings"][0]["category"] == "secret" and data["findings"][0]["count"] == 1
         blocked = await client.call_tool("content_scan", {"text": f"token {TOKEN}", "sink": "provider"})
-        assert blocked.structured_content is not None and blocked.structured_content["text"] is None
+        assert blocked.structured_content is not None and blocked.structured_content.get("text") is None
         ok = await client.call_tool("egress_check", {"provider_id": "ollama", "base_url": "http://127.0.0.1:11434/v1",
                                                      "messages": [{"role": "user", "content": "hello"}]})
         assert ok.structured_content is not None and ok.structured_content["allowed"] is True

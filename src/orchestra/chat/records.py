@@ -187,8 +187,7 @@ class ChatReference(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: ReferenceKind = Field(description="workflow_run, task, evidence, review, decision, provider_request "
-                                            "or restricted_fragment.")
+    kind: ReferenceKind = Field(description="Kind of record.")
     id: Identifier = Field(description="Id of the referenced record.")
     label: FreeText | None = Field(None, description="Short label to show.")
 

@@ -183,6 +183,29 @@ class ChatService:
                                                {"c": str(last["created_at"]), "r": int(last["row_position"])})
         return ThreadPage(threads=threads, count=len(threads), next_cursor=next_cursor)
 
+    def list_task_threads(self, task_id: str, *, run_id: str | None = None, tenant_id: str = LOCAL_TENANT,
+                          workspace_id: str = LOCAL_WORKSPACE, limit: int = DEFAULT_LIMIT,
+                          cursor: str | None = None) -> ThreadPage:
+        """Threads of a task (every run, phase and session, or one run), oldest first, a page at a time."""
+        check_limit(limit)
+        where = "tenant_id = ? AND workspace_id = ? AND task_id = ?" + (" AND run_id = ?" if run_id else "")
+        params: list[Any] = [tenant_id, workspace_id, task_id, *([run_id] if run_id else [])]
+        binding = keyed_digest(self._key, "chat-task-threads-v1", tenant_id, workspace_id, task_id, run_id or "")
+        if cursor:
+            pos = self._cursors.decode(cursor, "task-threads", binding, None)
+            where += " AND (created_at > ? OR (created_at = ? AND rowid > ?))"
+            params += [str(pos.get("c")), str(pos.get("c")), _int(pos.get("r"))]
+        with self._store.read() as tx:
+            rows = tx.fetchall(f"SELECT rowid AS row_position, * FROM chat_threads WHERE {where}"
+                               " ORDER BY created_at, rowid LIMIT ?", (*params, limit + 1))
+        threads = [to_thread(r) for r in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = self._cursors.encode("task-threads", binding, None,
+                                               {"c": str(last["created_at"]), "r": int(last["row_position"])})
+        return ThreadPage(threads=threads, count=len(threads), next_cursor=next_cursor)
+
     # -- messages ----------------------------------------------------------------------------------------
 
     def append_message(self, scope: ChatScope | dict[str, Any], thread_id: str, text: str,

@@ -18,16 +18,14 @@ class NextCall(BaseModel):
 
 
 class ParentAction(BaseModel):
-    """The parent's next step."""
+    """The parent's next step (the prompt and handoff paths are in the spawn result's artifacts, the calls
+    to make in its next_calls: each said once)."""
 
     kind: str = Field(description="launch-native-subagent, wait-for-capacity or manual-request.")
     runtime: str
     tool: str | None = Field(description="The parent's native tool that starts the child, if any.")
     instructions: list[str]
-    prompt_artifact: str
-    prompt_resource: str = Field(description="MCP resource with the child prompt.")
-    expected_result_artifact: str
-    next_calls: list[NextCall]
+    next_calls: list[NextCall] = Field(default_factory=list, exclude=True)
 
 
 def parent_action(adapter: RuntimeAdapter, *, session_id: str, status: str, prompt_artifact: str,
@@ -49,8 +47,7 @@ def parent_action(adapter: RuntimeAdapter, *, session_id: str, status: str, prom
             instructions=["Do not launch the child yet: the request is queued until a delegation slot frees.",
                           "Call session_wait (or session_get) on this session; launch it once its status is "
                           "'requested'."],
-            prompt_artifact=prompt_artifact, prompt_resource=prompt_resource,
-            expected_result_artifact=expected_result, next_calls=calls[1:2],
+            next_calls=calls[1:2],
         )
     if adapter.spawn_tool:
         steps = [f"Read the child prompt ({prompt_resource} or {prompt_artifact}).",
@@ -62,5 +59,4 @@ def parent_action(adapter: RuntimeAdapter, *, session_id: str, status: str, prom
                  f"The child writes its handoff to {expected_result}; report its lifecycle by hand."]
         kind = "manual-request"
     return ParentAction(kind=kind, runtime=adapter.id, tool=adapter.spawn_tool, instructions=steps,
-                        prompt_artifact=prompt_artifact, prompt_resource=prompt_resource,
-                        expected_result_artifact=expected_result, next_calls=calls)
+                        next_calls=calls)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from orchestra.capacity.model import SCOPE_ID
 from orchestra.delegation.lifecycle import SessionStatus, UpdateStatus
 from orchestra.delegation.model import GuardrailReport, Session, SessionArtifacts, Transition
-from orchestra.delegation.parent_action import ParentAction
+from orchestra.delegation.parent_action import NextCall, ParentAction
 from orchestra.security.identifiers import SafeId
 from orchestra.tasks.model import ROLE_PATTERN, TASK_ID_PATTERN
 
@@ -73,7 +73,8 @@ class SpawnResult(BaseModel):
     runtime: str
     runtime_source: str = Field(description="What chose the runtime: explicit, task, role, default, client, ...")
     guardrails: GuardrailReport
-    parent_action: ParentAction = Field(description="What to do next, with ready-to-copy next_calls.")
+    parent_action: ParentAction
+    next_calls: list[NextCall]
     artifacts: SessionArtifacts
     session_resource: str
     prompt_resource: str

@@ -98,7 +98,7 @@ class DelegationService:
         return SpawnResult(
             session_id=session.session_id, status=session.status, replayed=True, task_id=session.task_id,
             phase=session.phase, role=session.role, runtime=session.runtime, runtime_source="replay",
-            guardrails=report, parent_action=action, artifacts=session.artifacts,
+            guardrails=report, parent_action=action, next_calls=action.next_calls, artifacts=session.artifacts,
             session_resource=session_uri(session.session_id), prompt_resource=prompt_resource,
             context=ContextSummary(files=0, omitted_sources=0, final_lines=0, redactions=0, content_hash=""),
             quality_warnings=[], message=f"Replayed the request made at {first.at}; the session is {session.status}.",

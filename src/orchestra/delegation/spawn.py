@@ -209,7 +209,7 @@ def _result(prepared: _Prepared, session: Session, report: GuardrailReport,
     return SpawnResult(
         session_id=session.session_id, status=session.status, replayed=False, task_id=session.task_id,
         phase=session.phase, role=session.role, runtime=session.runtime, runtime_source=prepared.runtime_source,
-        guardrails=report, parent_action=action, artifacts=planned,
+        guardrails=report, parent_action=action, next_calls=action.next_calls, artifacts=planned,
         session_resource=session_uri(session.session_id), prompt_resource=prompt_resource,
         context=ContextSummary(files=len(bundle.files), omitted_sources=len(bundle.omitted_sources),
                                final_lines=bundle.final_lines, redactions=bundle.redaction_total,

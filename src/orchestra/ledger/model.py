@@ -45,13 +45,13 @@ class ProvenanceInput(BaseModel):
         description="Role that made the call, lowercase, e.g. 'developer'.")
     provider: Name = Field(description="Provider id, e.g. 'ollama', 'anthropic'.")
     model: Name = Field(description="Model id as the provider names it.")
-    prompt_id: RecordId = Field(description="Id of the prompt sent.")
-    response_id: RecordId = Field(description="Id of the response received.")
-    finish_reason: CodeWord = Field(description="Why generation stopped: stop, length, tool_call, error, ...")
+    prompt_id: RecordId | None = Field(None, description="Id of the prompt sent (made by the server when absent).")
+    response_id: RecordId | None = Field(None, description="Id of the response (made by the server when absent).")
+    finish_reason: CodeWord = Field("stop", description="Why generation stopped: stop, length, tool_call, error.")
     input_tokens: Tokens = Field(0, description="Prompt tokens (whole number >= 0).")
     output_tokens: Tokens = Field(0, description="Completion tokens (whole number >= 0).")
-    estimated_cost_usd: Usd = Field(
-        Decimal(0), description="Estimated cost in USD as a decimal string or number >= 0 (kept exact, 9 places).")
+    estimated_cost_usd: Usd | None = Field(
+        None, description="Estimated cost in USD, decimal string or number >= 0 (exact, 9 places); absent: unknown.")
     request_id: RecordId | None = Field(None, description="Provider request id, if any.")
     tenant_id: RecordId | None = Field(None, description="Tenant scope (reports use 'local' when absent).")
     workspace_id: RecordId | None = Field(None, description="Workspace scope (reports use 'local' when absent).")
@@ -71,16 +71,43 @@ class ProvenanceInput(BaseModel):
                                          description="Providers that failed before the final one.")
     final_provider: Name | None = Field(None, description="Provider that produced the response.")
     final_model: Name | None = Field(None, description="Model that produced the response.")
+    idempotency_key: RecordId | None = Field(None, description="A retry with the same key and body returns the "
+                                                               "same record; another body: idempotency_conflict.")
 
 
-class ProvenanceRecord(ProvenanceInput):
-    """A stored record: the input (guarded text) plus its id, position and time."""
-
-    model_config = ConfigDict(extra="forbid")
+class ProvenanceRecord(BaseModel):
+    """A stored record: the input as stored (guarded text, so no input patterns) plus id, position and time."""
 
     id: str = Field(description="Ledger record id 'prov-<16 hex>'.")
     seq: int = Field(description="Position in the ledger, starting at 1.")
     recorded_at: str = Field(description="ISO-8601 UTC with milliseconds.")
+    task_id: str
+    role: str
+    provider: str
+    model: str
+    prompt_id: str
+    response_id: str
+    finish_reason: str
+    input_tokens: int
+    output_tokens: int
+    estimated_cost_usd: Decimal | None = Field(description="Exact USD; null when the cost is unknown.")
+    request_id: str | None = None
+    tenant_id: str | None = None
+    workspace_id: str | None = None
+    session_id: str | None = None
+    run_id: str | None = None
+    phase: str | None = None
+    actor: str | None = None
+    initiated_by: str | None = None
+    usage_source: str | None = None
+    cost_source: str | None = None
+    usage_unavailable_rationale: str | None = None
+    cost_unavailable_rationale: str | None = None
+    fallback_used: bool = False
+    failed_providers: list[str] = Field(default_factory=list)
+    final_provider: str | None = None
+    final_model: str | None = None
+    idempotent_replay: bool = Field(False, description="True: the same key and body were recorded before.")
 
 
 class UsageBreakdown(BaseModel):

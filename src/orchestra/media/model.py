@@ -92,7 +92,7 @@ class EngineReadiness(BaseModel):
 class MediaPreflight(BaseModel):
     """A source that passed preflight: safe path, readable, probed, within limits."""
 
-    status: Literal["ready"] = "ready"
+    status: Literal["ready"]
     source_path: str = Field(description="The path as given (normalised).")
     resolved_path: str = Field(description="Workspace-relative path after symlinks.")
     media_type: str
@@ -162,7 +162,7 @@ class TranscriptOutputs(BaseModel):
 class TranscriptionOutcome(BaseModel):
     """A completed transcription, stored as task evidence."""
 
-    status: Literal["completed"] = "completed"
+    status: Literal["completed"]
     artifact_id: str
     task_id: str
     provenance: Provenance

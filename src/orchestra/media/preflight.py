@@ -180,7 +180,7 @@ def inspect(root: Path, runner: ProbeRunner, raw_path: str, media_type: str, lim
     if after is None or _identity(after) != _identity(info):
         raise MediaProbeFailedError("the file changed while it was being probed", field="source.path",
                                     details={"reason": "changed"})
-    report = MediaPreflight(
+    report = MediaPreflight(status="ready",
         source_path=raw_path.strip().replace("\\", "/"), resolved_path=guarded.relative, media_type=media_type,
         size_bytes=info.st_size, duration_ms=duration, format_name=str(answer.get("format", container)),
         codecs=[s.codec for s in streams], streams=streams, policy_id=policy_id, limits=limits, engine=engine,

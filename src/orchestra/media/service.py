@@ -159,7 +159,7 @@ class TranscriptionService:
                 path.unlink(missing_ok=True)
             raise
         full = "\n".join(s.text for s in segments)
-        return TranscriptionOutcome(
+        return TranscriptionOutcome(status="completed",
             artifact_id=artifact_id, task_id=task_id, provenance=provenance, outputs=outputs,
             segments=len(segments), redactions=summary, text=full[:INLINE_TEXT_LIMIT],
             text_truncated=len(full) > INLINE_TEXT_LIMIT, warnings=warnings)

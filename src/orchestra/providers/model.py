@@ -88,7 +88,8 @@ class Completion(BaseModel):
     input_tokens: int
     output_tokens: int
     total_tokens: int
-    estimated_cost_usd: Decimal = Field(description="Exact cost in USD (0 for local and fake providers).")
+    estimated_cost_usd: Decimal | None = Field(description="Exact cost in USD (0 for local and fake providers; "
+                                                          "null when unknown).")
     usage_source: UsageSource = Field(description="provider when the response reported usage, else estimated.")
     cost_source: CostSource
     attempts: int = Field(description="HTTP attempts made (retries on timeouts and 5xx).")

@@ -95,8 +95,12 @@ class ProviderService:
         alias: str = "default",
         max_tokens: int | None = None,
         temperature: float | None = None,
+        history: bool = False,
     ) -> Completion:
-        """Run one call through egress, budget preflight, the provider and the ledger."""
+        """Run one call through egress, budget preflight, the provider and the ledger.
+
+        ``history``: the messages are a stored conversation sent as data (``Sink.PROVIDER_HISTORY``).
+        """
         msgs, call_scope = _parse_messages(messages), _parse_scope(scope)
         settings = self.resolve(check_identifier(alias, "alias"))
         try:
@@ -116,7 +120,8 @@ class ProviderService:
 
         decision = await anyio.to_thread.run_sync(lambda: check_provider_egress(  # the guard is CPU work
             adapter.id, adapter.base_url, [m.model_dump() for m in msgs], guard=self._guard,
-            request_id=call_scope.request_id, link_local_allow=self._link_local_allow))
+            request_id=call_scope.request_id, link_local_allow=self._link_local_allow,
+            sink=Sink.PROVIDER_HISTORY if history else Sink.PROVIDER))
         if not decision.allowed or decision.messages is None:
             await anyio.to_thread.run_sync(self._record_egress_block, decision, call_scope, actor)
             raise EgressDeniedError(
@@ -144,7 +149,8 @@ class ProviderService:
         cost_source = "not_billed" if not adapter.billed else "unavailable"
         record = await anyio.to_thread.run_sync(self._ledger.record, {
             **base, "model": reply.model, "response_id": response_id, "finish_reason": reply.finish_reason,
-            "input_tokens": input_tokens, "output_tokens": output_tokens, "estimated_cost_usd": "0",
+            "input_tokens": input_tokens, "output_tokens": output_tokens,
+            "estimated_cost_usd": None if adapter.billed else "0",
             "usage_source": "provider" if reported else "estimated", "cost_source": cost_source,
             "usage_unavailable_rationale": None if reported else "provider response did not report usage; "
                                                                  "estimated at four characters per token",

@@ -77,9 +77,11 @@ class RuntimeStatus(BaseModel):
                                                 "(runtimePolicy, then inference).")
     client: ClientInfo | None = Field(description="The calling MCP client; null outside a tool call.")
     signals: list[SignalInfo]
-    record_path: str = Field(description="Workspace-relative path of the shared active-runtime record.")
-    record_ttl_hours: int
-    adapters: list[AdapterInfo]
+    record_path: str | None = Field(None, description="Workspace-relative path of the shared active-runtime "
+                                                      "record (the orchestra://runtime resource).")
+    record_ttl_hours: int | None = None
+    adapters: list[AdapterInfo] = Field(description="What each runtime can do; in a tool call only the active and "
+                                                    "executor runtimes (every runtime: orchestra://runtime).")
     next_step: str = Field(description="What the caller should do next.")
     delegation: dict[str, int] | None = Field(
         None, description="Delegated sessions by state: requested (pending parent action: launch the child), "
@@ -127,13 +129,16 @@ class RuntimeService:
         except OrchestraError as exc:
             executor = RuntimeChoice(runtime=None, source=None, error=exc.message)
         client = None
-        if in_call:
+        adapters = list(ADAPTERS)
+        if in_call:  # a tool result carries what changes between calls; the static table is in the resource
             client = ClientInfo(name=client_name, version=client_version, runtime=client_runtime(client_name))
+            adapters = [a for a in ADAPTERS if a.id in (active.runtime, executor.runtime)]
         return RuntimeStatus(
             active=active, executor=executor, client=client,
             signals=[SignalInfo(**s.to_dict()) for s in inference.signals],
-            record_path=shared_record_relpath(), record_ttl_hours=TTL_SECONDS // 3600,
-            adapters=[AdapterInfo.of(a) for a in ADAPTERS], next_step=_next_step(executor),
+            record_path=None if in_call else shared_record_relpath(),
+            record_ttl_hours=None if in_call else TTL_SECONDS // 3600,
+            adapters=[AdapterInfo.of(a) for a in adapters], next_step=_next_step(executor),
             delegation=self._delegation_counts(),
         )
 

@@ -244,8 +244,15 @@ def check_provider_egress(
     guard: SecurityGuard | None = None,
     request_id: str | None = None,
     link_local_allow: Sequence[IPNetwork] = (),
+    sink: Sink = Sink.PROVIDER,
 ) -> EgressDecision:
-    """Allowed only when the base URL passes and every message may reach the ``provider`` sink."""
+    """Allowed only when the base URL passes and every message may reach ``sink``.
+
+    ``Sink.PROVIDER`` (a caller's own messages, sent as written): restricted data blocks, engineering text
+    (shell, SQL, URLs, paths) and prompt injection quarantine. ``Sink.PROVIDER_HISTORY`` (a stored thread
+    sent as data): restricted data is redacted, engineering text passes wrapped as untrusted data, prompt
+    injection quarantines (chat_respond leaves such messages out before it gets here).
+    """
     decision_id = "egress-" + secrets.token_hex(8)
     try:
         guard = guard or default_guard()
@@ -258,10 +265,11 @@ def check_provider_egress(
         reasons: list[str] = list(verdict.reasons)
         findings: list[SanitizedFinding] = []
         passed: list[ProviderMessage] = []
-        context = GuardContext(request_id=request_id, encoding=Encoding.NONE, source_kind="model-message")
+        encoding = Encoding.NONE if sink is Sink.PROVIDER else Encoding.UNTRUSTED_DATA
+        context = GuardContext(request_id=request_id, encoding=encoding, source_kind="model-message")
         for raw in messages:
             message = _as_message(raw)
-            decision = guard.guard(message.content, Sink.PROVIDER, context)
+            decision = guard.guard(message.content, sink, context)
             findings.extend(decision.findings)
             if OUTCOME_RANK[decision.outcome] > OUTCOME_RANK[outcome]:
                 outcome = decision.outcome

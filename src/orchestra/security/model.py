@@ -68,6 +68,8 @@ class Sink(StrEnum):
     LOG = "log"
     TELEMETRY = "telemetry"
     PROVIDER = "provider"
+    PROVIDER_HISTORY = "provider_history"
+    """A stored conversation sent to a model as data (chat_respond): wrapped as untrusted data."""
     PROMPT = "prompt"
     TOOL = "tool"
     URL = "url"

@@ -39,6 +39,7 @@ _ROWS: dict[Sink, tuple[Outcome, ...]] = {
     Sink.PROMPT:          (R, R, R, R, R,  R,  A, A, A, A, A),
     Sink.PUBLIC_RESPONSE: (R, R, R, R, R,  R,  A, A, A, A, A),
     Sink.PROVIDER:        (B, B, B, B, B,  R,  Q, Q, Q, Q, Q),
+    Sink.PROVIDER_HISTORY: (R, R, R, R, R, R,  Q, A, A, A, A),
     Sink.TOOL:            (P, P, P, P, P,  A,  Q, B, B, B, B),
     Sink.URL:             (B, B, B, B, B,  A,  Q, B, B, B, B),
 }  # fmt: skip

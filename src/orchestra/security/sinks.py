@@ -18,6 +18,7 @@ SINK_ENCODING: dict[Sink, Encoding] = {
     Sink.LOG: Encoding.LOG_LINE,
     Sink.TELEMETRY: Encoding.LOG_LINE,
     Sink.PROVIDER: Encoding.UNTRUSTED_DATA,
+    Sink.PROVIDER_HISTORY: Encoding.UNTRUSTED_DATA,
     Sink.PROMPT: Encoding.NONE,
     Sink.TOOL: Encoding.NONE,
     Sink.URL: Encoding.URI,

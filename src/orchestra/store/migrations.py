@@ -495,6 +495,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=10,
+        description="ledger: idempotency keys for usage_record replays, and unknown costs kept unknown",
+        statements=(
+            "ALTER TABLE ledger ADD COLUMN idempotency_key TEXT",
+            "ALTER TABLE ledger ADD COLUMN body_digest TEXT",
+            "ALTER TABLE ledger ADD COLUMN cost_known INTEGER NOT NULL DEFAULT 1",
+            "CREATE UNIQUE INDEX ledger_idempotency ON ledger(idempotency_key) WHERE idempotency_key IS NOT NULL",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

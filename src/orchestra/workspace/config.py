@@ -131,7 +131,7 @@ TOOL_GROUPS: tuple[str, ...] = ("core", "chat", "ledger", "security", "media", "
 
 
 def _default_tool_groups() -> list[ToolGroup]:
-    return ["core", "security"]
+    return ["core"]
 
 
 class McpSettings(_Section):

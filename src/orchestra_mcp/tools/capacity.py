@@ -13,7 +13,6 @@ from orchestra_mcp.annotations import READ_ONLY
 from orchestra_mcp.errors import resource_errors, tool_errors
 
 CAPACITY_URI = "orchestra://capacity"
-_ID = "An id: a letter or digit, then letters, digits or . _ : @ / + = - (up to 128 characters)."
 
 
 def register(server: MCPServer, app: Orchestra) -> None:
@@ -21,17 +20,13 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Capacity snapshot", annotations=READ_ONLY)
     def capacity_snapshot(
-        tenant_id: Annotated[str | None, Field(description="Only this tenant (required in SaaS mode). " + _ID,
+        tenant_id: Annotated[str | None, Field(description="Only this tenant (SaaS mode).",
                                                max_length=128)] = None,
-        workspace_id: Annotated[str | None, Field(description="Only this workspace of the tenant. " + _ID,
+        workspace_id: Annotated[str | None, Field(description="Only this workspace.",
                                                   max_length=128)] = None,
-        platform_id: Annotated[str | None, Field(description="Only this platform. " + _ID, max_length=128)] = None,
+        platform_id: Annotated[str | None, Field(description="Only this platform.", max_length=128)] = None,
     ) -> Snapshot:
-        """Runtime capacity in use: active leases and queued requests (counts and units, broken down by
-        tenant, workspace, workload class, provider, runtime, region and worker), rejected and deferred
-        decisions, open worker circuits and the effective quotas (defaults: 3 active, 25 queued, 2 per
-        provider, 3 per runtime). Every figure respects the scope filter. Use it to see why a spawn
-        request was queued. Read-only."""
+        """Capacity in use, queued requests and quotas: why a spawn was queued."""
         with tool_errors("capacity_snapshot"):
             return app.capacity.snapshot(platform_id=platform_id, tenant_id=tenant_id, workspace_id=workspace_id)
 

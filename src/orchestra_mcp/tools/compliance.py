@@ -27,8 +27,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
         after: Annotated[str | None, Field(description="next_after of the previous page.", max_length=128)] = None,
         limit: Annotated[int, Field(description="Page size, 1-200.", ge=1, le=200)] = 50,
     ) -> FragmentPage:
-        """Shadows of retained restricted values: category, rule, marker and its position, policy,
-        lifecycle. Never the values, ciphertext or keys."""
+        """Shadows of retained restricted values (category, rule, marker, policy, lifecycle); never values."""
         with tool_errors("fragment_list"):
             return await anyio.to_thread.run_sync(lambda: app.fragments.list_fragments(
                 thread_id=thread_id, task_id=task_id, status=status.value if status else None, after=after,
@@ -41,8 +40,8 @@ def register(server: MCPServer, app: Orchestra) -> None:
         grant_id: Annotated[str | None, Field(description="The grant an operator issued with 'orchestra fragments "
                                                           "grant <id>' (single use).", max_length=100)] = None,
     ) -> RestoreResult:
-        """Denied by default. Needs an operator's grant, a reason, and a policy that allows restore; fails
-        when held, expired or shredded. status names the failed precondition. Every attempt is audited."""
+        """Denied by default: needs an operator's grant, a reason and a policy allowing it; status names the
+        failed precondition. Audited."""
         with tool_errors("fragment_restore"):
             return await anyio.to_thread.run_sync(lambda: app.fragments.restore(
                 fragment_id, reason=reason, principal=mcp_caller(), grant_id=grant_id))
@@ -53,8 +52,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
         reason_code: Annotated[str, Field(description="Why, e.g. 'gdpr_erasure' (1-64 of A-Z a-z 0-9 _ -).",
                                           max_length=64)],
     ) -> CryptoShredResult:
-        """Destroy a fragment for good: ciphertext and wrapped key deleted, the key version rotated away
-        (old backups cannot be opened). Refused under legal hold."""
+        """Destroy a fragment for good (ciphertext, wrapped key, key version); refused under legal hold."""
         with tool_errors("fragment_shred"):
             return await anyio.to_thread.run_sync(lambda: app.fragments.shred(
                 fragment_id, actor="mcp", reason_code=reason_code))

@@ -82,26 +82,20 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Build a context bundle", annotations=READ_ONLY)
     async def context_bundle(
-        task_id: Annotated[str, Field(description="The task the child works on.", max_length=64)],
-        role: Annotated[str, Field(description="The child's role, lowercase (e.g. 'developer', 'reviewer').",
-                                   max_length=64)],
+        task_id: Annotated[str, Field(description="Task id.", max_length=64)],
+        role: Annotated[str, Field(description="Child's role, e.g. 'reviewer'.", max_length=64)],
         ctx: Context[Any],
-        phase: Annotated[str | None, Field(description="Workflow phase, lowercase (e.g. 'implementation').",
-                                           max_length=64)] = None,
+        phase: Annotated[str | None, Field(description="Phase.", max_length=64)] = None,
         paths: Annotated[list[str] | None, Field(
-            description="Extra workspace-relative files or folders to include after the task's ownership paths "
-                        "(no absolute paths, no '..').", max_length=2000)] = None,
+            description="Extra workspace-relative paths.", max_length=2000)] = None,
         max_lines_per_file: Annotated[int | None, Field(
-            description="Line budget per file, 1-2000 (default 80 or the OPEN_ORCHESTRA_* env value).",
+            description="Lines per file (default 80).",
             ge=1, le=2000)] = None,
         total_line_budget: Annotated[int | None, Field(
-            description="Line budget for the whole bundle, 1-20000 (default 360).", ge=1, le=20000)] = None,
+            description="Lines in all (default 360).", ge=1, le=20000)] = None,
     ) -> ContextBundleResult:
-        """Build the bounded, redacted context a delegated child reads instead of raw files: the task
-        definition, AGENTS.md/CLAUDE.md, the task's ownership paths and any extra paths, each reduced
-        (passthrough, schema extraction for code, relevant Markdown sections, head/tail) within line
-        budgets. Secrets are redacted. Sources past the budget are listed as omitted. Deterministic:
-        the same inputs give the same content_hash. Reports progress per file."""
+        """Preview the bounded, redacted context a child gets (task, AGENTS.md, owned paths), within line
+        budgets."""
         with tool_errors("context_bundle"):
             manifest = await run_with_progress(ctx, lambda progress: app.context.manifest(
                 task_id, role, phase=phase, paths=paths or [], max_lines_per_file=max_lines_per_file,

@@ -20,7 +20,7 @@ from orchestra_mcp.errors import resource_errors, tool_errors
 MAX_WAIT_S = 50.0
 POLL_S = 0.5
 
-SessionId = Annotated[str, Field(description="The session handle returned by spawn_request.", max_length=300)]
+SessionId = Annotated[str, Field(description="Session handle from spawn_request.", max_length=300)]
 
 
 def client_name(ctx: Context[Any]) -> str | None:
@@ -37,40 +37,33 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Request a sub-agent", annotations=CREATES)
     def spawn_request(
-        task_id: Annotated[str, Field(description="The task the child will work on (see task_list).",
-                                      max_length=64)],
+        task_id: Annotated[str, Field(description="Task the child works on.", max_length=64)],
         ctx: Context[Any],
-        role: Annotated[str | None, Field(description="The child's role, lowercase (default: the task's owner "
-                                                      "role).", max_length=64)] = None,
-        phase: Annotated[str | None, Field(description="Workflow phase, lowercase (default: the role).",
-                                           max_length=64)] = None,
-        run_id: Annotated[str | None, Field(description="Your workflow run id, if any.", max_length=64)] = None,
-        runtime: Annotated[str | None, Field(description="Runtime that launches the child (e.g. 'claude-cli', "
-                                                         "'codex-cli', 'cursor-cli'); default: configured or "
-                                                         "inferred from your client.", max_length=64)] = None,
-        brief: Annotated[str | None, Field(description="What you want the child to do, beyond the task's goal "
-                                                       "(secrets are redacted).", max_length=8000)] = None,
+        role: Annotated[str | None, Field(description="Default: the task's owner role.",
+                                                      max_length=64)] = None,
+        phase: Annotated[str | None, Field(description="Default: the role.", max_length=64)] = None,
+        run_id: Annotated[str | None, Field(description="Your run id.", max_length=64)] = None,
+        runtime: Annotated[str | None, Field(description="e.g. 'claude-cli' (default: yours).",
+                                                         max_length=64)] = None,
+        brief: Annotated[str | None, Field(description="What to do beyond the task's goal.",
+                                                       max_length=8000)] = None,
         ownership_paths: Annotated[list[str] | None, Field(
-            description="Extra workspace-relative paths the child owns and gets in its context.",
+            description="Extra paths the child owns.",
             max_length=100)] = None,
-        depth: Annotated[int, Field(description="Delegation depth: 0 for a child of the top-level agent.",
+        depth: Annotated[int, Field(description="0 for a child of the top-level agent.",
                                     ge=0, le=16)] = 0,
         idempotency_key: Annotated[str | None, Field(
-            description="8-128 chars [A-Za-z0-9._:-]; retrying with the same key returns the same session.",
+            description="8-128 of A-Za-z0-9._:- ; a retry returns the same session.",
             max_length=128)] = None,
         tenant_id: Annotated[str | None, Field(
-            description="Capacity scope: your tenant id (required when capacity runs in SaaS mode).",
+            description="Tenant (SaaS mode).",
             max_length=128)] = None,
         workspace_id: Annotated[str | None, Field(
-            description="Capacity scope: your workspace id within the tenant (required in SaaS mode).",
+            description="Workspace in the tenant (SaaS mode).",
             max_length=128)] = None,
     ) -> SpawnResult:
-        """Ask for a delegated sub-agent. Orchestra checks the guardrails (at most 3 sessions at once in the
-        workspace by default) and the capacity quotas (capacity_snapshot) in one transaction, then admits
-        (status 'requested': launch the child now with your native tool, following parent_action), queues
-        ('queued': wait, do not launch) or rejects (nothing written). It writes the child prompt with a
-        bounded, redacted context bundle and returns the session handle. This
-        call never waits for the child: report its lifecycle with session_update and poll with session_wait."""
+        """Ask for a sub-agent. 'requested': launch it now as parent_action says; 'queued': do not launch.
+        Never waits: then session_update and session_wait."""
         with tool_errors("spawn_request"):
             return app.delegation.spawn({
                 "task_id": task_id, "role": role, "phase": phase, "run_id": run_id, "runtime": runtime,
@@ -81,60 +74,49 @@ def register(server: MCPServer, app: Orchestra) -> None:
     @server.tool(title="Report a session's lifecycle", annotations=IDEMPOTENT)
     def session_update(
         session_id: SessionId,
-        status: Annotated[UpdateStatus, Field(description="spawned (child started), active (heartbeat), "
-                                                          "completed, failed, timed_out, canceled, closed, "
-                                                          "suspended or resumed.")],
-        agent_id: Annotated[str | None, Field(description="The child's id in its runtime.", max_length=200)] = None,
-        artifact: Annotated[str | None, Field(description="Workspace-relative handoff file under .agent-workflow/ "
-                                                          "(needed for completed unless result is given).",
+        status: Annotated[UpdateStatus, Field(description="'active' is the heartbeat.")],
+        agent_id: Annotated[str | None, Field(description="Child's id in its runtime.", max_length=200)] = None,
+        artifact: Annotated[str | None, Field(description="Handoff file under .agent-workflow/ (completed).",
                                               max_length=1024)] = None,
-        result: Annotated[dict[str, Any] | None, Field(description="Structured result instead of a handoff file: "
-                                                                   "must include 'summary'.")] = None,
-        summary: Annotated[str | None, Field(description="Short, safe summary (e.g. why it failed).",
+        result: Annotated[dict[str, Any] | None, Field(description="Instead of artifact; needs 'summary'.")] = None,
+        summary: Annotated[str | None, Field(description="Short summary (e.g. why it failed).",
                                              max_length=8000)] = None,
     ) -> UpdateResult:
-        """Record a step in a delegated session's life. Transitions are validated (the error lists the
-        allowed next statuses); repeating the same report returns the earlier step (replayed=true), so
-        retries are safe. 'active' is the heartbeat that keeps a session from timing out. 'completed'
-        checks the handoff against the return contract and redacts secrets. Finishing frees a slot and
-        promotes queued requests (listed in 'promoted')."""
+        """Report a session step (checked; a repeat is a replay). Finishing frees a slot and promotes
+        queued requests."""
         with tool_errors("session_update"):
             return app.delegation.update({"session_id": session_id, "status": status, "agent_id": agent_id,
                                           "artifact": artifact, "result": result, "summary": summary})
 
     @server.tool(title="Get a session", annotations=READ_ONLY)
     def session_get(session_id: SessionId) -> SessionDetail:
-        """One delegated session: status, artifacts, redacted result and the full timeline of lifecycle steps,
-        with the updates it accepts next."""
+        """One session: status, artifacts, result, timeline and the updates it accepts next."""
         with tool_errors("session_get"):
             return app.delegation.get(session_id)
 
     @server.tool(title="List sessions", annotations=READ_ONLY)
     def session_list(
-        task_id: Annotated[str | None, Field(description="Only this task's sessions.", max_length=64)] = None,
-        status: Annotated[SessionStatus | None, Field(description="Only sessions in this status.")] = None,
+        task_id: Annotated[str | None, Field(description="Only this task.", max_length=64)] = None,
+        status: Annotated[SessionStatus | None, Field(description="Only this status.")] = None,
         include_closed: Annotated[bool, Field(description="Include closed sessions.")] = False,
-        limit: Annotated[int, Field(description="At most this many sessions, newest first (1-500).",
+        limit: Annotated[int, Field(description="At most this many.",
                                     ge=1, le=500)] = 100,
     ) -> SessionList:
-        """Delegated sessions, newest first, with counts (active, suspended, queued, terminal, stale) against
-        the workspace's concurrency limit. Overdue sessions are timed out first."""
+        """Sessions, newest first, with counts against the limit (overdue ones time out)."""
         with tool_errors("session_list"):
             return app.delegation.list_sessions(task_id=task_id, status=status, include_closed=include_closed,
                                                 limit=limit)
 
     @server.tool(title="Wait for sessions", annotations=READ_ONLY)
     async def session_wait(
-        session_ids: Annotated[list[str], Field(description="Session handles to wait for (1-50).",
+        session_ids: Annotated[list[str], Field(description="Session handles.",
                                                 min_length=1, max_length=50)],
         ctx: Context[Any],
-        mode: Annotated[Literal["any", "all"], Field(description="Return when any, or all, have finished.")] = "any",
-        timeout_s: Annotated[float, Field(description="Give up after this many seconds (0-50); call again to "
-                                                      "keep waiting.", ge=0, le=MAX_WAIT_S)] = 30.0,
+        mode: Annotated[Literal["any", "all"], Field(description="Return when any or all finished.")] = "any",
+        timeout_s: Annotated[float, Field(description="Seconds; call again to keep waiting.",
+                                                      ge=0, le=MAX_WAIT_S)] = 30.0,
     ) -> WaitResult:
-        """Wait (bounded) until any or all of the given sessions reach a final status (completed, failed,
-        timed_out, canceled, closed). Returns early as soon as the condition holds; sends progress while
-        waiting; times out sessions that went silent. timed_out=true means call again or check later."""
+        """Wait until any or all sessions finish; sends progress. timed_out=true: call again."""
         with tool_errors("session_wait"):
             started = time.monotonic()
             while True:

@@ -29,10 +29,8 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Runtime status", annotations=READ_ONLY)
     def runtime_status(ctx: Context[Any, Any]) -> RuntimeStatus:
-        """Which AI runtime you are running in (and how that was decided: your MCP client name, the
-        hook's active-runtime record, or OPEN_ORCHESTRA_ACTIVE_RUNTIME), which runtime executes
-        delegated work, and what each runtime can do: whether it can spawn sub-agents, with which
-        native tool, and how to launch a child. Call it before delegating. Read-only."""
+        """Your runtime (and why), the executor, and whether it can spawn sub-agents with which native
+        tool. Call before delegating."""
         with tool_errors("runtime_status"):
             name, version = client_identity(ctx)
             return app.runtime.status(client_name=name, client_version=version, in_call=True)

@@ -28,24 +28,21 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Add a task", annotations=CREATES)
     def task_add(
-        id: Annotated[str, Field(description="Task id: a letter or digit, then letters, digits, '.', '_' "
-                                             "or '-'; at most 64 characters. Must be new.")],
-        title: Annotated[str, Field(description="Short title, 1-200 characters.")],
-        goal: Annotated[str, Field(description="What done looks like (up to 4000 characters).")] = "",
+        id: Annotated[str, Field(description="New id: letters, digits, . _ - (1-64).")],
+        title: Annotated[str, Field(description="Title, 1-200 characters.")],
+        goal: Annotated[str, Field(description="What done looks like.")] = "",
         acceptance_criteria: Annotated[
-            list[str] | None, Field(description="Checkable acceptance criteria, up to 50.")
+            list[str] | None, Field(description="Up to 50 checks.")
         ] = None,
         ownership_paths: Annotated[
-            list[str] | None, Field(description="Workspace-relative files or folders the task owns (no absolute "
-                                                "paths, no '..'), up to 100.")
+            list[str] | None, Field(description="Paths the task owns (up to 100).")
         ] = None,
         owner_role: Annotated[
-            str | None, Field(description="Role that owns the task, lowercase, e.g. 'developer'.")
+            str | None, Field(description="Owning role, e.g. 'developer'.")
         ] = None,
         status: Annotated[TaskStatus, Field(description="Initial status.")] = "planned",
     ) -> Task:
-        """Register a task so sub-agents can be delegated to it. The id is permanent;
-        a duplicate id fails with task_exists and changes nothing. Recorded in the audit log."""
+        """Register a task to delegate. A duplicate id fails with task_exists. Audited."""
         with tool_errors("task_add"):
             return app.tasks.add({
                 "id": id, "title": title, "goal": goal,
@@ -55,9 +52,9 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Get a task", annotations=READ_ONLY)
     def task_get(
-        task_id: Annotated[str, Field(description="The id of the task to read.", max_length=64)],
+        task_id: Annotated[str, Field(description="Task id.", max_length=64)],
     ) -> Task:
-        """Read one task: title, goal, acceptance criteria, ownership paths, owner role and status."""
+        """Read one task: goal, criteria, paths, role, status."""
         with tool_errors("task_get"):
             return app.tasks.get(task_id)
 
@@ -65,12 +62,12 @@ def register(server: MCPServer, app: Orchestra) -> None:
     def task_list(
         status: Annotated[TaskStatus | None, Field(description="Only tasks with this status.")] = None,
         after_id: Annotated[
-            str | None, Field(description="Continue after this task id (next_after_id of the previous page).",
+            str | None, Field(description="next_after_id of the previous page.",
                               max_length=64)
         ] = None,
         limit: Annotated[int, Field(description="Page size, 1-500.", ge=1, le=500)] = 100,
     ) -> TaskPage:
-        """List tasks ordered by id, a page at a time."""
+        """List tasks by id, a page at a time."""
         with tool_errors("task_list"):
             tasks = app.tasks.list(status=status, after_id=after_id, limit=limit)
             last = tasks[-1].id if len(tasks) == limit else None

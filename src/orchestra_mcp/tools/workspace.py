@@ -16,9 +16,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Workspace status", annotations=READ_ONLY)
     def workspace_status() -> WorkspaceStatus:
-        """Show the workspace Orchestra governs: its root, state-database schema version,
-        and counts of tasks (by status) and audit events. Call it first to check the
-        server is pointed at the right project."""
+        """Workspace root, schema version, task and event counts. Call it first."""
         with tool_errors("workspace_status"):
             return app.status()
 
