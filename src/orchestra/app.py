@@ -52,7 +52,7 @@ class Orchestra:
         self.guard = guard
         self.events = EventLog(store)
         self.tasks = TaskService(store, self.events, layout.root, guard)
-        self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
+        self.context = ContextService(layout.root, self.tasks, prompt_guard(guard), layout.workflow_dir)
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
         self.capacity = CapacityService(store, self.events, config.capacity)
         self.delegation = DelegationService(
@@ -96,7 +96,8 @@ class Orchestra:
         return self.delegation.counts()
 
     def close(self) -> None:
-        """Release the store."""
+        """Release the store (and the context cache)."""
+        self.context.close()
         self.store.close()
 
     def __enter__(self) -> Self:

@@ -22,7 +22,8 @@ class SourceText:
 
     ``lines`` is the whole text for normal files; for files over ``FULL_READ_LIMIT``
     it holds only the first and last ``STREAM_KEEP_LINES`` lines and ``truncated_read``
-    is true (``total_lines`` still counts every line).
+    is true (``total_lines`` still counts every line). ``data`` keeps the bytes of a file
+    read whole (for the parser).
     """
 
     lines: list[str]
@@ -33,6 +34,7 @@ class SourceText:
     decoding_replaced: bool = False
     truncated_read: bool = False
     tail: list[str] = field(default_factory=list)
+    data: bytes | None = None
 
 
 def split_lines(text: str) -> list[str]:
@@ -48,6 +50,14 @@ def from_string(text: str) -> SourceText:
     data = text.encode("utf-8", errors="replace")
     lines = split_lines(text)
     return SourceText(lines, len(lines), len(data), hashlib.sha256(data).hexdigest())
+
+
+def from_bytes(data: bytes) -> SourceText:
+    """A text file read whole (at most ``FULL_READ_LIMIT`` bytes, no NUL in its first 8 KiB)."""
+    text, replaced = _decode(data)
+    lines = split_lines(text)
+    return SourceText(lines, len(lines), len(data), hashlib.sha256(data).hexdigest(), decoding_replaced=replaced,
+                      data=data)
 
 
 def read_file(path: Path) -> SourceText:
@@ -73,7 +83,7 @@ def read_file(path: Path) -> SourceText:
             text, replaced = _decode(data)
             lines = split_lines(text)
             return SourceText(lines, len(lines), len(data), hashlib.sha256(data).hexdigest(),
-                              decoding_replaced=replaced)
+                              decoding_replaced=replaced, data=data)
         handle.seek(0)
         return _stream(handle)
 

@@ -11,7 +11,7 @@ STATE_DB_NAME = "state.db"
 SCAFFOLD_DIRS = ("exports", "runtime-sessions", "sessions", "context", "handoffs")
 GITIGNORE_TEXT = (
     "# Orchestra state: the database and exports stay local.\n"
-    "state.db\nstate.db-wal\nstate.db-shm\nkeys/\nexports/\nruntime-sessions/\nactive-runtime.json\n"
+    "state.db\nstate.db-wal\nstate.db-shm\nkeys/\nexports/\nruntime-sessions/\nactive-runtime.json\ncache/\n"
 )
 
 
