@@ -88,7 +88,7 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
     if not text.truncated_read and len(lines) <= per_file and all(len(x) <= MAX_LINE_CHARS for x in lines):
         result.full = _guarded(lines, guard)
     if text.data is not None:
-        result.references = _references(text.data)
+        result.references = guard_tokens(_references(text.data), guard)
     if spec is None or result.full is not None:
         return result
     if text.truncated_read or text.data is None:
@@ -107,7 +107,7 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
     result.schema = _guarded(schema.lines[:per_file], guard)
     result.schema_total = len(schema.lines)
     result.declarations = schema.declarations
-    result.names = schema.names
+    result.names = guard_tokens(schema.names, guard)
     return result
 
 
@@ -141,6 +141,19 @@ def _guarded(lines: list[str], guard: PromptGuard) -> Part:
     if safe.text is None:
         return Part(None, safe.outcome, dict(safe.redactions))
     return Part(safe.text.split("\n") if lines else [], safe.outcome, dict(sorted(safe.redactions.items())))
+
+
+def guard_tokens(tokens: list[str], guard: PromptGuard) -> list[str]:
+    """The tokens the guard passes unchanged (a token that looks like a secret is dropped)."""
+    if not tokens:
+        return []
+    safe = guard("\n".join(tokens))
+    if safe.text is None:
+        return []
+    if not safe.redactions:
+        return tokens
+    passed = set(safe.text.split("\n"))
+    return [token for token in tokens if token in passed]
 
 
 def cut_line(line: str) -> str:
