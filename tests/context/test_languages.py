@@ -28,7 +28,8 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     "Ledger.java": ("java", ["6: public class Ledger  // A ledger of entries.",
                              "18:   public long add(Entry entry)  // Adds an entry and returns the new balance."]),
     "Billing.cs": ("c_sharp", ["23:   public interface IGateway  // A payment gateway.",
-                               "15:     public decimal Charge(string customer, decimal amount)  // Charges a customer."]),
+                               "15:     public decimal Charge(string customer, decimal amount)  // Charges a "
+                               "customer."]),
     "ring.c": ("c", ["25: int ring_push(ring_t *ring, char byte)  // Pushes one byte; returns 0 when full.",
                      "5: #define RING_CAPACITY 64"]),
     "matrix.cpp": ("cpp", ["7:   class Matrix  // A dense matrix of doubles.",
@@ -45,7 +46,8 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
                            "15: function restart  # Restarts the service on the host."]),
     "Shapes.scala": ("scala", ["6: trait Shape  // A shape with an area.",
                                "20:   def total(shapes: Seq[Shape]): Double  // The total area."]),
-    "cache.lua": ("lua", ["8: function M.new(capacity)  -- Creates a cache.", "14: function M:get(key)  -- Reads a key."]),
+    "cache.lua": ("lua", ["8: function M.new(capacity)  -- Creates a cache.",
+                          "14: function M:get(key)  -- Reads a key."]),
 }
 PER_FILE = 18  # every sample is longer than this, and every schema fits
 

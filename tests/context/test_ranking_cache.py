@@ -32,8 +32,9 @@ def _seed_tree(root: Path) -> list[str]:
         (root / rel).write_text(_module(f"filler{i}", 30))
         paths.append(rel)
     (root / "pkg/zz_invoices.py").write_text(
-        '"""Invoices."""\n\nclass InvoiceParser:\n    """Reads invoices."""\n\n    def parse(self, text: str) -> dict:\n'
-        '        return {}\n' + "".join(f"\n\ndef helper_{i}() -> int:\n    return {i}\n" for i in range(40)))
+        '"""Invoices."""\n\nclass InvoiceParser:\n    """Reads invoices."""\n\n'
+        '    def parse(self, text: str) -> dict:\n        return {}\n'
+        + "".join(f"\n\ndef helper_{i}() -> int:\n    return {i}\n" for i in range(40)))
     (root / "pkg/zz_uses_parser.py").write_text(_module("user", 30, "from pkg.zz_invoices import InvoiceParser\n"
                                                         "PARSER = InvoiceParser()"))
     return [*paths, "pkg/zz_invoices.py", "pkg/zz_uses_parser.py"]

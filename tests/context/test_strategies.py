@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from orchestra.context.strategies.head_tail import head_tail
-from orchestra.context.strategies.markdown_sections import build_terms, markdown_sections
 from orchestra.context.code.extract import extract
 from orchestra.context.code.languages import language_for
 from orchestra.context.code.parsing import ParseFailure
+from orchestra.context.strategies.head_tail import head_tail
+from orchestra.context.strategies.markdown_sections import build_terms, markdown_sections
 
 PY_SOURCE = '''"""Inventory service.
 
