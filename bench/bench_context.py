@@ -129,7 +129,7 @@ def run(root: Path, paths: list[str], config: BundleConfig, guard: Any, cache_di
     figures: dict[str, Any] = {"sources": len(paths)}
     bundle: ContextBundle | None = None
     for phase in ("cold", "warm"):
-        cache = ExtractionCache(cache_dir)
+        cache = ExtractionCache(cache_dir, b"bench-secret" * 3)
         pre = Preprocessor(root, guard, cache)
         started = time.perf_counter()
         bundle = pre.build(sources, config, terms=terms)

@@ -52,7 +52,8 @@ class Orchestra:
         self.guard = guard
         self.events = EventLog(store)
         self.tasks = TaskService(store, self.events, layout.root, guard)
-        self.context = ContextService(layout.root, self.tasks, prompt_guard(guard), layout.workflow_dir)
+        self.context = ContextService(layout.root, self.tasks, prompt_guard(guard), layout.workflow_dir,
+                                      load_or_create_key(layout.secret_key_path))
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
         self.capacity = CapacityService(store, self.events, config.capacity)
         self.delegation = DelegationService(

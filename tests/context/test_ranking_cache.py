@@ -89,7 +89,7 @@ def test_no_cache_without_a_workflow_folder(tmp_path: Path) -> None:
     root.mkdir()
     (root / "a.py").write_text(_module("a", 40))
     guard = prompt_guard(SecurityGuard(b"k" * 32))
-    pre = Preprocessor(root, guard, ExtractionCache(root / ".agent-workflow"))
+    pre = Preprocessor(root, guard, ExtractionCache(root / ".agent-workflow", b"s" * 32))
     bundle = pre.build([ContextSource(path="a.py", reason="r")], BundleConfig(20, 100))
     assert bundle.files[0].strategy == "schema-extraction"
     assert not (root / ".agent-workflow").exists(), "reading must not create state"

@@ -3,8 +3,11 @@
 Keyed by content hash, language, per-file budget and strategy version (see
 :func:`orchestra.context.extraction.cache_key`), so a changed file, budget or strategy
 simply misses. SQLite in WAL mode makes every write one transaction: a reader in another
-process sees a whole entry or none; each entry also carries the sha256 of its blob, and an
-entry that does not verify is treated as a miss (and counted). The file is bounded: past
+process sees a whole entry or none; each entry also carries an HMAC-SHA256 of its key and
+blob under a key derived from the workspace key, and an entry that does not verify (torn,
+corrupt, moved or forged) is treated as a miss (and counted). Because entries are
+authenticated and hold only text that already passed the guard, rendering from them does
+not guard the text again. The file is bounded: past
 ``max_bytes`` the oldest entries are evicted. Entries hold only guarded text. The cache
 never creates ``.agent-workflow/``: without that folder (or when it cannot be written) the
 cache is off and bundles are built without it.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -48,8 +52,9 @@ class CacheStats:
 class ExtractionCache:
     """Get and put extractions by key; every failure degrades to a miss, never to an error."""
 
-    def __init__(self, workflow_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, workflow_dir: Path, secret: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._workflow_dir = workflow_dir
+        self._mac_key = hmac.new(secret, b"orchestra context cache v1", hashlib.sha256).digest()
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
@@ -76,7 +81,7 @@ class ExtractionCache:
                 except sqlite3.Error:
                     rows = []
         for key, blob, digest in rows:
-            if hashlib.sha256(blob).hexdigest() != digest:
+            if not hmac.compare_digest(self._mac(key, blob), digest):
                 self.stats.rejected += 1
                 continue
             try:
@@ -94,7 +99,7 @@ class ExtractionCache:
         rows = []
         for key, extraction in sorted(entries.items()):
             blob = extraction.to_json()
-            rows.append((key, blob, hashlib.sha256(blob).hexdigest(), len(blob)))
+            rows.append((key, blob, self._mac(key, blob), len(blob)))
         with self._lock:
             conn = self._open()
             if conn is None:
@@ -112,6 +117,9 @@ class ExtractionCache:
                 self.stats.stored += len(rows)
             except sqlite3.Error:
                 return
+
+    def _mac(self, key: str, blob: bytes) -> str:
+        return hmac.new(self._mac_key, key.encode("utf-8") + b"\0" + blob, hashlib.sha256).hexdigest()
 
     def close(self) -> None:
         """Close the connection (the cache reopens on next use)."""

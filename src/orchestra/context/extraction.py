@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,7 +52,7 @@ class Extraction:
     language: str | None = None
     fallback: str | None = None
     names: list[str] = field(default_factory=list)
-    references: list[str] = field(default_factory=list)
+    references: list[int] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         """Canonical JSON bytes (for the cache)."""
@@ -73,41 +74,42 @@ def cache_key(sha256: str, spec: LanguageSpec | None, per_file: int) -> str:
 
 def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int, guard: PromptGuard,
                      extract: Any = None) -> Extraction:
-    """Parse (when ``spec`` has a parser), cut and guard the parts of ``text``.
+    """Parse (when ``spec`` has a parser), cut and guard what may be shown of ``text``.
 
-    ``extract`` is the schema extractor (``(spec, data) -> CodeSchema``), passed in so that
-    tree-sitter is imported only when a file of a known language is reduced.
+    One guarded text per file: the whole text when it fits ``per_file`` lines, else the
+    schema, else (no parser, or the parser failed) the head and tail lines. ``extract`` is
+    the schema extractor (``(spec, data) -> CodeSchema``), passed in so that tree-sitter
+    is imported only when a file of a known language is reduced.
     """
     lines = text.lines
-    head = _guarded([cut_line(x) for x in lines[:HEAD_LINES]], guard)
-    tail_source = text.tail if text.truncated_read else lines[-TAIL_LINES:]
-    tail = _guarded([cut_line(x) for x in tail_source[-TAIL_LINES:]], guard)
     result = Extraction(total_lines=text.total_lines, total_bytes=text.total_bytes, sha256=text.sha256,
-                        decoding_replaced=text.decoding_replaced, head=head, tail=tail,
+                        decoding_replaced=text.decoding_replaced, head=Part([]), tail=Part([]),
                         language=spec.name if spec else None)
+    if text.data is not None:
+        result.references = reference_ids(text.data)
     if not text.truncated_read and len(lines) <= per_file and all(len(x) <= MAX_LINE_CHARS for x in lines):
         result.full = _guarded(lines, guard)
-    if text.data is not None:
-        result.references = guard_tokens(_references(text.data), guard)
-    if spec is None or result.full is not None:
         return result
-    if text.truncated_read or text.data is None:
+    if spec is not None and (text.truncated_read or text.data is None):
         result.fallback = f"{text.total_bytes} bytes is over the read limit; not parsed"
-        return result
-    from orchestra.context.code.parsing import ParseFailure
+    elif spec is not None:
+        from orchestra.context.code.parsing import ParseFailure
 
-    try:
-        schema = extract(spec, text.data)
-    except ParseFailure as exc:
-        result.fallback = f"{spec.name} parser: {exc}"
-        return result
-    if not schema.lines:
-        result.fallback = f"{spec.name} parser: no declarations found"
-        return result
-    result.schema = _guarded(schema.lines[:per_file], guard)
-    result.schema_total = len(schema.lines)
-    result.declarations = schema.declarations
-    result.names = guard_tokens(schema.names, guard)
+        try:
+            schema = extract(spec, text.data)
+        except ParseFailure as exc:
+            result.fallback = f"{spec.name} parser: {exc}"
+        else:
+            if schema.lines:
+                result.schema = _guarded(schema.lines[:per_file], guard)
+                result.schema_total = len(schema.lines)
+                result.declarations = schema.declarations
+                result.names = guard_tokens(schema.names, guard)
+                return result
+            result.fallback = f"{spec.name} parser: no declarations found"
+    result.head = _guarded([cut_line(x) for x in lines[:HEAD_LINES]], guard)
+    tail_source = text.tail if text.truncated_read else lines[-TAIL_LINES:]
+    result.tail = _guarded([cut_line(x) for x in tail_source[-TAIL_LINES:]], guard)
     return result
 
 
@@ -116,8 +118,11 @@ def render(extraction: Extraction, max_lines: int, comment_token: str) -> tuple[
     if max_lines <= 0:
         return "head-tail-truncation", Part([]), []
     full = extraction.full
-    if full is not None and extraction.total_lines <= max_lines:
-        return "passthrough", full, [full]
+    if full is not None:
+        if full.lines is None or extraction.total_lines <= max_lines:
+            return "passthrough", full, [full]
+        lines = head_tail(full.lines[:HEAD_LINES], max_lines, extraction.total_lines, full.lines[-TAIL_LINES:])
+        return "head-tail-truncation", Part(lines, full.outcome), [full]
     schema = extraction.schema
     if schema is not None:
         if schema.lines is None:
@@ -161,10 +166,14 @@ def cut_line(line: str) -> str:
     return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + LINE_CUT
 
 
-def _references(data: bytes) -> list[str]:
-    seen: dict[bytes, None] = {}
-    for match in _IDENTIFIER.finditer(data):
-        seen.setdefault(match.group(), None)
-        if len(seen) >= MAX_REFERENCES:
-            break
-    return [token.decode("ascii") for token in seen]
+def name_id(name: str) -> int:
+    """The stable id of an identifier (CRC-32): references are kept as ids, never as text."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def reference_ids(data: bytes) -> list[int]:
+    """Sorted ids of the distinct identifiers in ``data`` (at most ``MAX_REFERENCES``).
+
+    Only ids are kept, so an identifier-shaped secret never reaches the cache.
+    """
+    return sorted({zlib.crc32(token) for token in set(_IDENTIFIER.findall(data))})[:MAX_REFERENCES]

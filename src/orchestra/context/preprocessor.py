@@ -52,7 +52,7 @@ class _Prepared:
     source: ContextSource
     render: Renderer
     names: list[str] = field(default_factory=list)
-    references: list[str] = field(default_factory=list)
+    references: list[int] = field(default_factory=list)
 
 
 class Preprocessor:
@@ -206,7 +206,8 @@ class Preprocessor:
         fallback = extraction.fallback if strategy == "head-tail-truncation" else None
         record = self._finish(source, strategy, part.lines, extraction.total_lines, extraction.total_bytes,
                               extraction.sha256, extraction.decoding_replaced, None, prior=prior,
-                              withheld=None if part.lines is not None else part.outcome, fallback=fallback)
+                              withheld=None if part.lines is not None else part.outcome, fallback=fallback,
+                              guarded_outcome=part.outcome)
         language = extraction.language if strategy == "schema-extraction" else None
         return record.model_copy(update={"language": language, "fallback_reason": fallback})
 
@@ -218,11 +219,15 @@ class Preprocessor:
     def _finish(self, source: ContextSource, strategy: str, lines: list[str] | None, original_lines: int,
                 original_bytes: int, sha256: str | None, replaced: bool, note: str | None, *,
                 prior: dict[str, int] | None = None, withheld: str | None = None,
-                fallback: str | None = None) -> ContextFile:
+                fallback: str | None = None, guarded_outcome: str | None = None) -> ContextFile:
+        """One record; ``guarded_outcome`` is set when ``lines`` already passed the guard (an extraction)."""
         redactions = dict(prior or {})
-        if withheld is None and lines is not None:
+        text: str | None
+        if withheld is None and lines is not None and guarded_outcome is not None:
+            outcome, text = guarded_outcome, "\n".join(_trim_blank_edges(lines))
+        elif withheld is None and lines is not None:
             content = "\n".join(_trim_blank_edges(lines))
-            safe = self._guard(content)  # guarded again on use, whatever was stored
+            safe = self._guard(content)
             outcome, text = safe.outcome, safe.text
             for category, count in safe.redactions.items():
                 redactions[category] = redactions.get(category, 0) + count

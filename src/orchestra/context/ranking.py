@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from orchestra.context.extraction import name_id
 from orchestra.context.strategies.markdown_sections import Term, normalise
 
 DAMPING = 0.85
@@ -27,7 +28,7 @@ class RankInput:
 
     path: str
     names: Sequence[str]
-    references: Sequence[str]
+    references: Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -68,24 +69,23 @@ def rank(candidates: Sequence[RankInput], terms: Sequence[Term]) -> list[Ranked]
         return []
     scores = [relevance(c, terms) for c in candidates]
     term_words = {t.text for t in terms}
-    definers: dict[str, list[int]] = defaultdict(list)
+    definers: dict[int, list[int]] = defaultdict(list)
+    factor: dict[int, float] = {}
     for index, candidate in enumerate(candidates):
         for name in dict.fromkeys(candidate.names):
-            definers[name].append(index)
+            ident = name_id(name)
+            definers[ident].append(index)
+            factor[ident] = (0.1 if name.startswith("_") else 1.0) * (10.0 if name_words(name) in term_words else 1.0)
     edges: list[dict[int, float]] = [{} for _ in range(n)]
     for source, candidate in enumerate(candidates):
-        own = set(candidate.names)
+        own = {name_id(name) for name in candidate.names}
         for ref in candidate.references:
             targets = definers.get(ref)
             if not targets or ref in own:
                 continue
-            weight = 1.0 / len(targets)
+            weight = factor[ref] / len(targets)
             if len(targets) > 5:
                 weight *= 0.1
-            if ref.startswith("_"):
-                weight *= 0.1
-            if name_words(ref) in term_words:
-                weight *= 10
             for target in targets:
                 if target != source:
                     edges[source][target] = edges[source].get(target, 0.0) + weight

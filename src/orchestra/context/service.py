@@ -26,10 +26,13 @@ OWNERSHIP_REASON = "Delegated ownership path; cite this path instead of loading 
 class ContextService:
     """Builds manifests for delegated children from tasks and workspace files."""
 
-    def __init__(self, root: Path, tasks: TaskService, guard: PromptGuard, workflow_dir: Path | None = None) -> None:
+    def __init__(self, root: Path, tasks: TaskService, guard: PromptGuard, workflow_dir: Path | None = None,
+                 cache_secret: bytes | None = None) -> None:
         self._root = root
         self._tasks = tasks
-        cache = ExtractionCache(workflow_dir) if workflow_dir is not None else None
+        cache = None
+        if workflow_dir is not None and cache_secret is not None:
+            cache = ExtractionCache(workflow_dir, cache_secret)
         self.preprocessor = Preprocessor(root, guard, cache)
 
     def close(self) -> None:
