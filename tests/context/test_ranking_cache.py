@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,25 @@ def test_processes_building_at_once_never_see_a_torn_entry(workspace: Path) -> N
         truth = app.context.manifest("P-1", "developer", max_lines_per_file=20).bundle.content_hash
     assert all(r["rejected"] == 0 for r in results)
     assert {h for r in results for h in r["hashes"]} == {truth}
+
+
+def test_a_forged_cache_entry_is_refused(workspace: Path) -> None:
+    (workspace / "mod.py").write_text(_module("mod", 40))
+    with Orchestra.open(workspace) as first:
+        first.tasks.add({"id": "F-1", "title": "forged", "ownership_paths": ["mod.py"]})
+        honest = first.context.manifest("F-1", "developer", max_lines_per_file=20).bundle
+    db = workspace / ".agent-workflow" / "cache" / "context.sqlite"
+    conn = sqlite3.connect(db)
+    (blob,) = conn.execute("SELECT blob FROM extractions").fetchone()
+    forged = blob.replace(b"Step 0.", FAKE_GITHUB_TOKEN.encode())
+    assert forged != blob
+    conn.execute("UPDATE extractions SET blob = ?", (forged,))
+    conn.commit()
+    conn.close()
+    with Orchestra.open(workspace) as second:
+        bundle = second.context.manifest("F-1", "developer", max_lines_per_file=20).bundle
+        cache = second.context.preprocessor._cache
+        assert cache is not None and cache.stats.rejected == 1
+        assert second.context.preprocessor.stats.parsed == 1, "a refused entry is rebuilt from the file"
+    assert FAKE_GITHUB_TOKEN not in bundle.model_dump_json()
+    assert bundle.content_hash == honest.content_hash
