@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,15 +140,19 @@ class Preprocessor:
         except OrchestraError:
             return _Prepared(source, lambda _n: _missing(source))
         target = guarded.absolute
-        if "*" in source.path or not target.exists():
+        try:
+            mode = -1 if "*" in source.path else target.stat().st_mode
+        except OSError:
+            mode = -1
+        if mode == -1:
             return _Prepared(source, lambda _n: _missing(source))
-        if target.is_dir():
+        if stat.S_ISDIR(mode):
             def listing(n: int) -> ContextFile:
                 lines = directory_listing(target, guarded.relative, n)
                 return self._finish(source, "directory-reference", lines, 0, 0, None, False,
                                     "Directory listed without reading file contents.")
             return _Prepared(source, listing)
-        if not target.is_file():
+        if not stat.S_ISREG(mode):
             return _Prepared(source, lambda _n: _missing(source))
         try:
             with target.open("rb") as handle:
@@ -207,9 +212,9 @@ class Preprocessor:
         record = self._finish(source, strategy, part.lines, extraction.total_lines, extraction.total_bytes,
                               extraction.sha256, extraction.decoding_replaced, None, prior=prior,
                               withheld=None if part.lines is not None else part.outcome, fallback=fallback,
-                              guarded_outcome=part.outcome)
-        language = extraction.language if strategy == "schema-extraction" else None
-        return record.model_copy(update={"language": language, "fallback_reason": fallback})
+                              guarded_outcome=part.outcome,
+                              language=extraction.language if strategy == "schema-extraction" else None)
+        return record
 
     def _reduce(self, source: ContextSource, text: SourceText, max_lines: int, terms: list[Term]) -> ContextFile:
         strategy, lines = choose_reduction(source.path, text, max_lines, terms)
@@ -219,7 +224,8 @@ class Preprocessor:
     def _finish(self, source: ContextSource, strategy: str, lines: list[str] | None, original_lines: int,
                 original_bytes: int, sha256: str | None, replaced: bool, note: str | None, *,
                 prior: dict[str, int] | None = None, withheld: str | None = None,
-                fallback: str | None = None, guarded_outcome: str | None = None) -> ContextFile:
+                fallback: str | None = None, guarded_outcome: str | None = None,
+                language: str | None = None) -> ContextFile:
         """One record; ``guarded_outcome`` is set when ``lines`` already passed the guard (an extraction)."""
         redactions = dict(prior or {})
         text: str | None
@@ -250,7 +256,7 @@ class Preprocessor:
             original_lines=original_lines, final_lines=final_lines, original_bytes=original_bytes,
             final_bytes=len(content.encode("utf-8")), omitted_content_warning=warning, content=content,
             missing=False, sha256=sha256, decoding_replaced=replaced, redactions=dict(sorted(redactions.items())),
-            guard_outcome=outcome,
+            guard_outcome=outcome, language=language, fallback_reason=fallback,
         )
 
 

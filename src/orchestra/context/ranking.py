@@ -13,12 +13,14 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from orchestra.context.extraction import name_id
 from orchestra.context.strategies.markdown_sections import Term, normalise
 
 DAMPING = 0.85
 ITERATIONS = 30
+TOLERANCE = 1e-9
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -40,6 +42,7 @@ class Ranked:
     pagerank: float
 
 
+@lru_cache(maxsize=1 << 16)
 def name_words(name: str) -> str:
     """``parseConfig``/``parse_config``/``ParseConfig`` → ``parse config``."""
     return normalise(_CAMEL.sub(" ", name).replace("_", " "))
@@ -77,12 +80,11 @@ def rank(candidates: Sequence[RankInput], terms: Sequence[Term]) -> list[Ranked]
             definers[ident].append(index)
             factor[ident] = (0.1 if name.startswith("_") else 1.0) * (10.0 if name_words(name) in term_words else 1.0)
     edges: list[dict[int, float]] = [{} for _ in range(n)]
+    defined = definers.keys()
     for source, candidate in enumerate(candidates):
         own = {name_id(name) for name in candidate.names}
-        for ref in candidate.references:
-            targets = definers.get(ref)
-            if not targets or ref in own:
-                continue
+        for ref in sorted(defined & set(candidate.references) - own):
+            targets = definers[ref]
             weight = factor[ref] / len(targets)
             if len(targets) > 5:
                 weight *= 0.1
@@ -100,15 +102,17 @@ def _pagerank(edges: list[dict[int, float]], scores: list[int]) -> list[float]:
     personal = [s / total for s in scores] if total else [1.0 / n] * n
     rank = list(personal)
     out = [sum(e.values()) for e in edges]
+    linked = [(i, list(edges[i].items()), out[i]) for i in range(n) if out[i]]
+    sinks = [i for i in range(n) if not out[i]]
     for _ in range(ITERATIONS):
-        nxt = [(1 - DAMPING) * p for p in personal]
-        dangling = sum(rank[i] for i in range(n) if out[i] == 0)
-        for i in range(n):
-            if out[i]:
-                share = DAMPING * rank[i] / out[i]
-                for j, w in edges[i].items():
-                    nxt[j] += share * w
-        for j in range(n):
-            nxt[j] += DAMPING * dangling * personal[j]
+        dangling = DAMPING * sum(rank[i] for i in sinks)
+        nxt = [((1 - DAMPING) + dangling) * p for p in personal]
+        for i, targets, weight in linked:
+            share = DAMPING * rank[i] / weight
+            for j, w in targets:
+                nxt[j] += share * w
+        delta = sum(abs(a - b) for a, b in zip(nxt, rank, strict=True))
         rank = nxt
+        if delta < TOLERANCE:
+            break
     return rank
