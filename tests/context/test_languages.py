@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from orchestra.app import Orchestra
+from orchestra.context.code.languages import language_for
+from orchestra.context.code.parsing import TIMED_ABOVE_BYTES, ParseFailure, parse
 from orchestra.context.model import ContextFile
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -111,3 +113,13 @@ def test_minified_single_line_is_cut(app: Orchestra) -> None:
     file = _bundle_file(app, "app.min.js", ("var a=1;" * 200_000).encode(), per_file=30)
     assert file.original_lines == 1 and file.strategy == "head-tail-truncation"
     assert file.final_bytes < 4_000
+
+
+def test_a_parse_past_its_time_limit_is_cancelled() -> None:
+    spec = language_for("slow.py")
+    assert spec is not None
+    data = b"".join(b"def f_%d(x):\n    return x\n" % i for i in range(8000))
+    assert len(data) > TIMED_ABOVE_BYTES
+    with pytest.raises(ParseFailure, match="parse exceeded"):
+        parse(spec, data, timeout=0.0)
+    assert parse(spec, data).root_node.named_child_count == 8000  # the parser is usable afterwards
