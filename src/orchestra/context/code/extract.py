@@ -45,7 +45,12 @@ class CodeSchema:
 
 
 def extract(spec: LanguageSpec, data: bytes) -> CodeSchema:
-    """The declarations of ``data``; raises :class:`ParseFailure` (the reason) when it cannot."""
+    """The declarations (or, for data files, keys) of ``data``; raises :class:`ParseFailure` (the reason)."""
+    if spec.data:
+        from orchestra.context.code.keys import extract_keys
+
+        lines, names = extract_keys(spec, data)
+        return CodeSchema(spec.name, lines[:MAX_STORED_LINES], len(lines), names[:MAX_DECLARATIONS])
     tree = parse(spec, data)
     root = tree.root_node
     if root.has_error:

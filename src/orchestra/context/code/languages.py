@@ -32,6 +32,7 @@ class LanguageSpec:
     comments: frozenset[str] = frozenset({"comment"})
     comment_token: str = "//"
     private_prefix: str | None = None
+    data: bool = False  # JSON/YAML/TOML: keys, not declarations (see orchestra.context.code.keys)
 
 
 _C_FAMILY_COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
@@ -223,6 +224,12 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         bodies=frozenset({"block"}),
         comment_token="--",
     ),
+    LanguageSpec(name="json", module="tree_sitter_json", function="language", suffixes=(".json",),
+                 definitions={}, containers=frozenset(), data=True),
+    LanguageSpec(name="yaml", module="tree_sitter_yaml", function="language", suffixes=(".yaml", ".yml"),
+                 definitions={}, containers=frozenset(), comment_token="#", data=True),
+    LanguageSpec(name="toml", module="tree_sitter_toml", function="language", suffixes=(".toml",),
+                 definitions={}, containers=frozenset(), comment_token="#", data=True),
 )
 
 BY_SUFFIX: dict[str, LanguageSpec] = {suffix: spec for spec in LANGUAGES for suffix in spec.suffixes}

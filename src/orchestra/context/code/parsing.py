@@ -14,7 +14,7 @@ from typing import Any
 from orchestra.context.code.languages import LanguageSpec
 
 PARSE_MAX_BYTES = 1024 * 1024
-PARSE_TIMEOUT_SECONDS = 2.0
+PARSE_TIMEOUT_SECONDS = 5.0
 TIMED_ABOVE_BYTES = 128 * 1024  # smaller inputs parse in milliseconds; the time check costs ~10 %
 _READ_CHUNK = 64 * 1024
 
