@@ -53,6 +53,7 @@ class Extraction:
     fallback: str | None = None
     names: list[str] = field(default_factory=list)
     references: list[int] = field(default_factory=list)
+    cacheable: bool = True
 
     def to_json(self) -> bytes:
         """Canonical JSON bytes (for the cache)."""
@@ -99,6 +100,7 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
             schema = extract(spec, text.data)
         except ParseFailure as exc:
             result.fallback = f"{spec.name} parser: {exc}"
+            result.cacheable = not exc.transient
         else:
             if schema.lines:
                 result.schema = _guarded(schema.lines[:per_file], guard)

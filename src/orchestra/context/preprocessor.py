@@ -112,7 +112,7 @@ class Preprocessor:
                 prepared.append((item, item.render(per_file)))
                 tick(source.path)
         if self._cache is not None and fresh:
-            self._cache.put_many(fresh)
+            self._cache.put_many({key: e for key, e in fresh.items() if e.cacheable})
         if sum(record.final_lines for _, record in prepared) <= max(0, remaining):
             files.extend(record for _, record in prepared)
         else:

@@ -20,7 +20,15 @@ _READ_CHUNK = 64 * 1024
 
 
 class ParseFailure(Exception):
-    """The file could not be parsed within its limits; the message is the recorded reason."""
+    """The file could not be parsed within its limits; the message is the recorded reason.
+
+    ``transient`` is true for the time limit: it depends on the machine's load, not on the
+    file, so such a result must not be cached.
+    """
+
+    def __init__(self, reason: str, *, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 _lock = threading.Lock()
@@ -72,7 +80,7 @@ def parse(spec: LanguageSpec, data: bytes, *, timeout: float = PARSE_TIMEOUT_SEC
         tree = parser.parse(read, progress_callback=cancel)
     except ValueError as exc:  # tree-sitter reports a cancelled parse as a failure
         parser.reset()
-        raise ParseFailure(f"parse exceeded {timeout:g} s") from exc
+        raise ParseFailure(f"parse exceeded {timeout:g} s", transient=True) from exc
     if tree is None:
         raise ParseFailure("the parser returned no tree")
     return tree
