@@ -67,8 +67,27 @@ TEMPLATES: dict[str, str] = {
     "rb": "  # Handles {i}.\n  def handle_{i}(value)\n    total = value * {i}\n    total + 1\n  end\n\n",
     "c": "/* Handles {i}. */\nint handle_{i}(int value) {{\n    int total = value * {i};\n"
          "    return total + 1;\n}}\n\n",
+    "js": "/** Handles {i}. */\nexport function handle{i}(value) {{\n  const total = value * {i};\n"
+          "  return total + 1;\n}}\n\n",
+    "kt": "/** Handles {i}. */\nfun handle{i}(value: Int): Int {{\n    val total = value * {i}\n"
+          "    return total + 1\n}}\n\n",
+    "swift": "/// Handles {i}.\nfunc handle{i}(value: Int) -> Int {{\n    let total = value * {i}\n"
+             "    return total + 1\n}}\n\n",
+    "cs": "    /// <summary>Handles {i}.</summary>\n    public int Handle{i}(int value)\n    {{\n"
+          "        var total = value * {i};\n        return total + 1;\n    }}\n\n",
+    "cpp": "/// Handles {i}.\nint handle_{i}(const std::vector<int>& values) {{\n    int total = {i};\n"
+           "    for (int v : values) total += v;\n    return total;\n}}\n\n",
+    "php": "    /** Handles {i}. */\n    public function handle{i}(int $value): int\n    {{\n"
+           "        $total = $value * {i};\n        return $total + 1;\n    }}\n\n",
+    "scala": "  /** Handles {i}. */\n  def handle{i}(value: Int): Int = {{\n    val total = value * {i}\n"
+             "    total + 1\n  }}\n\n",
+    "lua": "-- Handles {i}.\nfunction M.handle_{i}(value)\n  local total = value * {i}\n  return total + 1\nend\n\n",
+    "sh": "# Handles {i}.\nhandle_{i}() {{\n  local total=$(( $1 * {i} ))\n  echo $(( total + 1 ))\n}}\n\n",
 }
-WRAP = {"java": ("package bench;\n\npublic class Bench{f} {{\n", "}}\n"), "rb": ("class Bench{f}\n", "end\n")}
+WRAP = {"java": ("package bench;\n\npublic class Bench{f} {{\n", "}}\n"), "rb": ("class Bench{f}\n", "end\n"),
+        "cs": ("namespace Bench;\n\npublic class Bench{f}\n{{\n", "}}\n"),
+        "php": ("<?php\n\nclass Bench{f}\n{{\n", "}}\n"), "scala": ("object Bench{f} {{\n", "}}\n"),
+        "lua": ("local M = {{}}\n\n", "return M\n"), "cpp": ("#include <vector>\n\n", "")}
 
 
 def generate(root: Path, ext: str, files: int = 40, blocks: int = 50) -> list[str]:
