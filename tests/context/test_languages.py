@@ -20,6 +20,8 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     "store.ts": ("typescript", ["4: export interface User  // A user of the store.",
                                 "14: export function greet(user: User): string  // Greets a user by name.",
                                 "23:   add(user: User): void  // Adds one user."]),
+    "Panel.tsx": ("tsx", ["4: export interface PanelProps  // Props of the panel.",
+                          "24:   toggle(id: string): void  // Opens one panel."]),
     "widgets.js": ("javascript", ["7: export function draw(node, widget)  // Draws a widget into a node.",
                                   "19:   click(event)  // Handles a click."]),
     "server.go": ("go", ["13: type Config struct  // Config holds the server settings.",
