@@ -43,9 +43,10 @@ from _common import emit
 GENEROUS = BundleConfig(max_lines_per_file=200, total_line_budget=20_000)
 DEFAULT = BundleConfig()
 DECLARATION = re.compile(r"^\s*(?:(?:export\s+|pub\s+|public\s+|private\s+|static\s+|async\s+|@\S+\s+)*"
-                         r"(?:def|class|func|fn|function|interface|struct|trait|impl|type|enum|const|module|object|"
+                         r"(?:def|class|func|fun|fn|function|interface|struct|trait|impl|type|enum|const|module|object|"
                          r"protocol|record|namespace)\b"
-                         r"|(?:[\w<>\[\],*&:]+\s+)+\**\w+\s*\([^;]*\)\s*\{?\s*$)")  # or a C-like function header
+                         r"|(?:[\w<>\[\],*&:]+\s+)+\**\w+\s*\([^;]*\)\s*\{?\s*$"  # or a C-like function header
+                         r"|\w+\(\)\s*\{\s*$)")  # or a shell function
 TEMPLATES: dict[str, str] = {
     "py": 'class Service{i}:\n    """Service {i}."""\n\n    def handle_{i}(self, request: dict) -> dict:\n'
           '        """Handle {i}."""\n        result = dict(request)\n        result["n"] = {i}\n'
