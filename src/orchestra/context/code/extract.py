@@ -116,11 +116,12 @@ class _Walker:
     def emit(self, node: Any, outer: Any, depth: int) -> None:
         kind = self.spec.definitions[node.type]
         name = _name(self, node)
-        if self.spec.name == "python":
-            if kind == "constant" and depth == 0 and not (name and (name.isupper() or name == "__all__")):
-                return
-            if name and name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
-                return
+        if self.spec.name == "python" and kind == "constant" and depth == 0 \
+                and not (name and (name.isupper() or name == "__all__")):
+            return  # module-level assignments: constants and __all__ only
+        private = self.spec.private_prefix
+        if private and name and name.startswith(private) and not (name.startswith("__") and name.endswith("__")):
+            return
         body = _body(self.spec, node)
         container = node.type in self.spec.containers and body is not None
         end = body.start_byte if body is not None and (container or kind not in WHOLE_KINDS) else node.end_byte
