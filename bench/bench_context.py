@@ -1,29 +1,39 @@
-"""Context bundles over code nobody here wrote: the standard library and the installed mcp/pydantic.
+"""Context bundles: tree-sitter schemas, cold and warm cache, beside the head/tail baseline.
 
-Measures time and peak traced memory for (a) a 40-file manifest of stdlib modules, (b) a
-2,000-file bundle of stdlib modules, (c) every module of the installed ``mcp`` and ``pydantic``
-packages, each with default budgets and with a generous budget, and the reduction ratio
-(final / original bytes). Every file passes the real security guard. Run:
-``python bench/bench_context.py``.
+Cases: (a) 40 stdlib Python files (default and generous budgets, the figures the issue
+quotes for the old ``ast`` path); (b) a generated 40-file tree per language; (c) a mixed
+real tree: the installed site-packages of the project's dependencies (mcp, pydantic,
+anyio, cryptography) and, when present, node's bundled npm (JS). Each case runs cold
+(empty cache) and warm (second build over unchanged files, a new preprocessor over the
+same cache), wall and CPU time (CPU time is the steadier figure on a shared machine).
+"decl_per_1000" is declarations shown per 1,000 lines of bundle; the baseline is what
+head/tail truncation of the same files shows (declaration-looking lines kept). Every file
+passes the real security guard. Run: ``python bench/bench_context.py``.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
+import shutil
 import sys
 import sysconfig
+import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import anyio
+import cryptography
 import mcp
 import pydantic
 
+from orchestra.context.cache import ExtractionCache
 from orchestra.context.config import BundleConfig
 from orchestra.context.guarding import prompt_guard
-from orchestra.context.model import ContextSource
+from orchestra.context.model import ContextBundle, ContextSource
 from orchestra.context.preprocessor import Preprocessor
+from orchestra.context.strategies.head_tail import head_tail
 from orchestra.context.strategies.markdown_sections import build_terms
 from orchestra.security.guard import SecurityGuard
 
@@ -32,55 +42,169 @@ from _common import emit
 
 GENEROUS = BundleConfig(max_lines_per_file=200, total_line_budget=20_000)
 DEFAULT = BundleConfig()
+DECLARATION = re.compile(r"^\s*(?:(?:export\s+|pub\s+|public\s+|private\s+|static\s+|async\s+|@\S+\s+)*"
+                         r"(?:def|class|func|fun|fn|function|interface|struct|trait|impl|type|enum|const|module|object|"
+                         r"protocol|record|namespace)\b"
+                         r"|(?:[\w<>\[\],*&:]+\s+)+\**\w+\s*\([^;]*\)\s*\{?\s*$"  # or a C-like function header
+                         r"|\w+\(\)\s*\{\s*$)")  # or a shell function
+TEMPLATES: dict[str, str] = {
+    "py": 'class Service{i}:\n    """Service {i}."""\n\n    def handle_{i}(self, request: dict) -> dict:\n'
+          '        """Handle {i}."""\n        result = dict(request)\n        result["n"] = {i}\n'
+          '        return result\n\n\ndef helper_{i}(value: int) -> int:\n    """Helper {i}."""\n'
+          '    total = value * {i}\n    return total + 1\n\n\n',
+    "ts": "/** Item {i}. */\nexport interface Item{i} {{\n  id: string;\n  count: number;\n}}\n\n"
+          "/** Makes item {i}. */\nexport function make{i}(id: string): Item{i} {{\n  const n = {i};\n"
+          "  return {{ id, count: n }};\n}}\n\nexport class Store{i} {{\n  private items: Item{i}[] = [];\n"
+          "  add(item: Item{i}): void {{\n    this.items.push(item);\n  }}\n}}\n\n",
+    "go": "// Item{i} is one item.\ntype Item{i} struct {{\n\tID    string\n\tCount int\n}}\n\n"
+          "// Make{i} builds an item.\nfunc Make{i}(id string) *Item{i} {{\n\tn := {i}\n"
+          "\treturn &Item{i}{{ID: id, Count: n}}\n}}\n\n// Add{i} adds.\nfunc (s *Item{i}) Add{i}(n int) int {{\n"
+          "\ts.Count += n\n\treturn s.Count\n}}\n\n",
+    "rs": "/// Item {i}.\npub struct Item{i} {{\n    pub id: String,\n    pub count: u32,\n}}\n\n"
+          "impl Item{i} {{\n    /// Makes item {i}.\n    pub fn new(id: String) -> Self {{\n        let n = {i};\n"
+          "        Item{i} {{ id, count: n }}\n    }}\n}}\n\n",
+    "java": "    /** Handles {i}. */\n    public int handle{i}(int value) {{\n        int total = value * {i};\n"
+            "        return total + 1;\n    }}\n\n",
+    "rb": "  # Handles {i}.\n  def handle_{i}(value)\n    total = value * {i}\n    total + 1\n  end\n\n",
+    "c": "/* Handles {i}. */\nint handle_{i}(int value) {{\n    int total = value * {i};\n"
+         "    return total + 1;\n}}\n\n",
+    "js": "/** Handles {i}. */\nexport function handle{i}(value) {{\n  const total = value * {i};\n"
+          "  return total + 1;\n}}\n\n",
+    "kt": "/** Handles {i}. */\nfun handle{i}(value: Int): Int {{\n    val total = value * {i}\n"
+          "    return total + 1\n}}\n\n",
+    "swift": "/// Handles {i}.\nfunc handle{i}(value: Int) -> Int {{\n    let total = value * {i}\n"
+             "    return total + 1\n}}\n\n",
+    "cs": "    /// <summary>Handles {i}.</summary>\n    public int Handle{i}(int value)\n    {{\n"
+          "        var total = value * {i};\n        return total + 1;\n    }}\n\n",
+    "cpp": "/// Handles {i}.\nint handle_{i}(const std::vector<int>& values) {{\n    int total = {i};\n"
+           "    for (int v : values) total += v;\n    return total;\n}}\n\n",
+    "php": "    /** Handles {i}. */\n    public function handle{i}(int $value): int\n    {{\n"
+           "        $total = $value * {i};\n        return $total + 1;\n    }}\n\n",
+    "scala": "  /** Handles {i}. */\n  def handle{i}(value: Int): Int = {{\n    val total = value * {i}\n"
+             "    total + 1\n  }}\n\n",
+    "lua": "-- Handles {i}.\nfunction M.handle_{i}(value)\n  local total = value * {i}\n  return total + 1\nend\n\n",
+    "sh": "# Handles {i}.\nhandle_{i}() {{\n  local total=$(( $1 * {i} ))\n  echo $(( total + 1 ))\n}}\n\n",
+}
+WRAP = {"java": ("package bench;\n\npublic class Bench{f} {{\n", "}}\n"), "rb": ("class Bench{f}\n", "end\n"),
+        "cs": ("namespace Bench;\n\npublic class Bench{f}\n{{\n", "}}\n"),
+        "php": ("<?php\n\nclass Bench{f}\n{{\n", "}}\n"), "scala": ("object Bench{f} {{\n", "}}\n"),
+        "lua": ("local M = {{}}\n\n", "return M\n"), "cpp": ("#include <vector>\n\n", "")}
 
 
-def python_files(root: Path, limit: int, under: str = "") -> list[str]:
-    """Root-relative paths of .py files below ``root / under`` (sorted, skipping site-packages), at most ``limit``."""
-    found = sorted(p.relative_to(root).as_posix() for p in (root / under).rglob("*.py")
-                   if "site-packages" not in p.relative_to(root).parts)
+def generate(root: Path, ext: str, files: int = 40, blocks: int = 50) -> list[str]:
+    """``files`` realistic files of one language under ``root``; returns their relative paths."""
+    paths = []
+    folder = root / ext
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in range(files):
+        head, tail = WRAP.get(ext, ("", ""))
+        body = "".join(TEMPLATES[ext].format(i=f * 100 + b) for b in range(blocks))
+        suffix = "java" if ext == "java" else ext
+        name = f"Bench{f}.java" if ext == "java" else f"mod_{f:02}.{suffix}"
+        (folder / name).write_text(head.format(f=f) + body + tail.format(f=f))
+        paths.append(f"{ext}/{name}")
+    return paths
+
+
+def files_under(root: Path, under: str, suffixes: tuple[str, ...], limit: int) -> list[str]:
+    """Sorted root-relative paths with ``suffixes`` below ``root / under``."""
+    base = root / under
+    if not base.is_dir():
+        return []
+    found = sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.suffix in suffixes and p.is_file())
     return found[:limit]
 
 
-def run(root: Path, paths: list[str], config: BundleConfig, guard: Any) -> dict[str, Any]:
-    pre = Preprocessor(root, guard)
+def declarations_kept(bundle: ContextBundle) -> int:
+    """Declarations shown: schema lines, plus declaration-looking lines elsewhere."""
+    count = 0
+    for file in bundle.files:
+        lines = file.content.splitlines()
+        if file.strategy == "schema-extraction":
+            count += sum(1 for x in lines if re.match(r"^\d+: ", x))
+        else:
+            count += sum(1 for x in lines if DECLARATION.match(x))
+    return count
+
+
+def baseline_declarations(root: Path, paths: list[str], config: BundleConfig) -> tuple[int, int]:
+    """What head/tail truncation of every file would show: (declaration lines, lines)."""
+    kept = used = 0
+    remaining = config.total_line_budget
+    for rel in paths:
+        if remaining <= 0:
+            break
+        lines = (root / rel).read_text(errors="replace").splitlines()
+        budget = min(config.max_lines_per_file, remaining)
+        shown = lines if len(lines) <= budget else head_tail(lines, budget)
+        kept += sum(1 for x in shown if DECLARATION.match(x))
+        used += len(shown)
+        remaining -= len(shown)
+    return kept, used
+
+
+def run(root: Path, paths: list[str], config: BundleConfig, guard: Any, cache_dir: Path) -> dict[str, Any]:
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    cache_dir.mkdir(parents=True)
     sources = [ContextSource(path=p, reason="benchmark") for p in paths]
     terms = build_terms([("T-1", 5), ("developer", 2)])
-    started = time.perf_counter()
-    bundle = pre.build(sources, config, terms=terms)
-    elapsed = time.perf_counter() - started
-    tracemalloc.start()  # a second, traced run for peak memory (tracing slows it, so it is not timed)
-    pre.build(sources, config, terms=terms)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    read_bytes = sum(f.original_bytes for f in bundle.files)
-    return {
-        "sources": len(paths), "processed": len(bundle.files), "omitted": len(bundle.omitted_sources),
-        "seconds": round(elapsed, 3), "peak_mib": round(peak / 2**20, 1),
-        "original_bytes": read_bytes, "final_bytes": bundle.final_bytes,
-        "reduction_ratio": round(bundle.final_bytes / read_bytes, 4) if read_bytes else None,
-        "final_lines": bundle.final_lines, "redactions": bundle.redaction_total,
-    }
+    figures: dict[str, Any] = {"sources": len(paths)}
+    bundle: ContextBundle | None = None
+    for phase in ("cold", "warm"):
+        cache = ExtractionCache(cache_dir, b"bench-secret" * 3)
+        pre = Preprocessor(root, guard, cache)
+        started, cpu = time.perf_counter(), time.process_time()
+        bundle = pre.build(sources, config, terms=terms)
+        figures[f"{phase}_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        figures[f"{phase}_cpu_ms"] = round((time.process_time() - cpu) * 1000, 1)
+        figures[f"{phase}_parsed"] = pre.stats.parsed
+        cache.close()
+    assert bundle is not None
+    kept = declarations_kept(bundle)
+    base_kept, base_lines = baseline_declarations(root, paths, config)
+    fallbacks = sum(1 for f in bundle.files if f.fallback_reason)
+    figures.update({
+        "processed": len(bundle.files), "omitted": len(bundle.omitted_sources), "final_lines": bundle.final_lines,
+        "schema_files": sum(1 for f in bundle.files if f.strategy == "schema-extraction"),
+        "fallbacks": fallbacks,
+        "decl_per_1000": round(kept * 1000 / bundle.final_lines, 1) if bundle.final_lines else 0.0,
+        "baseline_decl_per_1000": round(base_kept * 1000 / base_lines, 1) if base_lines else 0.0,
+    })
+    return figures
 
 
 def main() -> None:
     guard = prompt_guard(SecurityGuard(secrets.token_bytes(32)))
     stdlib = Path(sysconfig.get_paths()["stdlib"])
+    std40 = sorted(p.relative_to(stdlib).as_posix() for p in stdlib.rglob("*.py")
+                   if "site-packages" not in p.relative_to(stdlib).parts)[:40]
     site = Path(mcp.__file__).resolve().parents[1]
-    packages = [p for pkg in (mcp, pydantic) for p in python_files(site, 100_000, Path(pkg.__file__).parent.name)]
-    cases = {
-        "stdlib_40_default": (stdlib, python_files(stdlib, 40), DEFAULT),
-        "stdlib_40_generous": (stdlib, python_files(stdlib, 40), GENEROUS),
-        "stdlib_upto2000_default": (stdlib, python_files(stdlib, 2000), DEFAULT),
-        "stdlib_upto2000_generous": (stdlib, python_files(stdlib, 2000), GENEROUS),
-        "mcp_pydantic_generous": (site, packages, GENEROUS),
-    }
-    figures: dict[str, Any] = {}
-    for name, (root, paths, config) in cases.items():
-        figures[name] = result = run(root, paths, config, guard)
-        ratio = result["reduction_ratio"]
-        print(f"{name:<24} {result['sources']:>5} sources  {result['processed']:>5} processed  "
-              f"{result['omitted']:>5} omitted  {result['seconds']:>7.3f} s  peak {result['peak_mib']:>6.1f} MiB  "
-              f"bytes {result['original_bytes']:>10} -> {result['final_bytes']:>8} (ratio {ratio})")
+    mixed = [p for pkg in (mcp, pydantic, anyio, cryptography)
+             for p in files_under(site, Path(pkg.__file__).parent.name, (".py", ".pyi"), 400)]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        generated = work / "gen"
+        cases: dict[str, tuple[Path, list[str], BundleConfig]] = {
+            "stdlib_40_default": (stdlib, std40, DEFAULT),
+            "stdlib_40_generous": (stdlib, std40, GENEROUS),
+        }
+        for ext in TEMPLATES:
+            cases[f"gen40_{ext}_generous"] = (generated, generate(generated, ext), GENEROUS)
+        cases["site_packages_generous"] = (site, mixed, GENEROUS)
+        npm = Path("/usr/lib/node_modules/npm")
+        npm_files = files_under(npm.parent, "npm", (".js", ".ts", ".mjs", ".cjs"), 400)
+        if npm_files:
+            cases["npm_js_generous"] = (npm.parent, npm_files, GENEROUS)
+        else:
+            print("npm_js: skipped (no /usr/lib/node_modules/npm here)")
+        figures: dict[str, Any] = {}
+        for name, (root, paths, config) in cases.items():
+            figures[name] = r = run(root, paths, config, guard, work / "state" / name)
+            print(f"{name:<26} {r['sources']:>4} src {r['processed']:>4} in {r['omitted']:>4} out  "
+                  f"cold {r['cold_ms']:>8.1f} ms (cpu {r['cold_cpu_ms']:>7.1f}, {r['cold_parsed']:>3} parsed)  "
+                  f"warm {r['warm_ms']:>7.1f} ms (cpu {r['warm_cpu_ms']:>6.1f}) "
+                  f"({r['warm_parsed']} parsed)  schema {r['schema_files']:>3} fallback {r['fallbacks']:>3}  "
+                  f"decl/1000 {r['decl_per_1000']:>6.1f} vs head/tail {r['baseline_decl_per_1000']:>6.1f}")
     emit("context_bundle", figures)
 
 

@@ -98,7 +98,8 @@ class Orchestra:
         self.fragments = FragmentService(store, self.events, LocalKeyProvider(layout.fragment_keys_dir),
                                          FragmentPolicy.from_config(config), key)
         self.tasks = TaskService(store, self.events, layout.root, guard)
-        self.context = ContextService(layout.root, self.tasks, prompt_guard(guard))
+        self.context = ContextService(layout.root, self.tasks, prompt_guard(guard), layout.workflow_dir,
+                                      key)
         self.runtime = RuntimeService(layout.root, config, session_counts=self._session_counts)
         self.capacity = CapacityService(store, self.events, config.capacity)
         self.delegation = DelegationService(
@@ -246,7 +247,8 @@ class Orchestra:
         return self.delegation.counts() if self.initialized else {}
 
     def close(self) -> None:
-        """Release the store and stop the media probe worker (if one was started)."""
+        """Release the store, the context cache and the media probe worker (if one was started)."""
+        self.context.close()
         media = self.__dict__.get("media")
         if media is not None:
             media.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from orchestra.context.code.extract import extract
+from orchestra.context.code.languages import language_for
+from orchestra.context.code.parsing import ParseFailure
 from orchestra.context.strategies.head_tail import head_tail
 from orchestra.context.strategies.markdown_sections import build_terms, markdown_sections
-from orchestra.context.strategies.python_schema import python_schema
-from orchestra.context.strategies.ts_schema import ts_schema
 
 PY_SOURCE = '''"""Inventory service.
 
@@ -47,31 +48,36 @@ def _private_helper() -> None:
 '''
 
 
+def _schema(path: str, source: str) -> list[str]:
+    spec = language_for(path)
+    assert spec is not None
+    return extract(spec, source.encode()).lines
+
+
 def test_python_schema_golden() -> None:
-    assert python_schema(PY_SOURCE, 80) == [
-        '"""Inventory service."""',
-        "from __future__ import annotations",
-        "import os",
-        "from dataclasses import dataclass, field",
-        "__all__ = ['Item', 'load']",
-        "LIMIT = 10",
-        "@dataclass(frozen=True)",
-        "class Item:",
-        '    """One stock item."""',
-        "    sku: str",
-        "    count: int = 0",
-        "    tags: list[str] = field(default_factory=list)",
-        "    def total(self, price: float) -> float:",
-        '        """Value of the stock."""',
-        "async def load(path: str, *, strict: bool=True) -> list[Item]:",
-        '    """Load items from disk."""',
+    assert _schema("inventory.py", PY_SOURCE) == [
+        '1: """Inventory service."""',
+        "5: from __future__ import annotations; import os; from dataclasses import dataclass, field",
+        '9: __all__ = ["Item", "load"]',
+        "10: LIMIT = 10",
+        "13: @dataclass(frozen=True) class Item  # One stock item.",
+        "17:   sku: str",
+        "18:   count: int = 0",
+        "19:   tags: list[str] = field(default_factory=list)",
+        "21:   def total(self, price: float) -> float  # Value of the stock.",
+        "30: async def load(path: str, *, strict: bool = True) -> list[Item]  # Load items from disk.",
     ]
 
 
-def test_python_schema_truncates_with_marker_and_rejects_bad_syntax() -> None:
-    cut = python_schema(PY_SOURCE, 5)
-    assert cut is not None and len(cut) == 5 and cut[-1] == "# ... schema truncated at 5 lines"
-    assert python_schema("def broken(:\n", 10) is None
+def test_bad_syntax_is_a_parse_failure_with_its_line() -> None:
+    spec = language_for("x.py")
+    assert spec is not None
+    try:
+        extract(spec, b"def ok() -> None:\n    pass\n\ndef broken(:\n    pass\n")
+    except ParseFailure as failure:
+        assert "syntax error near line 4" in str(failure)
+    else:
+        raise AssertionError("a syntax error must not yield a schema")
 
 
 TS_SOURCE = """import { z } from "zod";
@@ -109,22 +115,20 @@ export const VERSION = "1.0";
 
 
 def test_ts_schema_ignores_braces_in_strings_and_comments() -> None:
-    assert ts_schema(TS_SOURCE.splitlines(), 80) == [
-        'import { z } from "zod";',
-        "export interface User {",
-        "  id: string;",
-        "  name: string; // display name with a { brace",
-        "}",
-        "export function greet(user: User): string {",
-        "}",
-        "export class Store {",
-        "  private items: User[] = [];",
-        "  add(user: User): void { ... }",
-        "  /* { comment brace */",
-        "  get size(): number { return this.items.length; }",
-        "}",
-        "export type Id = string | number;",
-        'export const VERSION = "1.0";',
+    assert _schema("store.ts", TS_SOURCE) == [
+        '1: import { z } from "zod"',
+        "2: const internal = 1;",
+        "4: export interface User",
+        "5:   id: string",
+        "6:   name: string",
+        "9: export function greet(user: User): string",
+        "17: export class Store",
+        "18:   private items: User[] = []",
+        "19:   add(user: User): void",
+        "23:   get size(): number  // { comment brace",
+        "26: function notExported()",
+        "30: export type Id = string | number;",
+        '31: export const VERSION = "1.0";',
     ]
 
 

@@ -74,7 +74,8 @@ def render_markdown(manifest: ContextManifest) -> str:
         out += ["", *render_file(file)]
     if bundle.omitted_sources:
         out += ["", "### Omitted (total line budget exhausted)", ""]
-        out += [f"- `{s.path}` — {s.reason} (cite this path and ask for it if needed)" for s in bundle.omitted_sources]
+        out += [f"- `{s.path}` — {s.reason} ({s.omitted_because}; cite this path and ask for it if needed)"
+                for s in bundle.omitted_sources]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -46,6 +46,8 @@ class ContextFile(BaseModel):
     redactions: dict[str, int] = Field(default_factory=dict,
                                        description="Redactions the security guard made, by category (counts only).")
     guard_outcome: str = Field("allow", description="The guard's decision for this file's text (sink: prompt).")
+    language: str | None = Field(None, description="The language whose parser read the file (schema extraction).")
+    fallback_reason: str | None = Field(None, description="Why the parser's schema was not used (head/tail instead).")
 
 
 class OmittedSource(BaseModel):
@@ -54,6 +56,7 @@ class OmittedSource(BaseModel):
     path: str
     reason: str
     required: bool
+    omitted_because: str = Field("total line budget exhausted", description="Why it was left out.")
 
 
 class BundleBudget(BaseModel):

@@ -1,43 +1,74 @@
-"""Building a bundle: dedupe sources, reduce each within the remaining budget, guard, total, hash.
+"""Building a bundle: dedupe sources, reduce each within the budget, rank when they do not fit, guard, hash.
 
 Deterministic: the same sources, file contents, budgets and terms give a
-byte-identical bundle (no timestamps inside; sources keep their given order).
+byte-identical bundle (no timestamps inside). Required sources come first in their
+given order; the others keep their given order when they all fit, and are otherwise
+chosen by :mod:`orchestra.context.ranking` (best first) with the rest listed as omitted.
+Code files are reduced through tree-sitter (:mod:`orchestra.context.code`) and their
+extractions are cached by content hash (:mod:`orchestra.context.cache`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestra.context.cache import ExtractionCache
+from orchestra.context.code.languages import LanguageSpec, language_for
 from orchestra.context.config import BundleConfig
 from orchestra.context.directory import directory_listing
+from orchestra.context.extraction import MAX_LINE_CHARS, Extraction, build_extraction, cache_key, cut_line, render
 from orchestra.context.guarding import PromptGuard
 from orchestra.context.model import BundleBudget, ContextBundle, ContextFile, ContextSource, OmittedSource, Strategy
-from orchestra.context.strategies.head_tail import head_tail
+from orchestra.context.ranking import RankInput, rank
+from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
 from orchestra.context.strategies.markdown_sections import Term, markdown_sections
-from orchestra.context.strategies.python_schema import python_schema
-from orchestra.context.strategies.ts_schema import ts_schema
-from orchestra.context.text import SourceText, from_string, read_file
+from orchestra.context.text import BINARY_PROBE_BYTES, FULL_READ_LIMIT, SourceText, from_bytes, from_string, read_file
 from orchestra.errors import OrchestraError
 from orchestra.workspace.paths import guard_path
 
-PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
-SCRIPT_SUFFIXES = frozenset({".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".mdc", ".markdown"})
 REDUCING = frozenset({"schema-extraction", "section-extraction", "head-tail-truncation", "directory-reference",
                       "binary-reference"})
 BUNDLE_WARNING = "One or more context sources were reduced or omitted; cite source paths when full files are needed."
 Progress = Callable[[int, int, str], None]
+Renderer = Callable[[int], ContextFile]
+
+
+@dataclass
+class BuildStats:
+    """Work done by one preprocessor (for tests and benchmarks)."""
+
+    parsed: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+
+@dataclass
+class _Prepared:
+    source: ContextSource
+    render: Renderer
+    names: list[str] = field(default_factory=list)
+    references: list[int] = field(default_factory=list)
 
 
 class Preprocessor:
     """Reduces sources inside one workspace, passing every text through the prompt guard."""
 
-    def __init__(self, root: Path, guard: PromptGuard) -> None:
+    def __init__(self, root: Path, guard: PromptGuard, cache: ExtractionCache | None = None) -> None:
         self._root = root
         self._guard = guard
+        self._cache = cache
+        self.stats = BuildStats()
+
+    def close(self) -> None:
+        """Release the cache's connection."""
+        if self._cache is not None:
+            self._cache.close()
 
     def build(
         self,
@@ -50,95 +81,200 @@ class Preprocessor:
     ) -> ContextBundle:
         """The bundle for ``sources`` (deduplicated by path, first wins) within ``config``'s budgets."""
         unique = list({s.path: s for s in reversed(sources)}.values())[::-1]
+        per_file = config.max_lines_per_file
         remaining = config.total_line_budget
         files: list[ContextFile] = []
         omitted: list[OmittedSource] = []
-        for index, source in enumerate(unique):
-            if remaining <= 0:
-                omitted.append(OmittedSource(path=source.path, reason=source.reason, required=source.required))
-            else:
-                record = self._process(source, min(config.max_lines_per_file, remaining), list(terms))
+        fresh: dict[str, Extraction] = {}
+        done = 0
+
+        def tick(path: str) -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, len(unique), path)
+
+        pool: list[_Prepared] = []
+        for source in unique:
+            if source.required:
+                if remaining <= 0:
+                    omitted.append(_omitted(source, "total line budget exhausted"))
+                else:
+                    record = self._prepare(source, per_file, list(terms), fresh).render(min(per_file, remaining))
+                    remaining -= record.final_lines
+                    files.append(record)
+                tick(source.path)
+        prepared: list[tuple[_Prepared, ContextFile]] = []
+        for source in unique:
+            if not source.required:
+                item = self._prepare(source, per_file, list(terms), fresh)
+                pool.append(item)
+                prepared.append((item, item.render(per_file)))
+                tick(source.path)
+        if self._cache is not None and fresh:
+            self._cache.put_many({key: e for key, e in fresh.items() if e.cacheable})
+        if sum(record.final_lines for _, record in prepared) <= max(0, remaining):
+            files.extend(record for _, record in prepared)
+        else:
+            ranked = rank([RankInput(p.source.path, p.names, p.references) for p in pool], terms)
+            for place, entry in enumerate(ranked, start=1):
+                item, record = prepared[entry.index]
+                if remaining <= 0:
+                    omitted.append(_omitted(item.source, f"ranked {place} of {len(ranked)} by relevance to the "
+                                                         f"task (score {entry.relevance}); total line budget "
+                                                         "exhausted"))
+                    continue
+                if record.final_lines > remaining:
+                    record = item.render(remaining)
                 remaining -= record.final_lines
                 files.append(record)
-            if progress is not None:
-                progress(index + 1, len(unique), source.path)
         return _assemble(config, list(config_warnings), files, omitted)
 
-    def _process(self, source: ContextSource, max_lines: int, terms: list[Term]) -> ContextFile:
+    def _prepare(self, source: ContextSource, per_file: int, terms: list[Term],
+                 fresh: dict[str, Extraction]) -> _Prepared:
         if source.content is not None:
-            return self._reduce(source, from_string(source.content), max_lines, terms)
+            text = from_string(source.content)
+            return _Prepared(source, lambda n: self._reduce(source, text, n, terms))
         try:
             guarded = guard_path(self._root, source.path)
         except OrchestraError:
-            return _missing(source)
+            return _Prepared(source, lambda _n: _missing(source))
         target = guarded.absolute
-        if "*" in source.path or not target.exists():
-            return _missing(source)
-        if target.is_dir():
-            lines = directory_listing(target, guarded.relative, max_lines)
-            return self._finish(source, "directory-reference", lines, 0, 0, None, False,
-                                "Directory listed without reading file contents.")
-        if not target.is_file():
-            return _missing(source)
         try:
-            text = read_file(target)
+            mode = -1 if "*" in source.path else target.stat().st_mode
         except OSError:
-            return _missing(source)
+            mode = -1
+        if mode == -1:
+            return _Prepared(source, lambda _n: _missing(source))
+        if stat.S_ISDIR(mode):
+            def listing(n: int) -> ContextFile:
+                lines = directory_listing(target, guarded.relative, n)
+                return self._finish(source, "directory-reference", lines, 0, 0, None, False,
+                                    "Directory listed without reading file contents.")
+            return _Prepared(source, listing)
+        if not stat.S_ISREG(mode):
+            return _Prepared(source, lambda _n: _missing(source))
+        try:
+            with target.open("rb") as handle:
+                data = handle.read(FULL_READ_LIMIT + 1)
+            if len(data) > FULL_READ_LIMIT or b"\x00" in data[:BINARY_PROBE_BYTES]:
+                del data
+                text = read_file(target)
+                return self._prepare_text(source, guarded.relative, text, terms)
+        except OSError:
+            return _Prepared(source, lambda _n: _missing(source))
+        suffix = Path(source.path).suffix.lower()
+        if suffix in MARKDOWN_SUFFIXES:
+            return self._prepare_text(source, guarded.relative, from_bytes(data), terms)
+        spec = language_for(source.path)
+        key = cache_key(hashlib.sha256(data).hexdigest(), spec, per_file)
+        extraction = fresh.get(key)
+        if extraction is None and self._cache is not None:
+            extraction = self._cache.get_many([key]).get(key)
+        if extraction is None:
+            self.stats.cache_misses += 1
+            extraction = build_extraction(from_bytes(data), spec, per_file, self._guard, self._counted_extract)
+            fresh[key] = extraction
+        else:
+            self.stats.cache_hits += 1
+        del data
+        found = extraction
+        return _Prepared(source, lambda n: self._from_extraction(source, found, spec, n),
+                         names=found.names, references=found.references)
+
+    def _counted_extract(self, spec: LanguageSpec, data: bytes) -> object:
+        from orchestra.context.code.extract import extract
+
+        self.stats.parsed += 1
+        return extract(spec, data)
+
+    def _prepare_text(self, source: ContextSource, relative: str, text: SourceText, terms: list[Term]) -> _Prepared:
         if text.binary:
-            line = f"Binary file reference: {guarded.relative} ({text.total_bytes} bytes); contents not loaded."
-            return self._finish(source, "binary-reference", [line], 0, text.total_bytes, text.sha256, False,
-                                "Binary file referenced without loading its contents.")
-        return self._reduce(source, text, max_lines, terms)
+            line = f"Binary file reference: {relative} ({text.total_bytes} bytes); contents not loaded."
+            return _Prepared(source, lambda _n: self._finish(
+                source, "binary-reference", [line], 0, text.total_bytes, text.sha256, False,
+                "Binary file referenced without loading its contents."))
+        if text.truncated_read:
+            spec = language_for(source.path)
+            extraction = build_extraction(text, spec, 0, self._guard)
+            return _Prepared(source, lambda n: self._from_extraction(source, extraction, spec, n))
+        return _Prepared(source, lambda n: self._reduce(source, text, n, terms))
+
+    def _from_extraction(self, source: ContextSource, extraction: Extraction, spec: LanguageSpec | None,
+                         max_lines: int) -> ContextFile:
+        token = spec.comment_token if spec else "#"
+        strategy, part, used = render(extraction, max_lines, token)
+        prior: dict[str, int] = {}
+        for used_part in used:
+            for category, count in used_part.redactions.items():
+                prior[category] = prior.get(category, 0) + count
+        fallback = extraction.fallback if strategy == "head-tail-truncation" else None
+        record = self._finish(source, strategy, part.lines, extraction.total_lines, extraction.total_bytes,
+                              extraction.sha256, extraction.decoding_replaced, None, prior=prior,
+                              withheld=None if part.lines is not None else part.outcome, fallback=fallback,
+                              guarded_outcome=part.outcome,
+                              language=extraction.language if strategy == "schema-extraction" else None)
+        return record
 
     def _reduce(self, source: ContextSource, text: SourceText, max_lines: int, terms: list[Term]) -> ContextFile:
         strategy, lines = choose_reduction(source.path, text, max_lines, terms)
         return self._finish(source, strategy, lines, text.total_lines, text.total_bytes, text.sha256,
                             text.decoding_replaced, None)
 
-    def _finish(self, source: ContextSource, strategy: Strategy, lines: list[str], original_lines: int,
-                original_bytes: int, sha256: str | None, replaced: bool, note: str | None) -> ContextFile:
-        content = "\n".join(_trim_blank_edges(lines))
-        safe = self._guard(content)
-        content = f"[withheld by the security guard: {safe.outcome}]" if safe.text is None else safe.text
+    def _finish(self, source: ContextSource, strategy: str, lines: list[str] | None, original_lines: int,
+                original_bytes: int, sha256: str | None, replaced: bool, note: str | None, *,
+                prior: dict[str, int] | None = None, withheld: str | None = None,
+                fallback: str | None = None, guarded_outcome: str | None = None,
+                language: str | None = None) -> ContextFile:
+        """One record; ``guarded_outcome`` is set when ``lines`` already passed the guard (an extraction)."""
+        redactions = dict(prior or {})
+        text: str | None
+        if withheld is None and lines is not None and guarded_outcome is not None:
+            outcome, text = guarded_outcome, "\n".join(_trim_blank_edges(lines))
+        elif withheld is None and lines is not None:
+            content = "\n".join(_trim_blank_edges(lines))
+            safe = self._guard(content)
+            outcome, text = safe.outcome, safe.text
+            for category, count in safe.redactions.items():
+                redactions[category] = redactions.get(category, 0) + count
+        else:
+            outcome, text = withheld or "block", None
+        if text is not None and redactions and outcome == "allow":
+            outcome = "redact"
+        content = f"[withheld by the security guard: {outcome}]" if text is None else text
         final_lines = len(content.split("\n")) if content else 0
         warning = note
         if strategy in REDUCING and note is None:
-            warning = (f"Reduced from {original_lines} lines using {strategy}; "
-                       f"full source remains at {source.path}.")
-        if safe.text is None:
-            warning = f"Content withheld by the security guard ({safe.outcome}); full source remains at {source.path}."
+            how = f"{strategy} ({fallback})" if fallback else strategy
+            warning = f"Reduced from {original_lines} lines using {how}; full source remains at {source.path}."
+        if text is None:
+            warning = f"Content withheld by the security guard ({outcome}); full source remains at {source.path}."
         if replaced:
             warning = (warning + " " if warning else "") + "Invalid UTF-8 was replaced while decoding."
         return ContextFile(
             path=source.path, reason=source.reason, required=source.required, strategy=strategy,
             original_lines=original_lines, final_lines=final_lines, original_bytes=original_bytes,
             final_bytes=len(content.encode("utf-8")), omitted_content_warning=warning, content=content,
-            missing=False, sha256=sha256, decoding_replaced=replaced, redactions=dict(sorted(safe.redactions.items())),
-            guard_outcome=safe.outcome,
+            missing=False, sha256=sha256, decoding_replaced=replaced, redactions=dict(sorted(redactions.items())),
+            guard_outcome=outcome, language=language, fallback_reason=fallback,
         )
 
 
 def choose_reduction(path: str, text: SourceText, max_lines: int, terms: list[Term]) -> tuple[Strategy, list[str]]:
-    """Pick the strategy for one text and apply it."""
-    if not text.truncated_read and len(text.lines) <= max_lines:
+    """Inline text and Markdown: passthrough, section extraction or head/tail (lines cut to a bound)."""
+    if not text.truncated_read and len(text.lines) <= max_lines and all(len(x) <= MAX_LINE_CHARS for x in text.lines):
         return "passthrough", text.lines
-    suffix = Path(path).suffix.lower()
-    reduced: list[str] | None = None
-    if not text.truncated_read:
-        if suffix in PYTHON_SUFFIXES:
-            reduced = python_schema("\n".join(text.lines), max_lines)
-            if reduced:
-                return "schema-extraction", reduced
-        elif suffix in SCRIPT_SUFFIXES:
-            reduced = ts_schema(text.lines, max_lines)
-            if reduced:
-                return "schema-extraction", reduced
-        elif suffix in MARKDOWN_SUFFIXES:
-            reduced = markdown_sections(text.lines, max_lines, terms)
-            if reduced:
-                return "section-extraction", reduced
-    tail = text.tail if text.truncated_read else None
-    return "head-tail-truncation", head_tail(text.lines, max_lines, text.total_lines, tail)
+    if not text.truncated_read and Path(path).suffix.lower() in MARKDOWN_SUFFIXES:
+        reduced = markdown_sections(text.lines, max_lines, terms)
+        if reduced:
+            return "section-extraction", [cut_line(x) for x in reduced]
+    ending = text.tail if text.truncated_read else text.lines[-TAIL_LINES:]
+    head = [cut_line(x) for x in text.lines[:HEAD_LINES]]
+    return "head-tail-truncation", head_tail(head, max_lines, text.total_lines, [cut_line(x) for x in ending])
+
+
+def _omitted(source: ContextSource, because: str) -> OmittedSource:
+    return OmittedSource(path=source.path, reason=source.reason, required=source.required, omitted_because=because)
 
 
 def _missing(source: ContextSource) -> ContextFile:

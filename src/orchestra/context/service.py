@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from orchestra.context.cache import ExtractionCache
 from orchestra.context.config import resolve_config
 from orchestra.context.guarding import PromptGuard
 from orchestra.context.manifest import ContextManifest, EntrySource, ManifestEntry, load_mode_of
@@ -25,10 +26,18 @@ OWNERSHIP_REASON = "Delegated ownership path; cite this path instead of loading 
 class ContextService:
     """Builds manifests for delegated children from tasks and workspace files."""
 
-    def __init__(self, root: Path, tasks: TaskService, guard: PromptGuard) -> None:
+    def __init__(self, root: Path, tasks: TaskService, guard: PromptGuard, workflow_dir: Path | None = None,
+                 cache_secret: bytes | None = None) -> None:
         self._root = root
         self._tasks = tasks
-        self._preprocessor = Preprocessor(root, guard)
+        cache = None
+        if workflow_dir is not None and cache_secret is not None:
+            cache = ExtractionCache(workflow_dir, cache_secret)
+        self.preprocessor = Preprocessor(root, guard, cache)
+
+    def close(self) -> None:
+        """Release the extraction cache."""
+        self.preprocessor.close()
 
     def manifest(
         self,
@@ -57,7 +66,7 @@ class ContextService:
         weighted += [(criterion, 1) for criterion in task.acceptance_criteria]
         weighted += [(path, 2) for path in task.ownership_paths]
         terms = build_terms(weighted)
-        bundle = self._preprocessor.build([s for s, _ in planned], config, terms=terms, config_warnings=warnings,
+        bundle = self.preprocessor.build([s for s, _ in planned], config, terms=terms, config_warnings=warnings,
                                           progress=progress)
         by_path = {f.path: f for f in bundle.files}
         entries = [

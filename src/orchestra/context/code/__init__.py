@@ -1,0 +1,1 @@
+"""Code schema extraction with tree-sitter: languages, bounded parsing, declarations."""

@@ -1,0 +1,249 @@
+"""Declarations of a source file through its tree-sitter syntax tree.
+
+One line per declaration, in document order, in a stable shape for every language::
+
+    <line>: <indent><signature>  <comment token> <first line of its doc comment>
+
+The signature is the declaration's source up to its body (bodies never appear), with
+whitespace collapsed; members of classes, interfaces, structs, traits, impls, modules and
+namespaces follow, indented. Imports are summarised on one line. Python names starting
+with ``_`` (not dunders) are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestra.context.code.languages import LanguageSpec
+from orchestra.context.code.parsing import ParseFailure, parse
+
+MAX_DECLARATIONS = 4000
+MAX_STORED_LINES = 2000
+SIGNATURE_CHARS = 160
+DOC_CHARS = 100
+IMPORT_CHARS = 200
+WHOLE_KINDS = frozenset({"type", "enum", "macro", "package", "field", "case"})
+_SKIPPABLE_BEFORE = frozenset({"attribute_item", "attribute_list", "attribute", "annotation", "marker_annotation",
+                               "decorator"})
+_COMMENT_MARK = re.compile(r"^(?:/\*+!?|\*+/|\*|//[/!]?|#+|--+\[*=*\[*|\"\"\"|''')")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_SPACE = re.compile(r"\s+")
+_TRAILER = re.compile(r"[\s{:=]+$")
+_IDENT = re.compile(r"^[A-Za-z_$][\w$.:]*$")
+
+
+@dataclass
+class CodeSchema:
+    """What a file declares: rendered lines (at most ``MAX_STORED_LINES``) and the names defined."""
+
+    language: str
+    lines: list[str]
+    declarations: int
+    names: list[str] = field(default_factory=list)
+
+
+def extract(spec: LanguageSpec, data: bytes) -> CodeSchema:
+    """The declarations (or, for data files, keys) of ``data``; raises :class:`ParseFailure` (the reason)."""
+    if spec.data:
+        from orchestra.context.code.keys import extract_keys
+
+        lines, names = extract_keys(spec, data)
+        return CodeSchema(spec.name, lines[:MAX_STORED_LINES], len(lines), names[:MAX_DECLARATIONS])
+    tree = parse(spec, data)
+    root = tree.root_node
+    if root.has_error:
+        raise ParseFailure(f"syntax error near line {_first_error_line(root)}")
+    walker = _Walker(spec, data)
+    walker.header(root)
+    walker.walk(root, 0)
+    return walker.result()
+
+
+class _Walker:
+    def __init__(self, spec: LanguageSpec, data: bytes) -> None:
+        self.spec = spec
+        self.data = data
+        self.entries: list[str] = []  # "<line>: ..." entries
+        self.imports: list[str] = []
+        self.import_line = 0
+        self.names: set[str] = set()
+        self.count = 0
+        self.head: list[str] = []
+
+    def text(self, node: Any, end: int | None = None) -> str:
+        return self.data[node.start_byte:node.end_byte if end is None else end].decode("utf-8", "replace")
+
+    def header(self, root: Any) -> None:
+        first = root.named_children[0] if root.named_child_count else None
+        if first is None:
+            return
+        if self.spec.name == "python":
+            doc = _python_docstring(self, root)
+            if doc:
+                self.head.append(f'1: """{doc}"""')
+            return
+        if first.type in self.spec.comments and not self.text(first).startswith("#!"):
+            follower = first.next_named_sibling
+            attached = follower is not None and follower.start_point[0] <= first.end_point[0] + 1 \
+                and follower.type in self.spec.definitions
+            doc = _doc_line(self.text(first))
+            if doc and not attached:
+                self.head.append(f"{first.start_point[0] + 1}: {self.spec.comment_token} {doc}")
+
+    def walk(self, parent: Any, depth: int) -> None:
+        for node in parent.named_children:
+            if self.count >= MAX_DECLARATIONS:
+                return
+            kind = node.type
+            if kind in self.spec.imports:
+                if not self.imports:
+                    self.import_line = node.start_point[0] + 1
+                if sum(len(i) for i in self.imports) < IMPORT_CHARS:
+                    self.imports.append(_collapse(self.text(node)).rstrip(";"))
+            elif kind in self.spec.wrappers:
+                inner = next((c for c in node.named_children if c.type in self.spec.definitions), None)
+                if inner is not None:
+                    self.emit(inner, node, depth)
+                else:
+                    self.walk(node, depth)
+            elif kind in self.spec.definitions:
+                self.emit(node, node, depth)
+            elif kind in self.spec.transparent:
+                self.walk(node, depth)
+
+    def emit(self, node: Any, outer: Any, depth: int) -> None:
+        kind = self.spec.definitions[node.type]
+        name = _name(self, node)
+        if self.spec.name == "python" and kind == "constant" and depth == 0 \
+                and not (name and (name.isupper() or name == "__all__")):
+            return  # module-level assignments: constants and __all__ only
+        private = self.spec.private_prefix
+        if private and name and name.startswith(private) and not (name.startswith("__") and name.endswith("__")):
+            return
+        body = _body(self.spec, node)
+        container = node.type in self.spec.containers and body is not None
+        end = body.start_byte if body is not None and (container or kind not in WHOLE_KINDS) else node.end_byte
+        comment = next((c.start_byte for c in node.named_children
+                        if c.type in self.spec.comments and c.start_byte < end), None)
+        signature = _TRAILER.sub("", _collapse(self.data[outer.start_byte:comment or end].decode("utf-8", "replace")))
+        if container and body is not None and body.type == "interface_type":
+            signature += " interface"
+        doc = _python_docstring(self, body) if self.spec.name == "python" and body is not None \
+            else _leading_doc(self, outer)
+        line = f"{outer.start_point[0] + 1}: {'  ' * depth}{_clip(signature, SIGNATURE_CHARS)}"
+        if doc:
+            line += f"  {self.spec.comment_token} {_clip(doc, DOC_CHARS)}"
+        self.entries.append(line)
+        self.count += 1
+        if name:
+            self.names.add(name)
+        if container and body is not None:
+            self.walk(body, depth + 1)
+
+    def result(self) -> CodeSchema:
+        lines = list(self.head)
+        if self.imports:
+            lines.append(f"{self.import_line}: {_clip('; '.join(self.imports), IMPORT_CHARS)}")
+        lines.extend(self.entries)
+        lines.sort(key=_line_number)  # stable: members keep their place after their container
+        return CodeSchema(self.spec.name, lines[:MAX_STORED_LINES], self.count, sorted(self.names)[:MAX_DECLARATIONS])
+
+
+def _line_number(line: str) -> int:
+    return int(line.split(":", 1)[0])
+
+
+def _body(spec: LanguageSpec, node: Any) -> Any:
+    """The node's body: its ``body`` field, else the nearest descendant of a body type (3 levels)."""
+    body = node.child_by_field_name("body")
+    if body is not None:
+        return body
+    frontier = list(node.named_children)
+    for _ in range(3):
+        nxt: list[Any] = []
+        for child in frontier:
+            if child.type in spec.bodies:
+                return child
+            nxt.extend(child.named_children)
+        frontier = nxt
+    return None
+
+
+def _name(walker: _Walker, node: Any) -> str | None:
+    current = node
+    for _ in range(4):
+        target = (current.child_by_field_name("name") or current.child_by_field_name("declarator")
+                  or current.child_by_field_name("left"))
+        if target is None:
+            named = [c for c in current.named_children if c.type.endswith(("spec", "declarator", "binding"))
+                     or c.type in ("variable_declaration", "assignment_statement", "variable_list")]
+            target = named[0] if named else None
+        if target is None:
+            return None
+        text = walker.text(target)
+        if _IDENT.match(text) and len(text) <= 80:
+            return text.rsplit(".", 1)[-1].rsplit(":", 1)[-1] or None
+        current = target
+    return None
+
+
+def _python_docstring(walker: _Walker, block: Any) -> str | None:
+    first = block.named_children[0] if block.named_child_count else None
+    if first is None or first.type != "expression_statement" or not first.named_child_count:
+        return None
+    string = first.named_children[0]
+    if string.type != "string":
+        return None
+    content = "".join(walker.text(c) for c in string.named_children if c.type == "string_content")
+    return _doc_line(content)
+
+
+def _leading_doc(walker: _Walker, node: Any) -> str | None:
+    """The first line of the comment block just above ``node`` (attributes in between are skipped)."""
+    prev = node.prev_named_sibling
+    top = node.start_point[0]
+    while prev is not None and prev.type in _SKIPPABLE_BEFORE and prev.end_point[0] >= top - 1:
+        top = prev.start_point[0]
+        prev = prev.prev_named_sibling
+    block: list[Any] = []
+    while prev is not None and prev.type in walker.spec.comments and prev.end_point[0] >= top - 1:
+        block.append(prev)
+        top = prev.start_point[0]
+        prev = prev.prev_named_sibling
+    for comment in reversed(block):
+        text = walker.text(comment)
+        if text.startswith("#!"):
+            continue
+        doc = _doc_line(text)
+        if doc:
+            return doc
+    return None
+
+
+def _doc_line(text: str) -> str | None:
+    for raw in text.splitlines():
+        line = _COMMENT_MARK.sub("", raw.strip()).strip()
+        line = _TAG.sub("", re.sub(r"\*+/$", "", line)).strip()
+        if line and line not in ("*", '"""', "'''"):
+            return line
+    return None
+
+
+def _first_error_line(root: Any) -> int:
+    cursor = [root]
+    while cursor:
+        node = cursor.pop(0)
+        if node.is_error or node.is_missing:
+            return int(node.start_point[0]) + 1
+        cursor.extend(c for c in node.children if c.has_error or c.is_missing)
+    return int(root.start_point[0]) + 1
+
+
+def _collapse(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

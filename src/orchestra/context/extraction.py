@@ -1,0 +1,181 @@
+"""One file's budget-ready extraction: guarded parts a bundle is rendered from, cacheable.
+
+An extraction depends only on the file's bytes, its language, the per-file budget and
+:data:`STRATEGY_VERSION`; every text part in it has already passed the prompt guard
+(no raw secret is ever stored), and the rendered content is guarded again on use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from orchestra import __version__
+from orchestra.context.code.languages import LanguageSpec
+from orchestra.context.guarding import PromptGuard
+from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
+from orchestra.context.text import SourceText
+
+STRATEGY_VERSION = f"treesitter-1/{__version__}"
+MAX_LINE_CHARS = 1000
+LINE_CUT = " [... line cut ...]"
+MAX_REFERENCES = 3000
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]{2,}")
+
+
+@dataclass
+class Part:
+    """Guarded lines (``None`` when the guard withheld them) and what the guard did."""
+
+    lines: list[str] | None
+    outcome: str = "allow"
+    redactions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Extraction:
+    """Everything needed to render one file at any budget up to ``per_file``."""
+
+    total_lines: int
+    total_bytes: int
+    sha256: str
+    decoding_replaced: bool
+    head: Part
+    tail: Part
+    full: Part | None = None
+    schema: Part | None = None
+    schema_total: int = 0
+    declarations: int = 0
+    language: str | None = None
+    fallback: str | None = None
+    names: list[str] = field(default_factory=list)
+    references: list[int] = field(default_factory=list)
+    cacheable: bool = True
+
+    def to_json(self) -> bytes:
+        """Canonical JSON bytes (for the cache)."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, blob: bytes) -> Extraction:
+        """The inverse of :meth:`to_json`; raises ``ValueError``/``KeyError``/``TypeError`` on a bad blob."""
+        data: dict[str, Any] = json.loads(blob)
+        parts = {name: Part(**data[name]) if data.get(name) is not None else None
+                 for name in ("head", "tail", "full", "schema")}
+        return cls(**{**data, **parts})
+
+
+def cache_key(sha256: str, spec: LanguageSpec | None, per_file: int) -> str:
+    """What an extraction depends on."""
+    return f"{STRATEGY_VERSION}|{spec.name if spec else 'text'}|{per_file}|{sha256}"
+
+
+def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int, guard: PromptGuard,
+                     extract: Any = None) -> Extraction:
+    """Parse (when ``spec`` has a parser), cut and guard what may be shown of ``text``.
+
+    One guarded text per file: the whole text when it fits ``per_file`` lines, else the
+    schema, else (no parser, or the parser failed) the head and tail lines. ``extract`` is
+    the schema extractor (``(spec, data) -> CodeSchema``), passed in so that tree-sitter
+    is imported only when a file of a known language is reduced.
+    """
+    lines = text.lines
+    result = Extraction(total_lines=text.total_lines, total_bytes=text.total_bytes, sha256=text.sha256,
+                        decoding_replaced=text.decoding_replaced, head=Part([]), tail=Part([]),
+                        language=spec.name if spec else None)
+    if text.data is not None:
+        result.references = reference_ids(text.data)
+    if not text.truncated_read and len(lines) <= per_file and all(len(x) <= MAX_LINE_CHARS for x in lines):
+        result.full = _guarded(lines, guard)
+        return result
+    if spec is not None and (text.truncated_read or text.data is None):
+        result.fallback = f"{text.total_bytes} bytes is over the read limit; not parsed"
+    elif spec is not None:
+        from orchestra.context.code.parsing import ParseFailure
+
+        try:
+            schema = extract(spec, text.data)
+        except ParseFailure as exc:
+            result.fallback = f"{spec.name} parser: {exc}"
+            result.cacheable = not exc.transient
+        else:
+            if schema.lines:
+                result.schema = _guarded(schema.lines[:per_file], guard)
+                result.schema_total = len(schema.lines)
+                result.declarations = schema.declarations
+                result.names = guard_tokens(schema.names, guard)
+                return result
+            result.fallback = f"{spec.name} parser: no declarations found"
+    result.head = _guarded([cut_line(x) for x in lines[:HEAD_LINES]], guard)
+    tail_source = text.tail if text.truncated_read else lines[-TAIL_LINES:]
+    result.tail = _guarded([cut_line(x) for x in tail_source[-TAIL_LINES:]], guard)
+    return result
+
+
+def render(extraction: Extraction, max_lines: int, comment_token: str) -> tuple[str, Part, list[Part]]:
+    """The strategy, the lines to show within ``max_lines`` and the parts they came from."""
+    if max_lines <= 0:
+        return "head-tail-truncation", Part([]), []
+    full = extraction.full
+    if full is not None:
+        if full.lines is None or extraction.total_lines <= max_lines:
+            return "passthrough", full, [full]
+        lines = head_tail(full.lines[:HEAD_LINES], max_lines, extraction.total_lines, full.lines[-TAIL_LINES:])
+        return "head-tail-truncation", Part(lines, full.outcome), [full]
+    schema = extraction.schema
+    if schema is not None:
+        if schema.lines is None:
+            return "schema-extraction", schema, [schema]
+        lines = schema.lines
+        if extraction.schema_total > max_lines:
+            more = extraction.schema_total - (max_lines - 1)
+            marker = f"{comment_token} ... {more} more declaration lines (schema cut at {max_lines} lines)"
+            lines = [*lines[: max_lines - 1], marker] if max_lines > 1 else lines[:1]
+        return "schema-extraction", Part(lines, schema.outcome, schema.redactions), [schema]
+    head, tail = extraction.head, extraction.tail
+    if head.lines is None or tail.lines is None:
+        withheld = head if head.lines is None else tail
+        return "head-tail-truncation", withheld, [withheld]
+    lines = head_tail(head.lines, max_lines, extraction.total_lines, tail.lines)
+    return "head-tail-truncation", Part(lines), [head, tail]
+
+
+def _guarded(lines: list[str], guard: PromptGuard) -> Part:
+    safe = guard("\n".join(lines))
+    if safe.text is None:
+        return Part(None, safe.outcome, dict(safe.redactions))
+    return Part(safe.text.split("\n") if lines else [], safe.outcome, dict(sorted(safe.redactions.items())))
+
+
+def guard_tokens(tokens: list[str], guard: PromptGuard) -> list[str]:
+    """The tokens the guard passes unchanged (a token that looks like a secret is dropped)."""
+    if not tokens:
+        return []
+    safe = guard("\n".join(tokens))
+    if safe.text is None:
+        return []
+    if not safe.redactions:
+        return tokens
+    passed = set(safe.text.split("\n"))
+    return [token for token in tokens if token in passed]
+
+
+def cut_line(line: str) -> str:
+    """``line``, cut to ``MAX_LINE_CHARS`` with a marker."""
+    return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + LINE_CUT
+
+
+def name_id(name: str) -> int:
+    """The stable id of an identifier (CRC-32): references are kept as ids, never as text."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def reference_ids(data: bytes) -> list[int]:
+    """Sorted ids of the distinct identifiers in ``data`` (at most ``MAX_REFERENCES``).
+
+    Only ids are kept, so an identifier-shaped secret never reaches the cache.
+    """
+    return sorted({zlib.crc32(token) for token in set(_IDENTIFIER.findall(data))})[:MAX_REFERENCES]
