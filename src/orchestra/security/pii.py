@@ -1,0 +1,202 @@
+"""Personal data found with the libraries made for it: ``phonenumbers`` (libphonenumber) and ``python-stdnum``.
+
+Both are imported lazily, only when a cheap regex candidate (a digit run of the right shape) exists, so
+the hook path and ``orchestra health`` never load them. Candidates are conservative: a national phone
+number needs a phone keyword nearby or a trunk-prefixed, grouped national format valid in one of the
+listed regions; an international number (``+`` or ``00``) needs to be valid for its country code.
+National identifiers with a check digit are accepted on their own when their shape is distinctive
+(IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ formatted, IN PAN, CN RIC, FR NIR, UK NINO, spaced Aadhaar,
+SE personnummer); the others (DE Steuer-ID, NL BSN, CA SIN, PL PESEL, …) need their keyword.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from importlib import import_module
+from typing import Any
+
+MAX_LIBRARY_CHECKS = 2000
+"""Library validations per finder call (a bound for adversarial digit-heavy texts: candidates past it are not
+checked; ordinary texts have a handful)."""
+
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "IE", "PT", "SE", "NO", "DK", "FI",
+                 "PL", "BR", "MX", "AR", "IN", "AU", "NZ", "CA", "JP", "CN", "KR", "SG", "ZA", "IL", "TR")  # fmt: skip
+
+_PHONE_CANDIDATE_RE = re.compile(
+    r"(?<![\w.+/:#=-])(?:\+|00)?(?:\(\+?\d{1,4}\)[ .-]?)?\d[\d .()-]{5,22}\d(?![\w/:-]|[.,]\d)", re.ASCII
+)
+_PHONE_KEYWORD_RE = re.compile(
+    r"(?i:phone|tel\b|tel[:.]|tél|mobile|mobil|cell|call|fax|whats ?app|sms|text me|contact|reach|ring|dial"
+    r"|handy|telefon|téléphone|teléfono|telefono|telefone|móvil|movil|portable|cellulare|numero|número|nummer"
+    r"|number|no\.|#)",
+)
+_DATE_LIKE_RE = re.compile(
+    r"^\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$|^\d{1,3}(?:\.\d{1,3}){3}$|^\d+(?:\.\d+){1,3}$"
+)
+_SEPARATORS = frozenset(" .-()")
+
+
+@lru_cache(maxsize=1)
+def _phonenumbers() -> Any:
+    return import_module("phonenumbers")
+
+
+def _phone_valid(candidate: str, keyword: bool) -> bool:
+    pn = _phonenumbers()
+    digits = sum(c.isdigit() for c in candidate)
+    if not 8 <= digits <= 15:
+        return False
+    text = candidate
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        if text.startswith("+") or text.startswith("(+"):
+            return bool(pn.is_valid_number(pn.parse(text.replace("(", "").replace(")", ""), None)))
+        grouped = any(c in _SEPARATORS for c in text)
+        if not keyword and not (text[0] in "0(" and grouped):
+            return False
+        for region in PHONE_REGIONS:
+            if pn.is_valid_number(pn.parse(text, region)):
+                return True
+    except Exception:  # phonenumbers.NumberParseException and friends
+        return False
+    return False
+
+
+def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Phone numbers in international or national formats (validated by libphonenumber)."""
+    endpos = len(text) if endpos is None else endpos
+    budget = MAX_LIBRARY_CHECKS
+    for m in _PHONE_CANDIDATE_RE.finditer(text, pos, endpos):
+        value = m.group(0).rstrip(" .-(")
+        if value.count("(") != value.count(")"):
+            value = value.strip("()")
+        if _DATE_LIKE_RE.match(value) or "  " in value:
+            continue
+        before = text[max(0, m.start() - 40) : m.start()]
+        keyword = bool(_PHONE_KEYWORD_RE.search(before))
+        if value[0] not in "+0(" and not keyword:
+            continue
+        budget -= 1
+        if budget < 0:
+            return
+        if _phone_valid(value, keyword):
+            start = m.start() + m.group(0).index(value)
+            yield start, start + len(value)
+
+
+# --------------------------------------------------------------------------------------------------------
+# national identifiers
+
+_NINO_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D](?![A-Za-z0-9])",
+    re.ASCII,
+)
+
+_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])", re.ASCII),
+     "it.codicefiscale"),
+    (re.compile(r"(?<![A-Za-z0-9-])\d{8}-?[A-HJ-NP-TV-Z](?![A-Za-z0-9])", re.ASCII), "es.dni"),
+    (re.compile(r"(?<![A-Za-z0-9-])[XYZ]-?\d{7}-?[A-HJ-NP-TV-Z](?![A-Za-z0-9])", re.ASCII), "es.nie"),
+    (re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d.-])", re.ASCII), "br.cpf"),
+    (re.compile(r"(?<![\d.])\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}(?![\d.-])", re.ASCII), "br.cnpj"),
+    (re.compile(r"(?<![A-Za-z0-9])[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![A-Za-z0-9])", re.ASCII), "in_.pan"),
+    (re.compile(r"(?<![\w-])[1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{5}[\dX](?![\w-])", re.ASCII), "cn.ric"),
+    (re.compile(r"(?<![\w-])[12] ?\d\d ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d\d|2[AB]) ?\d{3} ?\d{3} ?\d\d(?![\w-])",
+                re.ASCII), "fr.nir"),
+    (re.compile(r"(?<![\w-])[2-9]\d{3} \d{4} \d{4}(?![\w-]| \d)", re.ASCII), "in_.aadhaar"),
+    (re.compile(r"(?<![\w-])(?:19|20)?\d{6}[-+]\d{4}(?![\w-])", re.ASCII), "se.personnummer"),
+)
+
+_KEYWORD_MODULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"(?i:steuer|idnr|tax[ _-]?id|identifikationsnummer|tin\b)"), ("de.idnr",)),
+    (re.compile(r"(?i:bsn|burgerservice|sofi)"), ("nl.bsn",)),
+    (re.compile(r"(?i:\bsin\b|social insurance|nas\b)"), ("ca.sin",)),
+    (re.compile(r"(?i:pesel)"), ("pl.pesel",)),
+    (re.compile(r"(?i:\bnir\b|insee|sécurité sociale|securite sociale|numéro de sécu)"), ("fr.nir",)),
+    (re.compile(r"(?i:aadhaar|aadhar|\buid\b)"), ("in_.aadhaar",)),
+    (re.compile(r"(?i:\bcpf\b)"), ("br.cpf",)),
+    (re.compile(r"(?i:cnpj)"), ("br.cnpj",)),
+    (re.compile(r"(?i:\btfn\b|tax file)"), ("au.tfn",)),
+    (re.compile(r"(?i:\bcpr\b|personnummer|fødselsnummer|fodselsnummer|henkilötunnus|hetu)"),
+     ("dk.cpr", "se.personnummer", "no.fodselsnummer", "fi.hetu")),
+    (re.compile(r"(?i:\bnif\b|contribuinte)"), ("pt.nif", "es.dni")),
+    (re.compile(r"(?i:\bdni\b|\bnie\b)"), ("es.dni", "es.nie", "ar.dni")),
+    (re.compile(r"(?i:\brut\b)"), ("cl.rut",)),
+    (re.compile(r"(?i:curp)"), ("mx.curp",)),
+    (re.compile(r"(?i:ahv|avs\b)"), ("ch.ssn",)),
+    (re.compile(r"(?i:\bpps\b)"), ("ie.pps",)),
+    (re.compile(r"(?i:tc ?kimlik|tckn)"), ("tr.tckimlik",)),
+    (re.compile(r"(?i:\bcnp\b)"), ("ro.cnp",)),
+    (re.compile(r"(?i:rijksregister|national number|numéro national)"), ("be.nn",)),
+    (re.compile(r"(?i:resident identity|身份证|\bric\b)"), ("cn.ric",)),
+    (re.compile(r"(?i:national id|identity number|id number|id no)"),
+     ("za.idnr", "il.idnr", "cn.ric", "de.idnr", "nl.bsn")),
+)
+_KEYWORD_HINTS = (
+    "steuer", "idnr", "tax", "tin", "bsn", "burgerservice", "sofi", "sin", "social insurance", "nas", "pesel",
+    "nir", "insee", "sécu", "secu", "aadha", "uid", "cpf", "cnpj", "tfn", "cpr", "personnummer", "sels", "henkil",
+    "hetu", "nif", "contribuinte", "dni", "nie", "rut", "curp", "ahv", "avs", "pps", "kimlik", "tckn", "cnp",
+    "rijksregister", "national", "身份证", "ric", "identity", "id n", "identifikation",
+)  # fmt: skip
+"""Lower-case substrings one of which every keyword of ``_KEYWORD_MODULES`` contains (a cheap gate)."""
+_KEYWORD_VALUE_RE = re.compile(r"(?<![\w-])(?:[A-Z]{1,4})?\d[A-Z0-9 ./-]{5,22}[A-Z0-9](?![\w-])", re.ASCII)
+
+
+@lru_cache(maxsize=64)
+def _module(name: str) -> Callable[[str], bool]:
+    mod = import_module(f"stdnum.{name}")
+    is_valid: Callable[[str], bool] = mod.is_valid
+    return is_valid
+
+
+def _valid(module: str, value: str) -> bool:
+    try:
+        return bool(_module(module)(value))
+    except Exception:
+        return False
+
+
+def nino_ok(value: str) -> bool:
+    """UK National Insurance number shape (the prefix exclusions are in the pattern)."""
+    compact = value.replace(" ", "")
+    return len(compact) == 9
+
+
+def find_national_ids(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """National identifiers with a valid check digit (or a valid structure where the id has none)."""
+    endpos = len(text) if endpos is None else endpos
+    spans: list[tuple[int, int]] = []
+    budget = [MAX_LIBRARY_CHECKS]
+
+    def valid(module: str, value: str) -> bool:
+        budget[0] -= 1
+        return budget[0] >= 0 and _valid(module, value)
+
+    for m in _NINO_RE.finditer(text, pos, endpos):
+        if nino_ok(m.group(0)):
+            spans.append(m.span())
+    for pattern, module in _SHAPES:
+        for m in pattern.finditer(text, pos, endpos):
+            if valid(module, m.group(0)):
+                spans.append(m.span())
+    for m in _KEYWORD_VALUE_RE.finditer(text, pos, endpos):
+        value = m.group(0).rstrip(" ./-")
+        if sum(c.isdigit() for c in value) < 6:
+            continue
+        before = text[max(0, m.start() - 48) : m.start()]
+        low = before.lower()
+        if not any(hint in low for hint in _KEYWORD_HINTS):
+            continue
+        for kw_re, modules in _KEYWORD_MODULES:
+            if kw_re.search(before) and any(valid(mod, value) for mod in modules):
+                spans.append((m.start(), m.start() + len(value)))
+                break
+    spans.sort()
+    last = -1
+    for start, end in spans:
+        if start >= last:
+            yield start, end
+            last = end
