@@ -63,9 +63,40 @@ def throughput(guard: SecurityGuard, sink: Sink, text: str, chunk: int = 16 * 10
     return len(text.encode()) / (time.perf_counter() - start) / 1e6
 
 
+def per_line(guard: SecurityGuard, text: str) -> tuple[float, float]:
+    """One guard call per line (chat appends, log lines, tool arguments): MB/s and mean µs per call."""
+    lines = [ln for ln in text.splitlines() if ln]
+    start = time.perf_counter()
+    for ln in lines:
+        guard.guard(ln, Sink.TRANSCRIPT)
+    elapsed = time.perf_counter() - start
+    return sum(len(ln.encode()) for ln in lines) / elapsed / 1e6, elapsed / len(lines) * 1e6
+
+
+def original_pipeline_note() -> str:
+    """The original's pipeline runs only when node and a cached @jterrats/open-orchestra@1.3.1 exist."""
+    import shutil
+
+    cache = ROOT / "bench" / ".cache" / "package"
+    if shutil.which("node") is None or not cache.exists():
+        return "original pipeline: skipped (needs node and `npm pack @jterrats/open-orchestra@1.3.1` in bench/.cache)"
+    return "original pipeline: package found in bench/.cache but the node driver is not implemented yet"
+
+
 def main() -> None:
     rng = random.Random(7)
     guard = SecurityGuard(b"bench-key-0123456789abcdef")
+    lines_text = mixed_text(2 * 1024 * 1024, random.Random(3))
+    line_mb_s, line_us = per_line(guard, lines_text)
+    print(f"one call per line: {line_mb_s:.2f} MB/s, {line_us:.1f} µs per line")
+    benign = "".join(PIECES) * 2000
+    blines = [ln for ln in benign.splitlines() if ln][:20000]
+    t0 = time.perf_counter()
+    for ln in blines:
+        guard.guard(ln, Sink.TRANSCRIPT)
+    benign_us = (time.perf_counter() - t0) / len(blines) * 1e6
+    print(f"benign line: {benign_us:.1f} µs per call (mean of {len(blines)})")
+    print(original_pipeline_note())
     text = mixed_text(10 * 1024 * 1024, rng)
     mb = len(text.encode()) / 1e6
     print(f"mixed text: {mb:.1f} MB in 16 KB messages")
@@ -95,6 +126,9 @@ def main() -> None:
                 "bench": "guard",
                 "mixed_mb": round(mb, 2),
                 "throughput_mb_s": tput,
+                "per_line_mb_s": round(line_mb_s, 3),
+                "per_line_us": round(line_us, 2),
+                "benign_line_us": round(benign_us, 2),
                 "latency_4kb_ms": {"p50": round(p50, 4), "p99": round(p99, 4)},
                 "corpus": {
                     cat: {"precision": round(s.precision, 4), "recall": round(s.recall, 4)}

@@ -148,10 +148,10 @@ def password_value_ok(raw: str, quoted: bool, *, spaced_code: bool, min_len: int
     """A password literal: short values count in a credential context, references and prose do not."""
     if len(raw) < (3 if quoted else min_len):
         return False
-    if not quoted and is_code_reference(raw):
-        # ``password=hunter`` in an env file is a value; ``password = user_input`` in code is not
-        if spaced_code or not raw.islower() or "." in raw or "_" in raw:
-            return False
+    # ``password=hunter`` in an env file is a value; ``password = user_input`` in code is not
+    code_like = spaced_code or not raw.islower() or "." in raw or "_" in raw
+    if not quoted and is_code_reference(raw) and code_like:
+        return False
     if raw.lower() in _PROSE_WORDS:
         return False
     return not (" " in raw and not quoted)

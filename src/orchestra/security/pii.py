@@ -65,9 +65,16 @@ def _phone_valid(candidate: str, keyword: bool) -> bool:
     return False
 
 
+def digit_count(text: str) -> int:
+    """ASCII digits in ``text`` (ten C-level counts: the cheap gate of the finders below)."""
+    return sum(map(text.count, "0123456789"))
+
+
 def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
     """Phone numbers in international or national formats (validated by libphonenumber)."""
     endpos = len(text) if endpos is None else endpos
+    if digit_count(text[pos:endpos] if pos or endpos != len(text) else text) < 8:
+        return
     budget = MAX_LIBRARY_CHECKS
     for m in _PHONE_CANDIDATE_RE.finditer(text, pos, endpos):
         value = m.group(0).rstrip(" .-(")
@@ -91,7 +98,8 @@ def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[
 # national identifiers
 
 _NINO_RE = re.compile(
-    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D](?![A-Za-z0-9])",
+    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?\d\d ?\d\d ?\d\d ?[A-D](?![A-Za-z0-9])",
     re.ASCII,
 )
 
@@ -168,6 +176,8 @@ def nino_ok(value: str) -> bool:
 def find_national_ids(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
     """National identifiers with a valid check digit (or a valid structure where the id has none)."""
     endpos = len(text) if endpos is None else endpos
+    if digit_count(text[pos:endpos] if pos or endpos != len(text) else text) < 4:
+        return
     spans: list[tuple[int, int]] = []
     budget = [MAX_LIBRARY_CHECKS]
 

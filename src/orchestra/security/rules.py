@@ -16,19 +16,17 @@ from dataclasses import dataclass
 from orchestra.security import context as ctx
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
 from orchestra.security.pii import find_national_ids, find_phones
-from orchestra.security.vendor_rules import SPECS, TokenSpec, checksum_or_random, crc_checksum_ok, token_ok
 from orchestra.security.validators import (
     IBAN_LENGTHS,
     iban_ok,
-    is_code_reference,
     is_payment_card,
     is_placeholder,
-    is_uuid,
     looks_random,
     luhn_ok,
     shannon_entropy,
     ssn_ok,
 )
+from orchestra.security.vendor_rules import SPECS, TokenSpec, checksum_or_random, crc_checksum_ok, token_ok
 
 Validator = Callable[[str, "re.Match[str]"], bool]
 """``validate(value, match) -> keep?``: ``value`` is the text that would be redacted."""
@@ -176,7 +174,7 @@ def _cli_secret_ok(value: str, match: re.Match[str]) -> bool:
 
 def _short_flag_ok(value: str, _match: re.Match[str]) -> bool:
     raw, quoted = ctx.clean_value(value)
-    if not ctx.value_shape_ok(raw, quoted, "") or raw.isdigit() and len(raw) <= 5:
+    if not ctx.value_shape_ok(raw, quoted, "") or (raw.isdigit() and len(raw) <= 5):
         return False  # a port, not a password
     return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
 
@@ -715,7 +713,8 @@ _BASE_RULES: tuple[Rule, ...] = (
         ".NET <add key=\"…Password\" value=\"…\"/>), value only",
         _c(
             r"\b(?i:name|key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<name>[A-Za-z0-9_.:-]{0,40}(?i:pass|pwd)"
-            r"[A-Za-z0-9_.:-]{0,40})[\"']?[ \t]{0,4}[,;]?[ \t]{0,4}(?:\r?\n[ \t]{0,40}-?[ \t]{0,4})?[\"']?(?i:value)[\"']?"
+            r"[A-Za-z0-9_.:-]{0,40})[\"']?[ \t]{0,4}[,;]?[ \t]{0,4}(?:\r?\n[ \t]{0,40}-?[ \t]{0,4})?"
+            r"[\"']?(?i:value)[\"']?"
             r"[ \t]{0,4}[:=][ \t]{0,4}(?P<value>\"[^\"\r\n]{1,2048}\"|'[^'\r\n]{1,2048}'|[^\s\"',;}]{1,2048})"
         ),
         prefilter=("value",),

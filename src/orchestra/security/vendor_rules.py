@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from orchestra.security.model import Category, Severity
 from orchestra.security.validators import is_placeholder, looks_random, shannon_entropy
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -33,7 +32,7 @@ def base62_crc32(data: str, width: int = 6) -> str:
 
 def crc_checksum_ok(token: str) -> bool:
     """``prefix_<30 random><6 checksum>`` with a valid base62 CRC32 (ghp_, gho_, …, npm_)."""
-    head, sep, body = token.partition("_")
+    _head, sep, body = token.partition("_")
     if not sep or len(body) != 36:
         return False
     return base62_crc32(body[:30]) == body[30:]
@@ -96,7 +95,8 @@ SPECS: tuple[TokenSpec, ...] = (
               r"[?&]sig=(?P<value>[A-Za-z0-9%+/]{30,128}(?:%3[Dd]|=){0,2})", ("sig=",), 0, 30,
               value_group="value", offsets=(-1,)),
     TokenSpec("secret.azure.client-secret", "Azure AD / Entra client secret (xxx8Q~…)",
-              r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", ("q~",), 0, 20, offsets=(-4,)),
+              r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", ("q~",), 0, 20,
+              offsets=(-4,)),
     TokenSpec("secret.digitalocean.token", "DigitalOcean token (dop_v1_, doo_v1_, dor_v1_ + 64 hex)",
               r"do[opr]_v1_[a-f0-9]{64}" + _B, ("dop_v1_", "doo_v1_", "dor_v1_"), 7, 32),
     TokenSpec("secret.alibaba.access-key-id", "Alibaba Cloud AccessKey id (LTAI + 20 chars)",
