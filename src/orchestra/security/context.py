@@ -39,7 +39,8 @@ _STOP_NAME_RE = re.compile(
     r"keyboard|keyword|keyframe|keystroke|keyspace|hotkey|shortcut|tokeniz|author(?!i[sz])|lookup|dedup|"
     r"object_?key|s3_?key|bucket_?key|map_?key|dict_?key|row_?key|group_?key|routing_?key|primary_?key|"
     r"max_?tokens?|num_?tokens?|tokens_?(?:used|count|per)|token_?(?:count|usage|limit|type|budget)|"
-    r"secret_?(?:name|ref|id|arn)|translation|i18n|label_?key|sessions?_?(?:count|store|timeout)",
+    r"secret_?(?:name|ref|id|arn)|translation|i18n|label_?key|sessions?_?(?:count|store|timeout)|"
+    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url",
     re.IGNORECASE,
 )
 _STRONG_RE = re.compile(
@@ -98,7 +99,7 @@ def wordy(raw: str) -> bool:
     covered = 0
     numbers = 0
     for seg in _WORD_SEG_RE.findall(raw):
-        if seg.isalpha() and len(seg) >= 3 and (seg.islower() or seg[1:].islower() or seg.isupper()):
+        if seg.isalpha() and len(seg) >= 2 and (seg.islower() or seg[1:].islower() or seg.isupper()):
             covered += len(seg)
         elif seg.isdigit() and len(seg) <= 4:
             numbers += 1
@@ -134,10 +135,12 @@ def clean_value(value: str) -> tuple[str, bool]:
 
 def value_shape_ok(raw: str, quoted: bool, kw: str) -> bool:
     """Not a placeholder, reference, call, path, URL, or the key's own name."""
-    if not raw or is_reference(raw):
+    if not raw:
         return False
     low = raw.lower()
     if kw and kw.lower() in low and not _DIGIT_RE.search(low.replace(kw.lower(), "", 1)):
+        return False
+    if is_reference(raw):
         return False
     if CALL_RE.match(raw) or PATH_RE.match(raw) or URL_VALUE_RE.match(raw):
         return False
@@ -168,6 +171,10 @@ def secret_value_ok(raw: str, quoted: bool, name: str, *, strong: bool) -> bool:
     if _KV_LIST_RE.match(raw):
         return False
     if strong:
+        if raw.isdigit() and len(raw) < 16:
+            return False  # counts, ids, ports, PIN-like numbers
+        if not _DIGIT_RE.search(raw) and wordy(raw):
+            return False  # "db-credentials", "my-secret-name": names, not values
         varied = any(c.isdigit() or not c.isalnum() for c in raw) or any(c.isupper() for c in raw[1:])
         if len(raw) >= 8 and varied and shannon_entropy(raw) >= 2.5:
             return True

@@ -5,8 +5,7 @@ the hook path and ``orchestra health`` never load them. Candidates are conservat
 number needs a phone keyword nearby or a trunk-prefixed, grouped national format valid in one of the
 listed regions; an international number (``+`` or ``00``) needs to be valid for its country code.
 National identifiers with a check digit are accepted on their own when their shape is distinctive
-(IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ formatted, IN PAN, CN RIC, FR NIR, UK NINO, spaced Aadhaar,
-SE personnummer); the others (DE Steuer-ID, NL BSN, CA SIN, PL PESEL, …) need their keyword.
+(IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ formatted, IN PAN, CN RIC, FR NIR, UK NINO); the others (DE Steuer-ID, NL BSN, CA SIN, PL PESEL, …) need their keyword.
 """
 
 from __future__ import annotations
@@ -32,6 +31,12 @@ _PHONE_KEYWORD_RE = re.compile(
     r"|handy|telefon|téléphone|teléfono|telefono|telefone|móvil|movil|portable|cellulare|numero|número|nummer"
     r"|number|no\.|#)",
 )
+_PHONE_HINTS = (
+    "phone", "tel", "tél", "mobil", "cell", "call", "fax", "whats", "sms", "text", "contact", "reach", "ring",
+    "dial", "handy", "fono", "fone", "móvil", "movil", "portable", "numer", "númer", "nummer", "number", "no.",
+    "#",
+)  # fmt: skip
+"""Lower-case substrings one of which every phone keyword contains (a cheap gate before the regex)."""
 _DATE_LIKE_RE = re.compile(
     r"^\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$|^\d{1,3}(?:\.\d{1,3}){3}$|^\d+(?:\.\d+){1,3}$"
 )
@@ -77,20 +82,25 @@ def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[
         return
     budget = MAX_LIBRARY_CHECKS
     for m in _PHONE_CANDIDATE_RE.finditer(text, pos, endpos):
-        value = m.group(0).rstrip(" .-(")
+        raw = m.group(0)
+        lead = raw[0]
+        if lead not in "+0(":
+            before = text[max(0, m.start() - 40) : m.start()].lower()
+            if not any(h in before for h in _PHONE_HINTS) or not _PHONE_KEYWORD_RE.search(before):
+                continue
+            keyword = True
+        else:
+            keyword = lead == "0" and _PHONE_KEYWORD_RE.search(text, max(0, m.start() - 40), m.start()) is not None
+        value = raw.rstrip(" .-(")
         if value.count("(") != value.count(")"):
             value = value.strip("()")
-        if _DATE_LIKE_RE.match(value) or "  " in value:
-            continue
-        before = text[max(0, m.start() - 40) : m.start()]
-        keyword = bool(_PHONE_KEYWORD_RE.search(before))
-        if value[0] not in "+0(" and not keyword:
+        if not value or _DATE_LIKE_RE.match(value) or "  " in value:
             continue
         budget -= 1
         if budget < 0:
             return
         if _phone_valid(value, keyword):
-            start = m.start() + m.group(0).index(value)
+            start = m.start() + raw.index(value)
             yield start, start + len(value)
 
 
@@ -114,8 +124,6 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w-])[1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{5}[\dX](?![\w-])", re.ASCII), "cn.ric"),
     (re.compile(r"(?<![\w-])[12] ?\d\d ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d\d|2[AB]) ?\d{3} ?\d{3} ?\d\d(?![\w-])",
                 re.ASCII), "fr.nir"),
-    (re.compile(r"(?<![\w-])[2-9]\d{3} \d{4} \d{4}(?![\w-]| \d)", re.ASCII), "in_.aadhaar"),
-    (re.compile(r"(?<![\w-])(?:19|20)?\d{6}[-+]\d{4}(?![\w-])", re.ASCII), "se.personnummer"),
 )
 
 _KEYWORD_MODULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -193,12 +201,12 @@ def find_national_ids(text: str, pos: int = 0, endpos: int | None = None) -> Ite
             if valid(module, m.group(0)):
                 spans.append(m.span())
     for m in _KEYWORD_VALUE_RE.finditer(text, pos, endpos):
-        value = m.group(0).rstrip(" ./-")
-        if sum(c.isdigit() for c in value) < 6:
-            continue
         before = text[max(0, m.start() - 48) : m.start()]
         low = before.lower()
         if not any(hint in low for hint in _KEYWORD_HINTS):
+            continue
+        value = m.group(0).rstrip(" ./-")
+        if digit_count(value) < 6:
             continue
         for kw_re, modules in _KEYWORD_MODULES:
             if kw_re.search(before) and any(valid(mod, value) for mod in modules):

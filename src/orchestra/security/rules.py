@@ -19,6 +19,7 @@ from orchestra.security.pii import find_national_ids, find_phones
 from orchestra.security.validators import (
     IBAN_LENGTHS,
     iban_ok,
+    is_code_reference,
     is_payment_card,
     is_placeholder,
     looks_random,
@@ -161,7 +162,7 @@ def _pair_ok(value: str, match: re.Match[str]) -> bool:
 
 
 def _cli_secret_ok(value: str, match: re.Match[str]) -> bool:
-    flag = match.group("flag").lower()
+    flag = match.group("flag").lower().replace("-", "_")
     if ctx.name_is_stopped(flag, re.split(r"pass(?:word|wd)?|secret|token|key|auth|credentials?", flag)[-1]):
         return False
     raw, quoted = ctx.clean_value(value)
@@ -179,10 +180,13 @@ def _short_flag_ok(value: str, _match: re.Match[str]) -> bool:
     return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
 
 
-def _header_ok(value: str, _match: re.Match[str]) -> bool:
+def _header_ok(value: str, match: re.Match[str]) -> bool:
     raw, _quoted = ctx.clean_value(value)
     if ctx.is_reference(raw) or raw.lower() in ("bearer", "basic", "token", "digest", "negotiate"):
         return False
+    end = match.end("value")
+    if end < len(match.string) and match.string[end] in "([" or is_code_reference(raw) or ctx.wordy(raw):
+        return False  # request.headers.get(...), settings.AUTH_HEADER: code, not a credential
     return ctx.generated(raw, min_len=12, min_entropy=2.8)
 
 
@@ -223,7 +227,7 @@ def _call_arg_ok(value: str, _match: re.Match[str]) -> bool:
 def _prose_password_ok(value: str, _match: re.Match[str]) -> bool:
     raw, quoted = ctx.clean_value(value)
     raw = raw.rstrip(".,;:!?)")
-    if not ctx.value_shape_ok(raw, quoted, "") or len(raw) < 4:
+    if not ctx.value_shape_ok(raw, quoted, "pass") or len(raw) < 4 or "=" in raw:
         return False
     if raw.lower() in ("correct", "incorrect", "wrong", "invalid", "expired", "required", "missing", "weak",
                        "strong", "reset", "changed", "stored", "saved", "encrypted", "hashed", "set", "same"):
@@ -809,6 +813,21 @@ _BASE_RULES: tuple[Rule, ...] = (
         priority=55,
     ),
     Rule(
+        "password.netrc",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in a .netrc / .authinfo line (machine H login U password P), value only",
+        _c(
+            r"\bmachine[ \t]{1,8}\S{1,256}[ \t]{1,8}login[ \t]{1,8}\S{1,256}[ \t]{1,8}password[ \t]{1,8}"
+            r"(?P<value>[^\s\"']{1,256}|\"[^\"\r\n]{1,256}\")"
+        ),
+        prefilter=("machine",),
+        value_groups=("value",),
+        validate=lambda v, m: not ctx.is_reference(ctx.clean_value(v)[0]),
+        anchors=(("machine", (0,)),),
+        priority=63,
+    ),
+    Rule(
         "password.prose",
         Category.PASSWORD,
         Severity.CRITICAL,
@@ -1035,8 +1054,8 @@ PII_RULES: tuple[Rule, ...] = (
         Category.SENSITIVE_PII,
         Severity.HIGH,
         "national identifier with a valid check digit (python-stdnum): IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ, "
-        "IN PAN/Aadhaar, CN RIC, FR NIR, UK NINO, SE personnummer by shape; DE Steuer-ID, NL BSN, CA SIN, PL PESEL, "
-        "AU TFN, … after their keyword",
+        "IN PAN, CN RIC, FR NIR, UK NINO by shape; DE Steuer-ID, NL BSN, CA SIN, PL PESEL, IN Aadhaar, "
+        "SE personnummer, AU TFN, … after their keyword",
         _c(r"\d{3}"),
         finder=find_national_ids,
         priority=63,
