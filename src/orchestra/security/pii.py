@@ -5,7 +5,8 @@ the hook path and ``orchestra health`` never load them. Candidates are conservat
 number needs a phone keyword nearby or a trunk-prefixed, grouped national format valid in one of the
 listed regions; an international number (``+`` or ``00``) needs to be valid for its country code.
 National identifiers with a check digit are accepted on their own when their shape is distinctive
-(IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ formatted, IN PAN, CN RIC, FR NIR, UK NINO); the others (DE Steuer-ID, NL BSN, CA SIN, PL PESEL, …) need their keyword.
+(IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ formatted, IN PAN, CN RIC, FR NIR, UK NINO); the others
+(DE Steuer-ID, NL BSN, CA SIN, PL PESEL, IN Aadhaar, SE personnummer, …) need their keyword.
 """
 
 from __future__ import annotations

@@ -185,7 +185,7 @@ def _header_ok(value: str, match: re.Match[str]) -> bool:
     if ctx.is_reference(raw) or raw.lower() in ("bearer", "basic", "token", "digest", "negotiate"):
         return False
     end = match.end("value")
-    if end < len(match.string) and match.string[end] in "([" or is_code_reference(raw) or ctx.wordy(raw):
+    if (end < len(match.string) and match.string[end] in "([") or is_code_reference(raw) or ctx.wordy(raw):
         return False  # request.headers.get(...), settings.AUTH_HEADER: code, not a credential
     return ctx.generated(raw, min_len=12, min_entropy=2.8)
 
