@@ -108,22 +108,26 @@ def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[
 # --------------------------------------------------------------------------------------------------------
 # national identifiers
 
-_NINO_RE = re.compile(
-    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r" ?\d\d ?\d\d ?\d\d ?[A-D](?![A-Za-z0-9])",
-    re.ASCII,
-)
+NINO_RE = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D](?![A-Za-z0-9])", re.ASCII)
+"""UK National Insurance number (the excluded prefixes are checked by :func:`nino_ok`)."""
+_NINO_BAD_PREFIXES = frozenset({"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"})
+
+
+def nino_ok(value: str) -> bool:
+    """Not one of the prefixes HMRC never issues."""
+    return value[:2] not in _NINO_BAD_PREFIXES
+
 
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])", re.ASCII),
+    (re.compile(r"[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])", re.ASCII),
      "it.codicefiscale"),
-    (re.compile(r"(?<![A-Za-z0-9-])\d{8}-?[A-HJ-NP-TV-Z](?![A-Za-z0-9])", re.ASCII), "es.dni"),
-    (re.compile(r"(?<![A-Za-z0-9-])[XYZ]-?\d{7}-?[A-HJ-NP-TV-Z](?![A-Za-z0-9])", re.ASCII), "es.nie"),
-    (re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d.-])", re.ASCII), "br.cpf"),
-    (re.compile(r"(?<![\d.])\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}(?![\d.-])", re.ASCII), "br.cnpj"),
-    (re.compile(r"(?<![A-Za-z0-9])[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![A-Za-z0-9])", re.ASCII), "in_.pan"),
-    (re.compile(r"(?<![\w-])[1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{5}[\dX](?![\w-])", re.ASCII), "cn.ric"),
-    (re.compile(r"(?<![\w-])[12] ?\d\d ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d\d|2[AB]) ?\d{3} ?\d{3} ?\d\d(?![\w-])",
+    (re.compile(r"\d{8}-?[A-HJ-NP-TV-Z](?![A-Za-z0-9])", re.ASCII), "es.dni"),
+    (re.compile(r"[XYZ]-?\d{7}-?[A-HJ-NP-TV-Z](?![A-Za-z0-9])", re.ASCII), "es.nie"),
+    (re.compile(r"\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d.-])", re.ASCII), "br.cpf"),
+    (re.compile(r"\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}(?![\d.-])", re.ASCII), "br.cnpj"),
+    (re.compile(r"[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![A-Za-z0-9])", re.ASCII), "in_.pan"),
+    (re.compile(r"[1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{5}[\dX](?![\w-])", re.ASCII), "cn.ric"),
+    (re.compile(r"[12] ?\d\d ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d\d|2[AB]) ?\d{3} ?\d{3} ?\d\d(?![\w-])",
                 re.ASCII), "fr.nir"),
 )
 
@@ -159,6 +163,22 @@ _KEYWORD_HINTS = (
     "rijksregister", "national", "身份证", "ric", "identity", "id n", "identifikation",
 )  # fmt: skip
 """Lower-case substrings one of which every keyword of ``_KEYWORD_MODULES`` contains (a cheap gate)."""
+
+
+def _has_hint(text: str) -> bool:
+    low = text.lower()
+    return any(hint in low for hint in _KEYWORD_HINTS)
+
+
+_BY_MODULE = {module: pattern for pattern, module in _SHAPES}
+_GATED_SHAPES = (("-", _BY_MODULE["br.cpf"], "br.cpf"), ("/", _BY_MODULE["br.cnpj"], "br.cnpj"))
+"""Shapes that need a literal character (CPF ``ddd.ddd.ddd-dd``, CNPJ ``…/dddd-dd``)."""
+_LETTER_SHAPES = tuple((_BY_MODULE[m], m) for m in ("it.codicefiscale", "es.dni", "es.nie", "in_.pan"))
+_UPPER_RUN_RE = re.compile(r"\d[A-Z]|[A-Z]\d", re.ASCII)
+"""Shapes mixing capitals and digits (codice fiscale, DNI, NIE, PAN) need a capital next to a digit."""
+_DIGIT_SHAPES = tuple((_BY_MODULE[m], m) for m in ("cn.ric", "fr.nir"))
+_LONG_DIGITS_RE = re.compile(r"\d{6}|\d \d\d \d\d", re.ASCII)
+"""CN RIC (18 digits) and FR NIR (15 digits, often grouped ``1 85 05 …``) need one of these."""
 _KEYWORD_VALUE_RE = re.compile(r"(?<![\w-])(?:[A-Z]{1,4})?\d[A-Z0-9 ./-]{5,22}[A-Z0-9](?![\w-])", re.ASCII)
 
 
@@ -176,17 +196,11 @@ def _valid(module: str, value: str) -> bool:
         return False
 
 
-def nino_ok(value: str) -> bool:
-    """UK National Insurance number shape (the prefix exclusions are in the pattern)."""
-    compact = value.replace(" ", "")
-    return len(compact) == 9
-
-
 def find_national_ids(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
     """National identifiers with a valid check digit (or a valid structure where the id has none)."""
     endpos = len(text) if endpos is None else endpos
     if digit_count(text[pos:endpos] if pos or endpos != len(text) else text) < 4:
-        return
+        return iter(())
     spans: list[tuple[int, int]] = []
     budget = [MAX_LIBRARY_CHECKS]
 
@@ -194,25 +208,43 @@ def find_national_ids(text: str, pos: int = 0, endpos: int | None = None) -> Ite
         budget[0] -= 1
         return budget[0] >= 0 and _valid(module, value)
 
-    for m in _NINO_RE.finditer(text, pos, endpos):
-        if nino_ok(m.group(0)):
-            spans.append(m.span())
-    for pattern, module in _SHAPES:
-        for m in pattern.finditer(text, pos, endpos):
-            if valid(module, m.group(0)):
-                spans.append(m.span())
-    for m in _KEYWORD_VALUE_RE.finditer(text, pos, endpos):
-        before = text[max(0, m.start() - 48) : m.start()]
-        low = before.lower()
-        if not any(hint in low for hint in _KEYWORD_HINTS):
-            continue
-        value = m.group(0).rstrip(" ./-")
-        if digit_count(value) < 6:
-            continue
-        for kw_re, modules in _KEYWORD_MODULES:
-            if kw_re.search(before) and any(valid(mod, value) for mod in modules):
-                spans.append((m.start(), m.start() + len(value)))
-                break
+    window = text[pos:endpos] if pos or endpos != len(text) else text
+    for gate, pattern, module in _GATED_SHAPES:
+        if gate in window:
+            for m in pattern.finditer(text, pos, endpos):
+                if _starts_word(text, m.start()) and valid(module, m.group(0)):
+                    spans.append(m.span())
+    if _UPPER_RUN_RE.search(window):
+        for pattern, module in _LETTER_SHAPES:
+            for m in pattern.finditer(text, pos, endpos):
+                if _starts_word(text, m.start()) and valid(module, m.group(0)):
+                    spans.append(m.span())
+    if _LONG_DIGITS_RE.search(window):
+        for pattern, module in _DIGIT_SHAPES:
+            for m in pattern.finditer(text, pos, endpos):
+                if _starts_word(text, m.start()) and valid(module, m.group(0)):
+                    spans.append(m.span())
+    if _has_hint(text[max(0, pos - 48) : endpos]):
+        for m in _KEYWORD_VALUE_RE.finditer(text, pos, endpos):
+            before = text[max(0, m.start() - 48) : m.start()]
+            if not _has_hint(before):
+                continue
+            value = m.group(0).rstrip(" ./-")
+            if digit_count(value) < 6:
+                continue
+            for kw_re, modules in _KEYWORD_MODULES:
+                if kw_re.search(before) and any(valid(mod, value) for mod in modules):
+                    spans.append((m.start(), m.start() + len(value)))
+                    break
+    return _merged(spans)
+
+
+def _starts_word(text: str, start: int) -> bool:
+    """Not glued to a preceding letter, digit, underscore, hyphen or dot."""
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-.")
+
+
+def _merged(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     spans.sort()
     last = -1
     for start, end in spans:

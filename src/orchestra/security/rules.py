@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from orchestra.security import context as ctx
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
-from orchestra.security.pii import find_national_ids, find_phones
+from orchestra.security.pii import NINO_RE, find_national_ids, find_phones, nino_ok
 from orchestra.security.validators import (
     IBAN_LENGTHS,
     iban_ok,
@@ -380,6 +380,9 @@ def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 
 _I = re.IGNORECASE
+_BACK5 = tuple(range(-5, 1))
+_BACK16 = tuple(range(-16, 1))
+_BACK32 = tuple(range(-32, 0))
 
 # ---------------------------------------------------------------------------------------------------------
 # the data rules
@@ -631,9 +634,8 @@ _BASE_RULES: tuple[Rule, ...] = (
         prefilter=("pass", "pwd", "secret", "token", "key", "credential", "auth"),
         value_groups=("value",),
         validate=_cli_secret_ok,
-        anchors=(("pass", (-32, -1)), ("pwd", (-32, -1)), ("secret", (-32, -1)), ("token", (-32, -1)),
-                 ("key", (-40, -1)), ("credential", (-32, -1)), ("auth", (-32, -1))),
-        anchor_search=True,
+        anchors=(("pass", _BACK32), ("pwd", _BACK32), ("secret", _BACK32), ("token", _BACK32),
+                 ("key", tuple(range(-40, 0))), ("credential", _BACK32), ("auth", _BACK32)),
         priority=62,
     ),
     Rule(
@@ -754,16 +756,15 @@ _BASE_RULES: tuple[Rule, ...] = (
         "value only",
         _c(
             r"(?:\b(?i:set|with)?_?(?i:pass(?:word|wd|phrase)?|pwd)[ \t]?\([ \t]?"
-            r"|\b(?i:[A-Za-z]{0,24}(?:credentials?|auth|authentication)|login|authenticate|sign_?in)[ \t]?[=(][ \t]?\(?"
+            r"|(?i:credentials?|auth(?:entication)?|login|authenticate|sign_?in)[ \t]?[=(][ \t]?\(?"
             r"[ \t]?(?P<q>[\"'])[^\"'\r\n]{1,64}(?P=q)[ \t]?,[ \t]?)"
             r"(?P<value>\"[^\"\r\n]{3,256}\"|'[^'\r\n]{3,256}')"
         ),
         prefilter=("pass", "pwd", "credential", "auth", "login", "sign"),
         value_groups=("value",),
         validate=_call_arg_ok,
-        anchors=(("pass", (-5, 0)), ("pwd", (-5, 0)), ("credential", (-24, 0)), ("auth", (-24, 0)),
-                 ("login", (0, 0)), ("sign", (0, 0))),
-        anchor_search=True,
+        anchors=(("pass", _BACK5), ("pwd", _BACK5), ("credential", (0,)), ("auth", (0,)), ("login", (0,)),
+                 ("sign", (0,))),
         priority=61,
     ),
     Rule(
@@ -781,8 +782,7 @@ _BASE_RULES: tuple[Rule, ...] = (
         value_groups=("value",),
         validate=lambda v, m: ctx.secret_value_ok(*ctx.clean_value(v), "secret", strong=True)
         and ctx.value_shape_ok(ctx.clean_value(v)[0], True, ""),
-        anchors=(("key", (-16, 0)), ("secret", (-16, 0)), ("token", (-16, 0)), ("credential", (-5, 0))),
-        anchor_search=True,
+        anchors=(("key", _BACK16), ("secret", _BACK16), ("token", _BACK16), ("credential", _BACK5)),
         priority=51,
     ),
     Rule(
@@ -1058,6 +1058,16 @@ PII_RULES: tuple[Rule, ...] = (
         "SE personnummer, AU TFN, … after their keyword",
         _c(r"\d{3}"),
         finder=find_national_ids,
+        digit_anchored=True,
+        priority=63,
+    ),
+    Rule(
+        "sensitive_pii.uk-nino",
+        Category.SENSITIVE_PII,
+        Severity.HIGH,
+        "UK National Insurance number (AB 12 34 56 C; excluded prefixes BG, GB, NK, KN, TN, NT, ZZ)",
+        NINO_RE,
+        validate=lambda v, m: _word_start(m) and nino_ok(v),
         priority=63,
     ),
     Rule(
