@@ -82,6 +82,14 @@ _SEP = r"""["'`]?\]?[ \t]{0,8}(?P<sep>:=|=>|->|[:=](?![=:])|>(?=[^<\s]))[ \t]{0,
 _VALUE = r"""(?P<value>"[^"\r\n]{1,1024}"|'[^'\r\n]{1,1024}'|`[^`\r\n]{1,1024}`|[^\s"'`,;<]{1,256})"""
 
 
+def _clean(value: str, match: re.Match[str]) -> tuple[str, bool]:
+    """The value (the detector already removed its quotes) and whether the source had quotes around it."""
+    group = match.groupdict().get("value") or ""
+    quoted = len(group) >= 2 and group[0] == group[-1] and group[0] in "\"'`"
+    raw, was_quoted = ctx.clean_value(value)
+    return raw, quoted or was_quoted
+
+
 def _key_prefix(match: re.Match[str]) -> str:
     """The identifier characters directly before the keyword (``PG`` in ``PGPASSWORD``)."""
     return ctx.key_prefix(match.string, match.start())
@@ -115,7 +123,7 @@ def _password_ok(value: str, match: re.Match[str]) -> bool:
     suffix = match.group("suffix") or ""
     if ctx.name_is_stopped(prefix + kw + suffix, suffix):
         return False
-    raw, quoted = ctx.clean_value(value)
+    raw, quoted = _clean(value, match)
     if not ctx.value_shape_ok(raw, quoted, kw):
         return False
     if not quoted and raw.isalpha() and raw.islower() and _PHRASE_AFTER_RE.match(match.string, match.end()):
@@ -139,7 +147,7 @@ def _secret_ok(value: str, match: re.Match[str]) -> bool:
     name = prefix + kw + suffix
     if ctx.name_is_stopped(name, suffix):
         return False
-    raw, quoted = ctx.clean_value(value)
+    raw, quoted = _clean(value, match)
     if not ctx.value_shape_ok(raw, quoted, kw):
         return False
     return ctx.secret_value_ok(raw, quoted, name, strong=ctx.is_strong_name(name))
@@ -148,7 +156,7 @@ def _secret_ok(value: str, match: re.Match[str]) -> bool:
 def _pair_ok(value: str, match: re.Match[str]) -> bool:
     """``name: X_PASSWORD`` followed by ``value: …`` (Kubernetes env, ECS, .NET appSettings)."""
     name = match.group("name")
-    raw, quoted = ctx.clean_value(value)
+    raw, quoted = _clean(value, match)
     if not ctx.value_shape_ok(raw, quoted, ""):
         return False
     low = name.lower()
@@ -165,7 +173,7 @@ def _cli_secret_ok(value: str, match: re.Match[str]) -> bool:
     flag = match.group("flag").lower().replace("-", "_")
     if ctx.name_is_stopped(flag, re.split(r"pass(?:word|wd)?|secret|token|key|auth|credentials?", flag)[-1]):
         return False
-    raw, quoted = ctx.clean_value(value)
+    raw, quoted = _clean(value, match)
     if not ctx.value_shape_ok(raw, quoted, "") or raw.startswith("-"):
         return False
     if "pass" in flag or "pwd" in flag:
@@ -173,8 +181,8 @@ def _cli_secret_ok(value: str, match: re.Match[str]) -> bool:
     return ctx.secret_value_ok(raw, quoted, flag, strong=ctx.is_strong_name(flag) or "auth" in flag)
 
 
-def _short_flag_ok(value: str, _match: re.Match[str]) -> bool:
-    raw, quoted = ctx.clean_value(value)
+def _short_flag_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
     if not ctx.value_shape_ok(raw, quoted, "") or (raw.isdigit() and len(raw) <= 5):
         return False  # a port, not a password
     return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
@@ -219,13 +227,13 @@ def find_cookie_values(text: str, pos: int = 0, endpos: int | None = None) -> It
                 yield base + pm.start("value"), base + pm.end("value")
 
 
-def _call_arg_ok(value: str, _match: re.Match[str]) -> bool:
-    raw, quoted = ctx.clean_value(value)
+def _call_arg_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
     return ctx.value_shape_ok(raw, quoted, "") and ctx.password_value_ok(raw, True, spaced_code=False)
 
 
-def _prose_password_ok(value: str, _match: re.Match[str]) -> bool:
-    raw, quoted = ctx.clean_value(value)
+def _prose_password_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
     raw = raw.rstrip(".,;:!?)")
     if not ctx.value_shape_ok(raw, quoted, "pass") or len(raw) < 4 or "=" in raw:
         return False
@@ -238,8 +246,8 @@ def _prose_password_ok(value: str, _match: re.Match[str]) -> bool:
     return quoted or has_digit or has_symbol or mixed
 
 
-def _prose_secret_ok(value: str, _match: re.Match[str]) -> bool:
-    raw, quoted = ctx.clean_value(value)
+def _prose_secret_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
     raw = raw.rstrip(".,;:!?)")
     if not ctx.value_shape_ok(raw, quoted, ""):
         return False
