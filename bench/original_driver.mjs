@@ -7,11 +7,12 @@ import { join } from "node:path";
 const [pkg, input] = process.argv.slice(2);
 const { classifyRestrictedData } = await import(pathToFileURL(join(pkg, "dist/security/restricted-data-classifier.js")));
 const { redactPromptSegment } = await import(pathToFileURL(join(pkg, "dist/security/redaction.js")));
+const { intakePromptSegment } = await import(pathToFileURL(join(pkg, "dist/security/prompt-intake.js")));
 const data = JSON.parse(readFileSync(input, "utf8"));
 
 function pipeline(text) {
   const restricted = classifyRestrictedData(text);
-  return redactPromptSegment({ id: "s1", kind: "data", text: restricted.redactedText });
+  return redactPromptSegment(intakePromptSegment({ id: "s1", kind: "data", text: restricted.redactedText }));
 }
 
 const bytes = (xs) => xs.reduce((n, s) => n + Buffer.byteLength(s), 0);
