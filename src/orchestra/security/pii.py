@@ -71,6 +71,34 @@ def _phone_valid(candidate: str, keyword: bool) -> bool:
     return False
 
 
+_PHONE_CLUSTER_RE = re.compile(r"\d(?:[ .()/-]{0,3}\d)+", re.ASCII)
+"""Digits with short separator runs between them: where a phone number can be (a charset-prefixed scan)."""
+_ID_CLUSTER_RE = re.compile(r"[0-9A-Z](?:[ ./-]?[0-9A-Z]){5,22}", re.ASCII)
+"""Runs of capitals and digits with single separators: where a national id can be."""
+
+
+def _regions(
+    cluster_re: re.Pattern[str], text: str, pos: int, endpos: int, min_digits: int, before: int, after: int
+) -> list[tuple[int, int]]:
+    """Merged ``[start - before, end + after)`` windows around clusters holding at least ``min_digits`` digits."""
+    out: list[tuple[int, int]] = []
+    n = len(text)
+    for m in cluster_re.finditer(text, pos, endpos):
+        if digit_count(m.group(0)) < min_digits:
+            continue
+        lo, hi = max(pos, m.start() - before), min(endpos, m.end() + after, n)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _candidates(pattern: re.Pattern[str], text: str, regions: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    for lo, hi in regions:
+        yield from pattern.finditer(text, lo, hi)
+
+
 def digit_count(text: str) -> int:
     """ASCII digits in ``text`` (ten C-level counts: the cheap gate of the finders below)."""
     return sum(map(text.count, "0123456789"))
@@ -82,7 +110,7 @@ def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[
     if digit_count(text[pos:endpos] if pos or endpos != len(text) else text) < 8:
         return
     budget = MAX_LIBRARY_CHECKS
-    for m in _PHONE_CANDIDATE_RE.finditer(text, pos, endpos):
+    for m in _candidates(_PHONE_CANDIDATE_RE, text, _regions(_PHONE_CLUSTER_RE, text, pos, endpos, 8, 6, 2)):
         raw = m.group(0)
         lead = raw[0]
         if lead not in "+0(":
@@ -208,24 +236,20 @@ def find_national_ids(text: str, pos: int = 0, endpos: int | None = None) -> Ite
         budget[0] -= 1
         return budget[0] >= 0 and _valid(module, value)
 
-    window = text[pos:endpos] if pos or endpos != len(text) else text
-    for gate, pattern, module in _GATED_SHAPES:
-        if gate in window:
-            for m in pattern.finditer(text, pos, endpos):
+    regions = _regions(_ID_CLUSTER_RE, text, pos, endpos, 4, 1, 1)
+    for lo, hi in regions:
+        window = text[lo:hi]
+        shapes: list[tuple[re.Pattern[str], str]] = [(p, m) for gate, p, m in _GATED_SHAPES if gate in window]
+        if _UPPER_RUN_RE.search(window):
+            shapes.extend(_LETTER_SHAPES)
+        if _LONG_DIGITS_RE.search(window):
+            shapes.extend(_DIGIT_SHAPES)
+        for pattern, module in shapes:
+            for m in pattern.finditer(text, lo, hi):
                 if _starts_word(text, m.start()) and valid(module, m.group(0)):
                     spans.append(m.span())
-    if _UPPER_RUN_RE.search(window):
-        for pattern, module in _LETTER_SHAPES:
-            for m in pattern.finditer(text, pos, endpos):
-                if _starts_word(text, m.start()) and valid(module, m.group(0)):
-                    spans.append(m.span())
-    if _LONG_DIGITS_RE.search(window):
-        for pattern, module in _DIGIT_SHAPES:
-            for m in pattern.finditer(text, pos, endpos):
-                if _starts_word(text, m.start()) and valid(module, m.group(0)):
-                    spans.append(m.span())
-    if _has_hint(text[max(0, pos - 48) : endpos]):
-        for m in _KEYWORD_VALUE_RE.finditer(text, pos, endpos):
+    if regions and _has_hint(text[max(0, pos - 48) : endpos]):
+        for m in _candidates(_KEYWORD_VALUE_RE, text, regions):
             before = text[max(0, m.start() - 48) : m.start()]
             if not _has_hint(before):
                 continue

@@ -390,7 +390,6 @@ def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
 _I = re.IGNORECASE
 _BACK5 = tuple(range(-5, 1))
 _BACK16 = tuple(range(-16, 1))
-_BACK32 = tuple(range(-32, 0))
 
 # ---------------------------------------------------------------------------------------------------------
 # the data rules
@@ -642,8 +641,7 @@ _BASE_RULES: tuple[Rule, ...] = (
         prefilter=("pass", "pwd", "secret", "token", "key", "credential", "auth"),
         value_groups=("value",),
         validate=_cli_secret_ok,
-        anchors=(("pass", _BACK32), ("pwd", _BACK32), ("secret", _BACK32), ("token", _BACK32),
-                 ("key", tuple(range(-40, 0))), ("credential", _BACK32), ("auth", _BACK32)),
+        literal_window=(48, 400),
         priority=62,
     ),
     Rule(
