@@ -63,9 +63,80 @@ def throughput(guard: SecurityGuard, sink: Sink, text: str, chunk: int = 16 * 10
     return len(text.encode()) / (time.perf_counter() - start) / 1e6
 
 
+def per_line(guard: SecurityGuard, text: str) -> tuple[float, float]:
+    """One guard call per line (chat appends, log lines, tool arguments): MB/s and mean µs per call."""
+    lines = [ln for ln in text.splitlines() if ln]
+    start = time.perf_counter()
+    for ln in lines:
+        guard.guard(ln, Sink.TRANSCRIPT)
+    elapsed = time.perf_counter() - start
+    return sum(len(ln.encode()) for ln in lines) / elapsed / 1e6, elapsed / len(lines) * 1e6
+
+
+ORIGINAL = "@jterrats/open-orchestra@1.3.1"
+
+
+def original_pipeline(lines: list[str], bulk: str) -> dict[str, float] | str:
+    """The original's pipeline (node, classifyRestrictedData + prompt redaction) on the same texts, or a note
+    saying why it was skipped. The package is fetched once with ``npm pack`` into ``bench/.cache``."""
+    import shutil
+    import subprocess
+    import tarfile
+    import tempfile
+
+    if shutil.which("node") is None:
+        return "skipped: node not found"
+    cache = ROOT / "bench" / ".cache"
+    package = cache / "package"
+    if not package.exists():
+        if shutil.which("npm") is None:
+            return "skipped: npm not found"
+        cache.mkdir(parents=True, exist_ok=True)
+        try:
+            subprocess.run(["npm", "pack", ORIGINAL], cwd=cache, check=True, capture_output=True, timeout=180)
+            tgz = next(cache.glob("*.tgz"))
+            with tarfile.open(tgz) as tar:
+                tar.extractall(cache, filter="data")
+        except (OSError, subprocess.SubprocessError, StopIteration, tarfile.TarError) as exc:
+            return f"skipped: npm pack {ORIGINAL} failed ({type(exc).__name__})"
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+        json.dump({"lines": lines, "bulk": bulk}, fh)
+    try:
+        out = subprocess.run(
+            ["node", str(ROOT / "bench" / "original_driver.mjs"), str(package), fh.name],
+            check=True, capture_output=True, text=True, timeout=600,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"skipped: node driver failed ({type(exc).__name__})"
+    finally:
+        Path(fh.name).unlink(missing_ok=True)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     rng = random.Random(7)
     guard = SecurityGuard(b"bench-key-0123456789abcdef")
+    lines_text = mixed_text(2 * 1024 * 1024, random.Random(3))
+    line_mb_s, line_us = per_line(guard, lines_text)
+    print(f"one call per line: {line_mb_s:.2f} MB/s, {line_us:.1f} µs per line")
+    benign = "".join(PIECES) * 2000
+    blines = [ln for ln in benign.splitlines() if ln][:20000]
+    t0 = time.perf_counter()
+    for ln in blines:
+        guard.guard(ln, Sink.TRANSCRIPT)
+    benign_us = (time.perf_counter() - t0) / len(blines) * 1e6
+    print(f"benign line: {benign_us:.1f} µs per call (mean of {len(blines)})")
+    bulk_text = mixed_text(10 * 1024 * 1024, random.Random(7))
+    lines = [ln for ln in lines_text.splitlines() if ln]
+    original = original_pipeline(lines, bulk_text)
+    if isinstance(original, str):
+        print(f"original pipeline: {original}")
+    else:
+        print(
+            f"original pipeline (node): one call per line {original['per_line_mb_s']:.2f} MB/s "
+            f"({original['per_line_us']:.1f} µs per line), bulk {original['bulk_mb_s']:.2f} MB/s"
+        )
     text = mixed_text(10 * 1024 * 1024, rng)
     mb = len(text.encode()) / 1e6
     print(f"mixed text: {mb:.1f} MB in 16 KB messages")
@@ -95,6 +166,10 @@ def main() -> None:
                 "bench": "guard",
                 "mixed_mb": round(mb, 2),
                 "throughput_mb_s": tput,
+                "per_line_mb_s": round(line_mb_s, 3),
+                "per_line_us": round(line_us, 2),
+                "benign_line_us": round(benign_us, 2),
+                "original": original if isinstance(original, dict) else None,
                 "latency_4kb_ms": {"p50": round(p50, 4), "p99": round(p99, 4)},
                 "corpus": {
                     cat: {"precision": round(s.precision, 4), "recall": round(s.recall, 4)}

@@ -270,3 +270,178 @@ def precision_recall(
         if predicted != expected:
             mistakes.append((sample.source, sample.text, expected, predicted))
     return {cat: Score(*c) for cat, c in sorted(counts.items())}, mistakes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# vendor token fakes: a template per rule, ``{X:n}`` = n random characters of alphabet X
+
+_ALPHABETS = {
+    "A": ALNUM,
+    "a": string.ascii_lowercase + string.digits,
+    "l": string.ascii_lowercase,
+    "h": "0123456789abcdef",
+    "d": string.digits,
+    "U": string.ascii_uppercase + string.digits,
+    "b": B64URL,
+    "B": ALNUM + "+/",
+    "c": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
+}
+
+VENDOR_TEMPLATES: dict[str, list[str]] = {
+    "secret.gcp.oauth-client-secret": ["GOCSPX-{b:28}"],
+    "secret.gcp.oauth-token": ["ya29.{b:80}"],
+    "secret.azure.storage-key": [
+        "DefaultEndpointsProtocol=https;AccountName=acmestore;AccountKey={B:86}==;EndpointSuffix=core.windows.net"
+    ],
+    "secret.azure.shared-access-key": [
+        "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+        "SharedAccessKey={B:43}="
+    ],
+    "secret.azure.sas-signature": [
+        "https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&sp=r&se=2025-01-01T00:00:00Z&sig={A:43}%3D"
+    ],
+    "secret.azure.client-secret": ["{A:3}8Q~{A:34}"],
+    "secret.digitalocean.token": ["dop_v1_{h:64}", "doo_v1_{h:64}"],
+    "secret.alibaba.access-key-id": ["LTAI{A:20}"],
+    "secret.cloudflare.origin-ca-key": ["v1.0-{h:24}-{h:146}"],
+    "secret.heroku.api-key": ["HRKU-{A:60}"],
+    "secret.fly.token": ["fo1_{A:43}"],
+    "secret.vercel.token": ["vcp_{A:24}"],
+    "secret.netlify.token": ["nfp_{A:36}"],
+    "secret.gitlab.other-token": ["glptt-{h:40}", "glrt-{A:20}", "gldt-{A:20}", "GR1348941{A:20}"],
+    "secret.bitbucket.token": ["ATBB{A:32}", "ATATT3{A:186}"],
+    "secret.circleci.token": ["CCIPAT_{A:22}_{h:40}"],
+    "secret.buildkite.token": ["bkua_{h:40}"],
+    "secret.rubygems.token": ["rubygems_{h:48}"],
+    "secret.nuget.key": ["oy2{a:43}"],
+    "secret.dockerhub.token": ["dckr_pat_{A:27}"],
+    "secret.crates.token": ["cio{A:32}"],
+    "secret.artifactory.token": ["AKCp{A:69}"],
+    "secret.clojars.token": ["CLOJARS_{h:60}"],
+    "secret.slack.app-token": ["xapp-1-A{U:10}-{d:13}-{h:64}"],
+    "secret.slack.webhook": ["https://hooks.slack.com/services/T{U:8}/B{U:8}/{A:24}"],
+    "secret.discord.webhook": ["https://discord.com/api/webhooks/{d:18}/{A:68}"],
+    "secret.teams.webhook": [
+        "https://acme.webhook.office.com/webhookb2/{h:8}-{h:4}-{h:4}-{h:4}-{h:12}@{h:8}-{h:4}-{h:4}-{h:4}-{h:12}"
+        "/IncomingWebhook/{h:32}/{h:8}-{h:4}-{h:4}-{h:4}-{h:12}"
+    ],
+    "secret.telegram.bot-token": ["5{d:9}:AA{A:33}"],
+    "secret.notion.token": ["secret_{A:43}", "ntn_{d:11}{A:35}"],
+    "secret.linear.token": ["lin_api_{A:40}"],
+    "secret.airtable.token": ["pat{A:14}.{h:64}"],
+    "secret.figma.token": ["figd_{A:40}"],
+    "secret.stripe.other-key": ["pk_live_{A:24}", "whsec_{A:32}"],
+    "secret.square.token": ["sq0atp-{A:22}", "sq0csp-{A:43}"],
+    "secret.braintree.token": ["access_token$production${a:16}${h:32}"],
+    "secret.shopify.token": ["shpat_{h:32}", "shpss_{h:32}"],
+    "secret.razorpay.key": ["rzp_live_{A:14}"],
+    "secret.plaid.token": ["access-production-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}"],
+    "secret.adyen.key": ["AQE{l:2}{A:100}"],
+    "secret.newrelic.key": ["NRAK-{U:27}"],
+    "secret.newrelic.license-key": ["{h:36}NRAL"],
+    "secret.sentry.token": ["sntrys_{A:80}"],
+    "secret.sentry.dsn": ["https://{h:32}@o{d:6}.ingest.sentry.io/{d:7}"],
+    "secret.grafana.token": ["glc_{A:60}", "glsa_{A:32}_{h:8}"],
+    "secret.posthog.key": ["phc_{A:43}"],
+    "secret.dynatrace.token": ["dt0c01.{U:24}.{U:64}"],
+    "secret.datadog.key": ["DD-API-KEY: {h:32}"],
+    "secret.replicate.token": ["r8_{A:37}"],
+    "secret.groq.key": ["gsk_{A:52}"],
+    "secret.perplexity.key": ["pplx-{A:48}"],
+    "secret.xai.key": ["xai-{A:80}"],
+    "secret.langsmith.key": ["lsv2_pt_{h:32}_{h:10}"],
+    "secret.huggingface.org-token": ["api_org_{A:34}"],
+    "secret.planetscale.token": ["pscale_tkn_{A:43}"],
+    "secret.supabase.key": ["sbp_{h:40}"],
+    "secret.mongodb.atlas-key": ["mdb_sa_sk_{A:40}"],
+    "secret.twilio.key": ["SK{h:32}", "AC{h:32}"],
+    "secret.sendgrid.key": ["SG.{A:22}.{A:43}"],
+    "secret.mailgun.key": ["key-{h:32}"],
+    "secret.mailchimp.key": ["{h:32}-us{d:2}"],
+    "secret.brevo.key": ["xkeysib-{h:64}-{A:16}"],
+    "secret.firebase.fcm-key": ["AAAA{A:7}:APA91b{A:134}"],
+    "secret.facebook.token": ["EAAB{A:120}"],
+    "secret.okta.token": ["SSWS 00{A:40}"],
+    "secret.age.key": ["AGE-SECRET-KEY-1{c:58}"],
+    "secret.vault.token": ["hvs.{A:90}"],
+    "secret.doppler.token": ["dp.pt.{A:43}"],
+    "secret.onepassword.token": ["ops_eyJ{A:200}"],
+    "secret.pulumi.token": ["pul-{h:40}"],
+    "secret.terraform.token": ["{A:14}.atlasv1.{A:67}"],
+}
+
+
+def render_template(template: str, rng: random.Random) -> str:
+    """Fill ``{X:n}`` slots of a vendor template with random characters (mixed classes where possible)."""
+    out: list[str] = []
+    i = 0
+    while i < len(template):
+        if template[i] == "{" and ":" in template[i : i + 6] and "}" in template[i:]:
+            end = template.index("}", i)
+            kind, n = template[i + 1 : end].split(":")
+            out.append(_rand(rng, _ALPHABETS[kind], int(n)) if kind in "AB" else
+                       "".join(rng.choice(_ALPHABETS[kind]) for _ in range(int(n))))
+            i = end + 1
+        else:
+            out.append(template[i])
+            i += 1
+    return "".join(out)
+
+
+for _rule_id, _templates in VENDOR_TEMPLATES.items():
+    FAKES["v:" + _rule_id] = lambda r, t=_templates: render_template(r.choice(t), r)
+
+
+def _national_id(rng: random.Random) -> str:
+    """A valid national id of a random country (check digits computed with python-stdnum)."""
+    from stdnum import luhn, verhoeff
+    from stdnum.br import cpf
+    from stdnum.es import dni
+    from stdnum.it import codicefiscale
+    from stdnum.nl import bsn
+
+    kind = rng.choice(["cpf", "dni", "cf", "aadhaar", "bsn", "sin", "nino"])
+    if kind == "cpf":
+        base = "".join(rng.choice(string.digits) for _ in range(9))
+        d1 = sum((10 - i) * int(c) for i, c in enumerate(base)) * 10 % 11 % 10
+        d2 = sum((11 - i) * int(c) for i, c in enumerate(base + str(d1))) * 10 % 11 % 10
+        num = f"{base}{d1}{d2}"
+        assert cpf.is_valid(num)
+        return f"CPF {num[:3]}.{num[3:6]}.{num[6:9]}-{num[9:]}"
+    if kind == "dni":
+        base = "".join(rng.choice(string.digits) for _ in range(8))
+        return "DNI " + base + dni.calc_check_digit(base)
+    if kind == "cf":
+        letters = "".join(rng.choice("BCDFGLMNPRSTVZ") for _ in range(6))
+        base = f"{letters}{rng.randint(40, 99)}{rng.choice('ABCDEHLMPRST')}{rng.randint(1, 28):02d}" \
+               f"{rng.choice('ABCDEFGHLM')}{rng.randint(100, 999)}"
+        return "codice fiscale " + base + codicefiscale.calc_check_digit(base)
+    if kind == "aadhaar":
+        base = str(rng.randint(2, 9)) + "".join(rng.choice(string.digits) for _ in range(10))
+        num = base + verhoeff.calc_check_digit(base)
+        return f"Aadhaar {num[:4]} {num[4:8]} {num[8:]}"
+    if kind == "bsn":
+        while True:
+            num = "".join(rng.choice(string.digits) for _ in range(9))
+            if bsn.is_valid(num) and num[0] != "0":
+                return "BSN " + num
+    if kind == "sin":
+        base = str(rng.randint(1, 7)) + "".join(rng.choice(string.digits) for _ in range(7))
+        num = base + luhn.calc_check_digit(base)
+        return f"SIN: {num[:3]} {num[3:6]} {num[6:]}"
+    return "NINO " + rng.choice("ACEHJLMOPRSWXY") + rng.choice("ABCEHJLMPRSTWXY") + \
+        f" {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} " + rng.choice("ABCD")
+
+
+def _world_phone(rng: random.Random) -> str:
+    """An example number of a random region, in international or national format (from libphonenumber)."""
+    import phonenumbers
+
+    region = rng.choice(["GB", "DE", "FR", "ES", "IT", "NL", "BR", "IN", "AU", "JP", "MX", "SE", "CH", "PL"])
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    fmt = rng.choice([phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.NATIONAL])
+    return phonenumbers.format_number(number, fmt)
+
+
+FAKES["national_id"] = _national_id
+FAKES["world_phone"] = _world_phone

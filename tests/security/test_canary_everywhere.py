@@ -244,13 +244,12 @@ async def _plant_everything(client: Client, workspace: Path, ledger: Ledger) -> 
         return str(made.structured_content["session_id"])  # type: ignore[index]
 
     parent = await fresh_session()
-    chat_scope = {"tenant_id": "local", "workspace_id": "local", "task_id": "T1", "run_id": "run-1",
-                  "phase": "implementation", "session_id": parent}
     actor = {"kind": "parent_agent", "actor_id": "parent-1", "runtime": "claude-cli", "session_id": parent}
     thread_id = ""
     if "chat_thread_create" in names:
-        made = await client.call_tool("chat_thread_create", {"scope": chat_scope, "title": "canary thread",
-                                                             "actor": actor})
+        made = await client.call_tool("chat_thread_create", {"task_id": "T1", "run_id": "run-1",
+                                                             "phase": "implementation", "session_id": parent,
+                                                             "title": "canary thread", "actor": actor})
         assert made.is_error is False, made.content
         thread_id = str(made.structured_content["id"])  # type: ignore[index]
     clean = await client.call_tool("provider_complete", {"messages": [{"role": "user", "content": "hello"}],
@@ -262,7 +261,7 @@ async def _plant_everything(client: Client, workspace: Path, ledger: Ledger) -> 
         return sessions[-1]
 
     hints: dict[str, Callable[[], Any]] = {
-        "task_id": lambda: "T1", "scope": lambda: dict(chat_scope), "actor": lambda: dict(actor),
+        "task_id": lambda: "T1", "scope": lambda: "thread", "actor": lambda: dict(actor),
         "thread_id": lambda: thread_id, "session_id": session_hint, "session_ids": lambda: [session_hint()],
         "timeout_s": lambda: 0, "messages": lambda: [{"role": "user", "content": "hello"}],
         "messages[]": lambda: {"role": "user", "content": "hello"},

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestra.security import Category, SecurityGuard, Severity, Sink
-from orchestra.security.rules import DATA_RULES, Rule
+from orchestra.security.rules import DATA_RULES, VENDOR_RULES, Rule
 from tests.security.helpers import fill
 
 GUARD = SecurityGuard(b"property-test-key-0123456789")
@@ -23,7 +23,15 @@ PLANTS = [
     "{card}", "cvv: {cvv}", "{track1}", "{track2}", "SSN {ssn}", "ssn: {ssn_plain}", "{iban}",
     "passport number: {passport}", "driver's license {dl}", "EIN {ein}", "account number {account}",
     "{email}", "{phone}",
+    # secrets by context
+    "DB_PASSWORD: {password}", "<password>{password}</password>", "mysql -u root -p{password} db",
+    "curl -u admin:{password} https://h", "Authorization: Token {secret}", "Cookie: sessionid={secret}; a=b",
+    "- name: DB_PASSWORD\n  value: {password}", "setPassword(\"{password}\")", "X-Api-Key: {secret}",
+    "the password is {password}", "machine h login u password {password}", "{national_id}",
 ]  # fmt: skip
+PLANTS += [
+    "{v:" + rule.rule_id + "}" for rule in VENDOR_RULES if not rule.value_groups
+]
 
 surrounding = st.text(max_size=200)
 separator = st.sampled_from([" ", "\n", "\t", " \n "])

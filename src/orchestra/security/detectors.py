@@ -200,10 +200,11 @@ class KeywordSet:
     ``str.find`` loop per literal; the positions are exactly those of :func:`find_positions`. Without
     it (or for a text the automaton cannot take, e.g. lone surrogates) the ``find`` loops are used."""
 
-    __slots__ = ("_automaton", "literals")
+    __slots__ = ("_automaton", "literal_set", "literals")
 
     def __init__(self, literals: Iterable[str], *, use_automaton: bool = True) -> None:
         self.literals: tuple[str, ...] = tuple(sorted({lit for lit in literals if lit}))
+        self.literal_set: frozenset[str] = frozenset(self.literals)
         self._automaton: Any = None
         if use_automaton and _ahocorasick is not None and self.literals:
             self._automaton = _ahocorasick.AhoCorasick(
@@ -229,21 +230,28 @@ class KeywordSet:
         return self if other is self else _union(self, other)
 
     def find_all(self, lowered: str) -> dict[str, list[int]] | None:
-        """Every literal's ascending positions in ``lowered`` in one automaton pass; ``None`` without one."""
+        """The ascending positions of every literal that occurs in ``lowered`` (absent literals are left out), in
+        one automaton pass; ``None`` without one."""
         if self._automaton is None:
             return None
         try:
             matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
         except UnicodeError:  # lone surrogates cannot cross into the automaton; find() handles them
             return None
-        lists: list[list[int]] = [[] for _ in self.literals]
+        found: dict[str, list[int]] = {}
+        literals = self.literals
         for k, start, _end in matches:  # ordered by end: for one literal (one length) by start too
-            lists[k].append(start)
-        return dict(zip(self.literals, lists, strict=True))
+            lit = literals[k]
+            bucket = found.get(lit)
+            if bucket is None:
+                found[lit] = [start]
+            else:
+                bucket.append(start)
+        return found
 
     def find_all_stdlib(self, lowered: str) -> dict[str, list[int]]:
         """:meth:`find_all` with ``str.find`` loops only (the fallback, and its reference in the tests)."""
-        return {lit: find_positions(lowered, lit) for lit in self.literals}
+        return {lit: found for lit in self.literals if (found := find_positions(lowered, lit))}
 
 
 @lru_cache(maxsize=32)
@@ -260,8 +268,8 @@ class TextIndex:
     on first use), or from a ``str.find`` loop for a literal no pass covered."""
 
     __slots__ = (
-        "_digit_run_ends", "_digit_windows", "_keywords", "_marked", "_positions", "_present", "aligned",
-        "lowered", "text",
+        "_covered", "_digit_run_ends", "_digit_windows", "_keywords", "_marked", "_positions", "_present",
+        "aligned", "lowered", "text",
     )  # fmt: skip
 
     def __init__(self, text: str, keywords: KeywordSet | None = None) -> None:
@@ -269,6 +277,8 @@ class TextIndex:
         self.lowered = text.lower()
         self.aligned = len(self.lowered) == len(text)
         self._positions: dict[str, list[int]] = {}
+        self._covered: list[frozenset[str]] = []
+        """Literal sets found by a completed pass: a literal of one of them that is not in ``_positions`` is absent."""
         self._present: dict[str, bool] = {}
         self._digit_windows: list[tuple[int, int]] | None = None
         self._marked: str | None = None
@@ -283,21 +293,27 @@ class TextIndex:
     def _run_passes(self) -> None:
         pending, self._keywords = self._keywords, []
         for keywords in pending:
-            if all(lit in self._positions for lit in keywords.literals):
+            if any(keywords.literal_set <= covered for covered in self._covered):
                 continue
             found = keywords.find_all(self.lowered)
             if found is not None:
                 for lit, starts in found.items():
                     self._positions.setdefault(lit, starts)
+                self._covered.append(keywords.literal_set)
+
+    def _is_covered(self, literal: str) -> bool:
+        return any(literal in covered for covered in self._covered)
 
     def positions(self, literal: str) -> list[int]:
-        """Every (overlapping) occurrence of ``literal`` in the lower-cased text, ascending."""
+        """Every (overlapping) occurrence of ``literal`` in the lower-cased text, ascending (do not mutate)."""
         found = self._positions.get(literal)
         if found is None:
             if self._keywords:
                 self._run_passes()
                 found = self._positions.get(literal)
             if found is None:
+                if self._is_covered(literal):
+                    return _EMPTY
                 found = find_positions(self.lowered, literal)
                 self._positions[literal] = found
         return found
@@ -309,9 +325,24 @@ class TextIndex:
             if self._keywords:
                 self._run_passes()
             found = self._positions.get(literal)
-            known = bool(found) if found is not None else literal in self.lowered
+            if found is not None:
+                known = bool(found)
+            elif self._is_covered(literal):
+                known = False
+            else:
+                known = literal in self.lowered
             self._present[literal] = known
         return known
+
+    def found_literals(self, keywords: KeywordSet) -> Iterable[str]:
+        """The literals of ``keywords`` that occur in the text (from the automaton pass when there is one)."""
+        self.use(keywords)
+        if self._keywords:
+            self._run_passes()
+        if any(keywords.literal_set <= covered for covered in self._covered):
+            return [lit for lit in self._positions if lit in keywords.literal_set and self._positions[lit]]
+        lowered = self.lowered
+        return [lit for lit in keywords.literals if lit in lowered]
 
     def _digit_marked(self) -> str:
         if self._marked is None:
@@ -329,6 +360,9 @@ class TextIndex:
             n = len(self.text)
             self._digit_run_ends = [e for m in _MARKED_RUN_RE.finditer(self._digit_marked()) if (e := m.end()) < n]
         return self._digit_run_ends
+
+
+_EMPTY: list[int] = []
 
 
 def _merge_reach(starts: list[int], reach: tuple[int, int], n: int) -> list[tuple[int, int]]:
@@ -394,6 +428,22 @@ class Detector:
         self.reference = ReferenceDetector(rules)
         self.rules: tuple[Rule, ...] = self.reference.rules
         self.keywords = KeywordSet.of_rules(self.rules)
+        triggers: dict[str, list[int]] = {}
+        digit_rules: list[int] = []
+        always: list[int] = []
+        for i, rule in enumerate(self.rules):
+            literals = {lit for lit, _ in rule.anchors} if rule.anchors else set(rule.prefilter)
+            for lit in literals:
+                triggers.setdefault(lit, []).append(i)
+            if rule.digit_run_anchor or (not literals and rule.digit_anchored):
+                digit_rules.append(i)
+            elif not literals:
+                always.append(i)
+        self._triggers: dict[str, tuple[int, ...]] = {lit: tuple(ix) for lit, ix in triggers.items()}
+        self._digit_rules = frozenset(digit_rules)
+        self._always = frozenset(always)
+        """Which rules can possibly hit: a rule runs only when one of its literals occurs (or, for digit rules,
+        when the text has a run of 3+ digits); the others would find no candidate and are skipped."""
         for rule in self.rules:
             if (rule.anchors or rule.digit_run_anchor) and rule.finder is not None:
                 raise ValueError(f"rule {rule.rule_id}: anchors are not supported with a finder")
@@ -408,12 +458,21 @@ class Detector:
             index = TextIndex(text, self.keywords)
         if not index.aligned:
             return self.reference.scan(text)
-        index.use(self.keywords)
+        active = set(self._always)
+        triggers = self._triggers
+        for lit in index.found_literals(self.keywords):
+            active.update(triggers.get(lit, ()))
+        if self._digit_rules and index.digit_windows():
+            active |= self._digit_rules
+        if not active:
+            return []
         has_marker = "[REDACTED_" in text
         n = len(text)
         hits: list[Hit] = []
         whole = [(0, n)]
-        for rule in self.rules:
+        rules = self.rules
+        for i in sorted(active):
+            rule = rules[i]
             spans: list[tuple[int, int]]
             if rule.literal_window is not None:
                 # the prefilter passes exactly when some literal occurs, i.e. when there is a window

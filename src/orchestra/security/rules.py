@@ -13,18 +13,21 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from orchestra.security import context as ctx
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
+from orchestra.security.pii import NINO_RE, find_national_ids, find_phones, nino_ok
 from orchestra.security.validators import (
     IBAN_LENGTHS,
     iban_ok,
     is_code_reference,
     is_payment_card,
     is_placeholder,
-    is_uuid,
     looks_random,
     luhn_ok,
+    shannon_entropy,
     ssn_ok,
 )
+from orchestra.security.vendor_rules import SPECS, TokenSpec, checksum_or_random, crc_checksum_ok, token_ok
 
 Validator = Callable[[str, "re.Match[str]"], bool]
 """``validate(value, match) -> keep?``: ``value`` is the text that would be redacted."""
@@ -74,64 +77,58 @@ class Rule:
 # ---------------------------------------------------------------------------------------------------------
 # shared pieces
 
-_SEP = r"""["']?[ \t]{0,8}(?P<sep>:=|=>|[:=](?![=:]))[ \t]{0,8}"""
-_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_CALL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*[(\[]")
-_PATH_RE = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:\\)[^\s]*[/\\]")
-_URL_VALUE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://")
-_STOP_SUFFIX_RE = re.compile(
-    r"^[_.-]?(?:s|name|names|ref|id|ids|type|types|url|uri|endpoint|path|file|files|count|limit|len|length|size"
-    r"|budget|usage|ttl|expiry|expires|expires_?in|expiration|env|var|header|field|prefix|version|format|kind"
-    r"|provider|store|manager|arn|hash|hashed|digest|policy|min|max|regex|pattern|label|prompt|hint|rotation"
-    r"|enabled|required|source|location|dir|mode|strength|reset|changed|length_?min|length_?max|validator)$",
-    re.IGNORECASE,
-)
+_SEP = r"""["'`]?\]?[ \t]{0,8}(?P<sep>:=|=>|->|[:=](?![=:])|>(?=[^<\s]))[ \t]{0,8}"""
+"""Key/value separators: ``=``, ``:``, ``:=``, ``=>``, ``->``, and ``>`` of an XML element (``<password>x``)."""
+_VALUE = r"""(?P<value>"[^"\r\n]{1,1024}"|'[^'\r\n]{1,1024}'|`[^`\r\n]{1,1024}`|[^\s"'`,;<]{1,256})"""
 
 
-def _unquote(value: str) -> tuple[str, bool]:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1], True
-    return value, False
+def _clean(value: str, match: re.Match[str]) -> tuple[str, bool]:
+    """The value (the detector already removed its quotes) and whether the source had quotes around it."""
+    group = match.groupdict().get("value") or ""
+    quoted = len(group) >= 2 and group[0] == group[-1] and group[0] in "\"'`"
+    raw, was_quoted = ctx.clean_value(value)
+    return raw, quoted or was_quoted
 
 
 def _key_prefix(match: re.Match[str]) -> str:
     """The identifier characters directly before the keyword (``PG`` in ``PGPASSWORD``)."""
-    text, i = match.string, match.start()
-    j = i
-    while j > 0 and i - j < 48 and text[j - 1] in _KEY_CHARS:
-        j -= 1
-    return text[j:i]
+    return ctx.key_prefix(match.string, match.start())
 
 
-def _assignment_value_ok(value: str, match: re.Match[str], *, secret: bool) -> bool:
-    suffix = match.group("suffix") or ""
-    if _STOP_SUFFIX_RE.match(suffix):
-        return False
-    raw, quoted = _unquote(value)
-    if not quoted:
-        raw = raw.rstrip(")]}>")
-    if len(raw) < (12 if secret else 4 if quoted else 6) or is_placeholder(raw):
-        return False
-    low = raw.lower()
-    if match.group("kw").lower() in low or is_uuid(raw):
-        return False
-    if _CALL_RE.match(raw) or _PATH_RE.match(raw) or _URL_VALUE_RE.match(raw):
-        return False
-    if not quoted and is_code_reference(raw):
-        between = match.group(0)[: match.start("value") - match.start()]
-        spaced_assignment = match.group("sep") in ("=", ":=") and " " in between
-        if secret or spaced_assignment or not raw.islower() or "." in raw:
-            return False
-    return not secret or looks_random(raw)
+def _xml_sep_ok(match: re.Match[str]) -> bool:
+    """``>`` separates only in an element opened right before the key (``<db_password>x</db_password>``)."""
+    start = match.start() - len(_key_prefix(match))
+    return start > 0 and match.string[start - 1] == "<"
+
+
+def _spaced_code(match: re.Match[str]) -> bool:
+    between = match.group(0)[: match.start("value") - match.start()]
+    return match.group("sep") in ("=", ":=") and " " in between
+
+
+_PHRASE_AFTER_RE = re.compile(r"[ \t]+[a-z]{2,}\b")
 
 
 def _password_ok(value: str, match: re.Match[str]) -> bool:
-    kw = match.group("kw").lower()
-    if kw in ("pass", "pwd"):
-        prefix = _key_prefix(match)
-        if prefix and prefix[-1].islower() and match.group("kw")[0].islower():
+    kw = match.group("kw")
+    prefix = _key_prefix(match)
+    if kw.lower() in ("pass", "pwd", "pw"):
+        if prefix and prefix[-1].isalpha() and prefix[-1].islower() and kw[0].islower():
             return False  # "bypass", "cwd"-like words
-    return _assignment_value_ok(value, match, secret=False)
+        if kw.lower() == "pw" and prefix and prefix[-1].isalnum():
+            return False
+    sep = match.group("sep")
+    if sep == ">" and not _xml_sep_ok(match):
+        return False
+    suffix = match.group("suffix") or ""
+    if ctx.name_is_stopped(prefix + kw + suffix, suffix):
+        return False
+    raw, quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, quoted, kw):
+        return False
+    if not quoted and raw.isalpha() and raw.islower() and _PHRASE_AFTER_RE.match(match.string, match.end()):
+        return False  # "passwd: files systemd" (nsswitch.conf), "password: is not set": words, not a value
+    return ctx.password_value_ok(raw, quoted, spaced_code=_spaced_code(match))
 
 
 # Orchestra's own delegation handles (task:run:phase:runtime:suffix) are ids, not credentials.
@@ -141,9 +138,120 @@ _ORCHESTRA_SESSION_ID = re.compile(
 
 
 def _secret_ok(value: str, match: re.Match[str]) -> bool:
-    if match.group("kw").lower().startswith("session") and _ORCHESTRA_SESSION_ID.match(value):
+    kw = match.group("kw")
+    if kw.lower().startswith("session") and _ORCHESTRA_SESSION_ID.match(value):
         return False
-    return _assignment_value_ok(value, match, secret=True)
+    if match.group("sep") == ">" and not _xml_sep_ok(match):
+        return False
+    prefix, suffix = _key_prefix(match), match.group("suffix") or ""
+    name = prefix + kw + suffix
+    if ctx.name_is_stopped(name, suffix):
+        return False
+    raw, quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, quoted, kw):
+        return False
+    return ctx.secret_value_ok(raw, quoted, name, strong=ctx.is_strong_name(name))
+
+
+def _pair_ok(value: str, match: re.Match[str]) -> bool:
+    """``name: X_PASSWORD`` followed by ``value: …`` (Kubernetes env, ECS, .NET appSettings)."""
+    name = match.group("name")
+    raw, quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, quoted, ""):
+        return False
+    low = name.lower()
+    if any(w in low for w in ("password", "passwd", "pwd", "passphrase")) and not ctx.name_is_stopped(name, ""):
+        return ctx.password_value_ok(raw, quoted, spaced_code=False)
+    if not ctx.is_strong_name(name) and not re.search(r"key|auth|session|cookie", low):
+        return False
+    if ctx.name_is_stopped(name, "") or re.search(r"(?:_|\b)(?:id|url|uri|name|path|file|arn)$", low):
+        return False
+    return ctx.secret_value_ok(raw, quoted, name, strong=ctx.is_strong_name(name))
+
+
+def _cli_secret_ok(value: str, match: re.Match[str]) -> bool:
+    flag = match.group("flag").lower().replace("-", "_")
+    if ctx.name_is_stopped(flag, re.split(r"pass(?:word|wd)?|secret|token|key|auth|credentials?", flag)[-1]):
+        return False
+    raw, quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, quoted, "") or raw.startswith("-"):
+        return False
+    if "pass" in flag or "pwd" in flag:
+        return ctx.password_value_ok(raw, quoted, spaced_code=False)
+    return ctx.secret_value_ok(raw, quoted, flag, strong=ctx.is_strong_name(flag) or "auth" in flag)
+
+
+def _short_flag_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, quoted, "") or (raw.isdigit() and len(raw) <= 5):
+        return False  # a port, not a password
+    return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
+
+
+def _header_ok(value: str, match: re.Match[str]) -> bool:
+    raw, _quoted = ctx.clean_value(value)
+    if ctx.is_reference(raw) or raw.lower() in ("bearer", "basic", "token", "digest", "negotiate"):
+        return False
+    end = match.end("value")
+    if (end < len(match.string) and match.string[end] in "([") or is_code_reference(raw) or ctx.wordy(raw):
+        return False  # request.headers.get(...), settings.AUTH_HEADER: code, not a credential
+    return ctx.generated(raw, min_len=12, min_entropy=2.8)
+
+
+_COOKIE_RE = re.compile(
+    r"(?i:set-cookie|cookie)s?[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<pairs>[^\r\n]{3,4096})", re.ASCII
+)
+_COOKIE_PAIR_RE = re.compile(r"(?:^|[;\s,{])[ \t]*(?P<name>[A-Za-z0-9_.$%-]{1,64})=(?P<value>[^;\s\"',}]{1,4096})")
+_COOKIE_ATTRIBUTES = frozenset(
+    {"path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority", "partitioned", "version",
+     "comment", "lang", "locale", "theme", "tz", "timezone", "consent"}
+)  # fmt: skip
+_COOKIE_CREDENTIAL_NAME = re.compile(
+    r"sess|sid|auth|token|jwt|csrf|xsrf|remember|login|identity|secret|key|connect\.|laravel|asp\.net|phpsess",
+    re.IGNORECASE,
+)
+
+
+def find_cookie_values(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Values of the name=value pairs of Cookie / Set-Cookie headers and cookie assignments that look like
+    session or credential values (attributes such as Path or Expires are skipped)."""
+    endpos = len(text) if endpos is None else endpos
+    for m in _COOKIE_RE.finditer(text, pos, endpos):
+        base = m.start("pairs")
+        for pm in _COOKIE_PAIR_RE.finditer(m.group("pairs")):
+            name, value = pm.group("name"), pm.group("value")
+            if name.lower() in _COOKIE_ATTRIBUTES or ctx.is_reference(value):
+                continue
+            min_len = 10 if _COOKIE_CREDENTIAL_NAME.search(name) else 20
+            if ctx.generated(value, min_len=min_len, min_entropy=2.8) and not ctx.wordy(value):
+                yield base + pm.start("value"), base + pm.end("value")
+
+
+def _call_arg_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    return ctx.value_shape_ok(raw, quoted, "") and ctx.password_value_ok(raw, True, spaced_code=False)
+
+
+def _prose_password_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    raw = raw.rstrip(".,;:!?)")
+    if not ctx.value_shape_ok(raw, quoted, "pass") or len(raw) < 4 or "=" in raw:
+        return False
+    if raw.lower() in ("correct", "incorrect", "wrong", "invalid", "expired", "required", "missing", "weak",
+                       "strong", "reset", "changed", "stored", "saved", "encrypted", "hashed", "set", "same"):
+        return False
+    has_digit = any(c.isdigit() for c in raw)
+    has_symbol = any(not c.isalnum() for c in raw)
+    mixed = any(c.isupper() for c in raw[1:]) and any(c.islower() for c in raw)
+    return quoted or has_digit or has_symbol or mixed
+
+
+def _prose_secret_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    raw = raw.rstrip(".,;:!?)")
+    if not ctx.value_shape_ok(raw, quoted, ""):
+        return False
+    return ctx.generated(raw, min_len=16, min_entropy=3.2) and not ctx.wordy(raw)
 
 
 def _not_placeholder(value: str, _match: re.Match[str]) -> bool:
@@ -164,7 +272,7 @@ def _openai_ok(value: str, match: re.Match[str]) -> bool:
     body = value[3:]
     for prefix in ("proj-", "svcacct-", "admin-"):
         body = body.removeprefix(prefix)
-    mixed = any(c.isupper() for c in body) and any(c.isdigit() for c in body)
+    mixed = any(c.isdigit() for c in body) and (any(c.isupper() for c in body) or shannon_entropy(body) >= 3.3)
     return mixed and _random_token(20)(body, match)
 
 
@@ -280,11 +388,13 @@ def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 
 _I = re.IGNORECASE
+_BACK5 = tuple(range(-5, 1))
+_BACK16 = tuple(range(-16, 1))
 
 # ---------------------------------------------------------------------------------------------------------
 # the data rules
 
-DATA_RULES: tuple[Rule, ...] = (
+_BASE_RULES: tuple[Rule, ...] = (
     Rule(
         "private_key.pem",
         Category.PRIVATE_KEY,
@@ -358,7 +468,7 @@ DATA_RULES: tuple[Rule, ...] = (
         "GitHub token (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_)",
         _c(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251})\b"),
         prefilter=("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
-        validate=_random_token(20),
+        validate=lambda v, m: (crc_checksum_ok(v) and not is_placeholder(v)) or _random_token(20)(v, m),
         anchors=(("gh", (0,)), ("github_pat_", (0,))),
         priority=90,
     ),
@@ -435,7 +545,7 @@ DATA_RULES: tuple[Rule, ...] = (
         "npm access token (npm_ + 36 chars)",
         _c(r"\bnpm_[A-Za-z0-9]{36}\b"),
         prefilter=("npm_",),
-        validate=_random_token(20),
+        validate=checksum_or_random,
         anchors=(("npm_", (0,)),),
         priority=90,
     ),
@@ -520,58 +630,240 @@ DATA_RULES: tuple[Rule, ...] = (
         "password.cli-flag",
         Category.PASSWORD,
         Severity.CRITICAL,
-        "password given as a command-line flag (--password X, --password=X), value only",
+        "password, token or key given as a long command-line flag (--password X, --db-pass=X, --api-key X, "
+        "-storepass X), value only",
         _c(
-            r"(?<![\w-])--?(?:password|passwd|pass)[ =]"
+            r"(?<![\w-])--?(?P<flag>[A-Za-z0-9-]{0,30}?(?:pass(?:word|wd)?|pwd|secret|token|api-?key|apikey"
+            r"|access-?key|credentials?|auth)(?:[_-]?[A-Za-z0-9]{1,20}){0,2})(?:[ \t]{1,4}|=)"
+            r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'|[^\s\"'][^\s\"']{0,255})",
+            _I,
+        ),
+        prefilter=("pass", "pwd", "secret", "token", "key", "credential", "auth"),
+        value_groups=("value",),
+        validate=_cli_secret_ok,
+        literal_window=(48, 400),
+        priority=62,
+    ),
+    Rule(
+        "password.cli-short-flag",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password as a short flag of a database/remote tool (mysql -pX, mysql -p X, sshpass -p X, redis-cli -a X, "
+        "docker login -p X), value only",
+        _c(
+            r"\b(?:mysql(?:dump|admin|import|sh)?|mariadb(?:-dump)?|sshpass|mongo(?:sh|dump|restore|export|import)?"
+            r"|(?:docker|podman|helm[ \t]registry|nerdctl|buildah|skopeo)[ \t]{1,4}login|redis-cli)\b"
+            r"[^\n|;&]{0,160}?(?<![\w-])-[pa](?:[ \t]{1,4})?"
             r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'|[^\s\"'-][^\s\"']{0,255})",
             _I,
         ),
-        prefilter=("-pass",),
+        prefilter=("mysql", "mariadb", "sshpass", "mongo", "login", "redis-cli"),
         value_groups=("value",),
-        validate=lambda v, _m: len(v.strip("\"'")) >= 4 and not is_placeholder(v),
-        anchors=(("-pass", (0, -1)),),
+        validate=_short_flag_ok,
+        anchors=(("mysql", (0,)), ("mariadb", (0,)), ("sshpass", (0,)), ("mongo", (0,)), ("docker", (0,)),
+                 ("podman", (0,)), ("helm", (0,)), ("nerdctl", (0,)), ("buildah", (0,)), ("skopeo", (0,)),
+                 ("redis-cli", (0,))),
         priority=62,
+    ),
+    Rule(
+        "password.cli-userinfo",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in a user:password flag (curl -u user:pass, --user, --proxy-user), password only",
+        _c(
+            r"(?<![\w-])(?:-u|--user|--proxy-user)(?:[ \t]{1,4}|=)[\"']?[^\s:\"'@/]{1,64}:"
+            r"(?P<value>[^\s\"'@]{1,256})"
+        ),
+        prefilter=("-u",),
+        value_groups=("value",),
+        validate=lambda v, m: not v.isdigit() and _short_flag_ok(v, m),
+        anchors=(("-u", (0, -1)), ("--proxy-user", (0,))),
+        priority=63,
     ),
     Rule(
         "password.assignment",
         Category.PASSWORD,
         Severity.CRITICAL,
-        "password assigned in code or config (password=, \"passwd\": …, PGPASSWORD=…), value only",
+        "password assigned in code or config (password=, \"passwd\": …, PGPASSWORD=…, <password>…</password>, "
+        "Pwd=… in a connection string), value only",
         _c(
-            r"(?P<kw>pass(?:word|wd|phrase)|pwd|pass(?![a-z]))(?P<suffix>[A-Za-z0-9_]{0,24})" + _SEP
-            + r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'|[^\s\"',;]{1,256})",
+            r"(?P<kw>pass(?:word|wd|phrase|code)|pwd|pw(?![a-z])|pass(?![a-z]))(?P<suffix>[A-Za-z0-9_]{0,24})"
+            + _SEP + _VALUE,
             _I,
         ),
-        prefilter=("pass", "pwd"),
+        prefilter=("pass", "pwd", "pw"),
         value_groups=("value",),
         validate=_password_ok,
-        literal_window=(8, 320),
-        anchors=(("pass", (0,)), ("pwd", (0,))),
+        literal_window=(8, 1200),
+        anchors=(("pass", (0,)), ("pw", (0,))),
         priority=60,
     ),
     Rule(
         "secret.assignment",
         Category.SECRET,
         Severity.HIGH,
-        "high-entropy value assigned to a secret-named key (api_key=, SECRET=, token: …), value only",
+        "value assigned to a secret-named key (api_key=, SECRET=, token: …, \"clientSecret\": …, X-Api-Key: …, "
+        "<apiKey>…</apiKey>), judged by the name's strength, the value's shape and entropy, value only",
         _c(
-            r"(?P<kw>api[_-]?key|apikey|secret|token|access[_-]?key|private[_-]?key|auth[_-]?key|signing[_-]?key"
-            r"|encryption[_-]?key|credential|session[_-]?id)(?P<suffix>[A-Za-z0-9_]{0,24})" + _SEP
-            + r"(?P<value>\"[^\"\s]{1,512}\"|'[^'\s]{1,512}'|[^\s\"',;]{1,512})",
+            r"(?P<kw>secret|token|key|auth|credentials?|session|sessid)(?P<suffix>[A-Za-z0-9_]{0,24})"
+            + _SEP + _VALUE,
             _I,
         ),
-        prefilter=("key", "secret", "token", "credential", "session"),
+        prefilter=("key", "secret", "token", "credential", "session", "sessid", "auth"),
         value_groups=("value",),
         validate=_secret_ok,
-        literal_window=(16, 600),
-        anchors=(
-            ("key", (-3, -4, -5, -6, -7, -8, -10, -11)),
-            ("secret", (0,)),
-            ("token", (0,)),
-            ("credential", (0,)),
-            ("session", (0,)),
-        ),
+        literal_window=(16, 1200),
+        anchors=(("key", (0,)), ("secret", (0,)), ("token", (0,)), ("credential", (0,)), ("session", (0,)),
+                 ("sessid", (0,)), ("auth", (0,))),
         priority=50,
+    ),
+    Rule(
+        "password.name-value",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in a name/value pair (Kubernetes/Compose env `- name: DB_PASSWORD` + `value: …`, ECS JSON, "
+        ".NET <add key=\"…Password\" value=\"…\"/>), value only",
+        _c(
+            r"\b(?i:name|key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<name>[A-Za-z0-9_.:-]{0,40}(?i:pass|pwd)"
+            r"[A-Za-z0-9_.:-]{0,40})[\"']?[ \t]{0,4}[,;]?[ \t]{0,4}(?:\r?\n[ \t]{0,40}-?[ \t]{0,4})?"
+            r"[\"']?(?i:value)[\"']?"
+            r"[ \t]{0,4}[:=][ \t]{0,4}(?P<value>\"[^\"\r\n]{1,2048}\"|'[^'\r\n]{1,2048}'|[^\s\"',;}]{1,2048})"
+        ),
+        prefilter=("value",),
+        value_groups=("value",),
+        validate=_pair_ok,
+        anchors=(("name", (0,)), ("key", (0,))),
+        priority=64,
+    ),
+    Rule(
+        "secret.name-value",
+        Category.SECRET,
+        Severity.HIGH,
+        "secret in a name/value pair (`- name: API_TOKEN` + `value: …`, {\"name\": \"…_KEY\", \"value\": …}), "
+        "value only",
+        _c(
+            r"\b(?i:name|key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<name>[A-Za-z0-9_.:-]{0,40}(?i:secret|token|key"
+            r"|auth|credential|session|cookie|dsn)[A-Za-z0-9_.:-]{0,40})[\"']?[ \t]{0,4}[,;]?[ \t]{0,4}"
+            r"(?:\r?\n[ \t]{0,40}-?[ \t]{0,4})?[\"']?(?i:value)[\"']?"
+            r"[ \t]{0,4}[:=][ \t]{0,4}(?P<value>\"[^\"\r\n]{1,2048}\"|'[^'\r\n]{1,2048}'|[^\s\"',;}]{1,2048})"
+        ),
+        prefilter=("value",),
+        value_groups=("value",),
+        validate=lambda v, m: not re.search(r"pass|pwd", m.group("name"), re.I) and _pair_ok(v, m),
+        anchors=(("name", (0,)), ("key", (0,))),
+        priority=52,
+    ),
+    Rule(
+        "password.call-argument",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password literal passed to a setter, builder or credentials constructor (setPassword(\"…\"), "
+        ".password(\"…\"), HTTPBasicAuth(\"user\", \"…\"), NetworkCredential(\"user\", \"…\"), login(\"u\", \"…\")), "
+        "value only",
+        _c(
+            r"(?:\b(?i:set|with)?_?(?i:pass(?:word|wd|phrase)?|pwd)[ \t]?\([ \t]?"
+            r"|(?i:credentials?|auth(?:entication)?|login|authenticate|sign_?in)[ \t]?[=(][ \t]?\(?"
+            r"[ \t]?(?P<q>[\"'])[^\"'\r\n]{1,64}(?P=q)[ \t]?,[ \t]?)"
+            r"(?P<value>\"[^\"\r\n]{3,256}\"|'[^'\r\n]{3,256}')"
+        ),
+        prefilter=("pass", "pwd", "credential", "auth", "login", "sign"),
+        value_groups=("value",),
+        validate=_call_arg_ok,
+        anchors=(("pass", _BACK5), ("pwd", _BACK5), ("credential", (0,)), ("auth", (0,)), ("login", (0,)),
+                 ("sign", (0,))),
+        priority=61,
+    ),
+    Rule(
+        "secret.call-argument",
+        Category.SECRET,
+        Severity.HIGH,
+        "secret literal passed to a setter or builder (setApiKey(\"…\"), .token(\"…\"), withClientSecret(\"…\")), "
+        "value only",
+        _c(
+            r"\b(?i:set|with)?_?(?i:api_?key|secret|token|access_?token|auth_?token|client_?secret|secret_?key"
+            r"|access_?key|private_?key|credentials?)[ \t]?\([ \t]?(?P<value>\"[^\"\r\n]{8,512}\"|'[^'\r\n]{8,512}')"
+            r"[ \t]?[),]"
+        ),
+        prefilter=("key", "secret", "token", "credential"),
+        value_groups=("value",),
+        validate=lambda v, m: ctx.secret_value_ok(*ctx.clean_value(v), "secret", strong=True)
+        and ctx.value_shape_ok(ctx.clean_value(v)[0], True, ""),
+        anchors=(("key", _BACK16), ("secret", _BACK16), ("token", _BACK16), ("credential", _BACK5)),
+        priority=51,
+    ),
+    Rule(
+        "secret.auth-header.scheme",
+        Category.SECRET,
+        Severity.CRITICAL,
+        "credential in an Authorization header with any scheme or none (Token, ApiKey, SSWS, Splunk, raw), value only",
+        _c(
+            r"\b(?i:proxy-)?(?i:authorization)[\"']?[ \t]{0,8}[:=][ \t]{0,8}[\"']?(?:(?i:token|bearer|basic|apikey"
+            r"|api-key|key|sso-key|ssws|splunk|genietoken|dsn|hmac|jwt|oauth|bot|klaviyo-api-key|zoho-oauthtoken)"
+            r"[ \t]{1,8})?(?P<value>[A-Za-z0-9._~+/=:-]{12,4096})"
+        ),
+        prefilter=("authorization",),
+        value_groups=("value",),
+        validate=_header_ok,
+        anchors=(("authorization", (0, -6)),),
+        priority=79,
+    ),
+    Rule(
+        "secret.cookie",
+        Category.SECRET,
+        Severity.HIGH,
+        "session or credential value in a Cookie / Set-Cookie header or document.cookie assignment, values only",
+        _c(r"(?i:cookie)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<pairs>[^\r\n]{3,4096})"),
+        prefilter=("cookie",),
+        validate=None,
+        finder=find_cookie_values,
+        priority=55,
+    ),
+    Rule(
+        "password.netrc",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in a .netrc / .authinfo line (machine H login U password P), value only",
+        _c(
+            r"\bmachine[ \t]{1,8}\S{1,256}[ \t]{1,8}login[ \t]{1,8}\S{1,256}[ \t]{1,8}password[ \t]{1,8}"
+            r"(?P<value>[^\s\"']{1,256}|\"[^\"\r\n]{1,256}\")"
+        ),
+        prefilter=("machine",),
+        value_groups=("value",),
+        validate=lambda v, m: not ctx.is_reference(ctx.clean_value(v)[0]),
+        anchors=(("machine", (0,)),),
+        priority=63,
+    ),
+    Rule(
+        "password.prose",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password stated in prose (\"the password is hunter2\", \"pw for the admin account: s3cr3t\"), value only",
+        _c(
+            r"\b(?i:pass(?:word|phrase|code)?|pwd|pw)\b(?:[ \t]{1,3}(?i:for|of|to|on)(?:[ \t]{1,3}[^\s]{1,30}){1,5}?)?"
+            r"(?:[ \t]{1,3}(?i:is|was|will[ \t]be|would[ \t]be|should[ \t]be|=|:)[ \t]{1,3}|[ \t]{0,2}[:=][ \t]{0,2})"
+            r"(?P<value>\"[^\"\r\n]{3,128}\"|'[^'\r\n]{3,128}'|`[^`\r\n]{3,128}`|[^\s\"'`]{3,128})"
+        ),
+        prefilter=("pass", "pwd", "pw"),
+        value_groups=("value",),
+        validate=_prose_password_ok,
+        anchors=(("pass", (0,)), ("pw", (0,))),
+        priority=58,
+    ),
+    Rule(
+        "secret.prose",
+        Category.SECRET,
+        Severity.HIGH,
+        "token, key or secret stated in prose (\"my API token is …\", \"the key for staging was …\"), value only",
+        _c(
+            r"\b(?i:key|token|secret)s?\b(?:[ \t]{1,3}(?i:for|of|to|on)(?:[ \t]{1,3}[^\s]{1,30}){1,3}?)?"
+            r"[ \t]{1,3}(?i:is|was|will[ \t]be|=|:)[ \t]{1,3}"
+            r"(?P<value>\"[^\"\r\n]{16,512}\"|'[^'\r\n]{16,512}'|`[^`\r\n]{16,512}`|[^\s\"'`]{16,512})"
+        ),
+        prefilter=("key", "token", "secret"),
+        value_groups=("value",),
+        validate=_prose_secret_ok,
+        anchors=(("key", (0,)), ("token", (0,)), ("secret", (0,))),
+        priority=49,
     ),
     Rule(
         "payment.pan",
@@ -742,3 +1034,58 @@ DATA_RULES: tuple[Rule, ...] = (
         priority=30,
     ),
 )
+
+
+def _vendor_rule(spec: TokenSpec) -> Rule:
+    return Rule(
+        spec.rule_id,
+        Category.SECRET,
+        Severity.CRITICAL,
+        spec.description,
+        _c(spec.pattern, spec.flags),
+        prefilter=spec.literals,
+        value_groups=(spec.value_group,) if spec.value_group else (),
+        validate=spec.validate or token_ok(spec.prefix_len, spec.min_len),
+        anchors=tuple((lit, spec.offsets) for lit in spec.literals),
+        priority=88,
+    )
+
+
+VENDOR_RULES: tuple[Rule, ...] = tuple(_vendor_rule(spec) for spec in SPECS)
+"""Vendor token families (see :mod:`orchestra.security.vendor_rules`)."""
+
+PII_RULES: tuple[Rule, ...] = (
+    Rule(
+        "sensitive_pii.national-id",
+        Category.SENSITIVE_PII,
+        Severity.HIGH,
+        "national identifier with a valid check digit (python-stdnum): IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ, "
+        "IN PAN, CN RIC, FR NIR, UK NINO by shape; DE Steuer-ID, NL BSN, CA SIN, PL PESEL, IN Aadhaar, "
+        "SE personnummer, AU TFN, … after their keyword",
+        _c(r"\d{3}"),
+        finder=find_national_ids,
+        digit_anchored=True,
+        priority=63,
+    ),
+    Rule(
+        "sensitive_pii.uk-nino",
+        Category.SENSITIVE_PII,
+        Severity.HIGH,
+        "UK National Insurance number (AB 12 34 56 C; excluded prefixes BG, GB, NK, KN, TN, NT, ZZ)",
+        NINO_RE,
+        validate=lambda v, m: _word_start(m) and nino_ok(v),
+        priority=63,
+    ),
+    Rule(
+        "contact_pii.phone-intl",
+        Category.CONTACT_PII,
+        Severity.MEDIUM,
+        "phone number in international (+CC, 00CC) or national format of 30 regions, validated by libphonenumber; "
+        "a national number needs a phone keyword or a trunk-prefixed grouped form",
+        _c(r"\d{3}"),
+        finder=find_phones,
+        priority=29,
+    ),
+)
+
+DATA_RULES: tuple[Rule, ...] = _BASE_RULES + VENDOR_RULES + PII_RULES

@@ -83,6 +83,9 @@ _PLACEHOLDER_WORDS: frozenset[str] = frozenset(
 )
 
 
+_FRAGMENT_RE = re.compile("|".join(re.escape(f) for f in _PLACEHOLDER_FRAGMENTS))
+
+
 def is_placeholder(value: str) -> bool:
     """True for template values, masks and type names that are not real secrets."""
     v = value.strip().strip("\"'`").strip()
@@ -93,7 +96,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if low.startswith(("$", "%", "@{", "#{", "&")):
         return True
-    if any(frag in low for frag in _PLACEHOLDER_FRAGMENTS):
+    if _FRAGMENT_RE.search(low):
         return True
     # a single repeated character or a tiny alphabet over a long value ("aaaa…", "0000…", "abab…")
     distinct = len(set(low))

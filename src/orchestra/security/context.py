@@ -1,0 +1,182 @@
+"""Secrets by context: how a value assigned to a secret-named key is told from a placeholder.
+
+Shared by the assignment, header, CLI, name/value and prose rules in :mod:`orchestra.security.rules`.
+A value is judged by the name it is assigned to (strong names such as ``password``, ``secret``,
+``token``, ``api_key`` accept short values; weak ones such as ``key``, ``auth``, ``session`` need a
+generated-looking value), by its shape (placeholders, variable references, calls, paths and prose
+are not values) and by entropy and character classes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from orchestra.security.validators import is_code_reference, is_placeholder, is_uuid, shannon_entropy
+
+KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+CALL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*[(\[]|^(?:new|await)\s")
+PATH_RE = re.compile(r"^(?:~/|\.{1,2}/|[A-Za-z]:\\|/[^\s/]+/)")
+URL_VALUE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://")
+_REFERENCE_RE = re.compile(
+    r"^(?:process\.env|os\.environ|os\.getenv|getenv|env|ENV|System\.getenv|Environment\.|config\.|settings\.|"
+    r"secrets\.|vault:|ref\+|arn:|projects/|!Ref|!Sub|!GetAtt|\{\{|\$\{|\$\(|%\{|#\{|<%|ENC\[|sops:|"
+    r"secretKeyRef|valueFrom|keyvault:|@Microsoft\.KeyVault|op://|awssm:|gcpsm:|doppler:)"
+)
+_STOP_SUFFIX_RE = re.compile(
+    r"(?:^[_.-]?(?:s|es|ids?|len|min|max|env|var|kind|mode|dir|alg|algo|algorithm|spec|ring|alias|board|word|words"
+    r"|frame|stroke|space|pad|note|chain|vault|count|limit|budget|usage|ttl|at|on|by|in|ms|sec|seconds|minutes)"
+    r"|names?|_?ids?|url|uri|endpoint|path|file|files|length|size|type|types|format|version|enabled|disabled|header"
+    r"|prefix|ref|refs|arn|hash|hashed|digest|policy|field|label|hint|template|expiry|expires|expires_?in"
+    r"|expiration|rotation|regex|pattern|location|provider|store|manager|source|strength|reset|changed|validator"
+    r"|required|prompt|placeholder|schema|class|handler|service|factory|generator|helper|loader|parser|reader"
+    r"|writer|callback|fn|func|method|option|options|config|settings|dialog|modal|input|form|button|view|page"
+    r"|screen|component|module|test|tests|spec|mock|fixture|example|sample|count|lifetime|timeout|interval"
+    r"|audience|issuer|scope|scopes|endpoint|host|port|user|username|login|email|owner|holder|account_?id)$",
+    re.IGNORECASE,
+)
+_STOP_NAME_RE = re.compile(
+    r"public|primary|foreign|sort_?key|partition|cache|idempoten|monkey|turkey|donkey|hockey|whiskey|jockey|"
+    r"keyboard|keyword|keyframe|keystroke|keyspace|hotkey|shortcut|tokeniz|author(?!i[sz])|lookup|dedup|"
+    r"object_?key|s3_?key|bucket_?key|map_?key|dict_?key|row_?key|group_?key|routing_?key|primary_?key|"
+    r"max_?tokens?|num_?tokens?|tokens_?(?:used|count|per)|token_?(?:count|usage|limit|type|budget)|"
+    r"secret_?(?:name|ref|id|arn)|translation|i18n|label_?key|sessions?_?(?:count|store|timeout)|"
+    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url",
+    re.IGNORECASE,
+)
+_STRONG_RE = re.compile(
+    r"pass|pwd|secret|token|api_?-?key|apikey|private|credential|access_?-?key|accesskey|signing|master|"
+    r"encrypt|client_?-?secret|license|auth_?-?key|webhook|bearer|jwt|hmac|salt|passphrase|dsn|^_?auth$",
+    re.IGNORECASE,
+)
+_PROSE_WORDS = frozenset(
+    {
+        "the", "a", "an", "is", "was", "be", "not", "and", "or", "to", "of", "for", "in", "on", "with", "that",
+        "this", "it", "you", "your", "my", "our", "their", "here", "there", "will", "should", "must", "can",
+    }
+)  # fmt: skip
+_DIGIT_RE = re.compile(r"\d")
+_WORD_SEG_RE = re.compile(r"[A-Za-z]+|[0-9]+|[^A-Za-z0-9]+")
+
+
+def key_prefix(text: str, start: int, limit: int = 48) -> str:
+    """The identifier characters directly before ``start`` (``DB_`` in ``DB_PASSWORD``)."""
+    j = start
+    while j > 0 and start - j < limit and text[j - 1] in KEY_CHARS:
+        j -= 1
+    return text[j:start]
+
+
+def unquote(value: str) -> tuple[str, bool]:
+    """The value without one pair of matching quotes, and whether it was quoted."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'`":
+        return value[1:-1], True
+    return value, False
+
+
+def name_is_stopped(name: str, suffix: str) -> bool:
+    """The key names something that is not a secret (``token_count``, ``sort_key``, ``keyboard``)."""
+    return bool(_STOP_SUFFIX_RE.search(suffix) if suffix else False) or bool(_STOP_NAME_RE.search(name))
+
+
+def is_strong_name(name: str) -> bool:
+    """Names that are credentials whatever the value looks like (password, secret, token, api key, …)."""
+    return bool(_STRONG_RE.search(name))
+
+
+def is_reference(raw: str) -> bool:
+    """A variable reference, template or secret-manager pointer rather than a literal value."""
+    return bool(_REFERENCE_RE.match(raw)) or is_placeholder(raw)
+
+
+_KV_LIST_RE = re.compile(r"^(?:[a-z_]{1,16}=[^,=]{0,64},){1,8}[a-z_]{1,16}=")
+
+
+def wordy(raw: str) -> bool:
+    """Structured text (``user-profile-cache``, ``user:1234:session``, ``id=x,src=y``), not a generated value:
+    letter words of 3+ characters and at most one short number cover most of it."""
+    if _KV_LIST_RE.match(raw):
+        return True
+    covered = 0
+    numbers = 0
+    for seg in _WORD_SEG_RE.findall(raw):
+        if seg.isalpha() and len(seg) >= 2 and (seg.islower() or seg[1:].islower() or seg.isupper()):
+            covered += len(seg)
+        elif seg.isdigit() and len(seg) <= 4:
+            numbers += 1
+            covered += len(seg)
+    return numbers <= 1 and covered >= 0.8 * len(raw)
+
+
+def generated(raw: str, *, min_len: int, min_entropy: float) -> bool:
+    """Long enough, mixes letters with digits or symbols or case, and has enough entropy."""
+    if len(raw) < min_len:
+        return False
+    has_alpha = any(c.isalpha() for c in raw)
+    has_digit = any(c.isdigit() for c in raw)
+    has_upper = any(c.isupper() for c in raw)
+    has_lower = any(c.islower() for c in raw)
+    has_other = any(not c.isalnum() for c in raw)
+    if not has_alpha and not (has_digit and len(raw) >= 24):
+        return False
+    classes = has_digit + has_upper + has_lower + has_other
+    if classes < 2:
+        return False
+    return shannon_entropy(raw) >= min_entropy
+
+
+def clean_value(value: str) -> tuple[str, bool]:
+    """Unquote; an unquoted value loses trailing closing brackets and sentence punctuation."""
+    raw, quoted = unquote(value.strip())
+    if not quoted:
+        raw = raw.rstrip(")]}>").rstrip(".!?")
+        raw = raw.removesuffix("</")
+    return raw, quoted
+
+
+def value_shape_ok(raw: str, quoted: bool, kw: str) -> bool:
+    """Not a placeholder, reference, call, path, URL, or the key's own name."""
+    if not raw:
+        return False
+    low = raw.lower()
+    if kw and kw.lower() in low and not _DIGIT_RE.search(low.replace(kw.lower(), "", 1)):
+        return False
+    if is_reference(raw):
+        return False
+    if CALL_RE.match(raw) or PATH_RE.match(raw) or URL_VALUE_RE.match(raw):
+        return False
+    return not raw.startswith(("#", "//", "--", "/*"))
+
+
+def password_value_ok(raw: str, quoted: bool, *, spaced_code: bool, min_len: int = 4) -> bool:
+    """A password literal: short values count in a credential context, references and prose do not."""
+    if len(raw) < (3 if quoted else min_len):
+        return False
+    # ``password=hunter`` in an env file is a value; ``password = user_input`` in code is not
+    code_like = spaced_code or not raw.islower() or "." in raw or "_" in raw
+    if not quoted and is_code_reference(raw) and code_like:
+        return False
+    if raw.lower() in _PROSE_WORDS:
+        return False
+    return not (" " in raw and not quoted)
+
+
+def secret_value_ok(raw: str, quoted: bool, name: str, *, strong: bool) -> bool:
+    """A secret literal under a secret-named key (strong names accept shorter, simpler values)."""
+    if is_uuid(raw):
+        return strong and "session" not in name.lower()
+    if not quoted and is_code_reference(raw):
+        return False
+    if " " in raw:
+        return False
+    if _KV_LIST_RE.match(raw):
+        return False
+    if strong:
+        if raw.isdigit() and len(raw) < 16:
+            return False  # counts, ids, ports, PIN-like numbers
+        if not _DIGIT_RE.search(raw) and wordy(raw):
+            return False  # "db-credentials", "my-secret-name": names, not values
+        varied = any(c.isdigit() or not c.isalnum() for c in raw) or any(c.isupper() for c in raw[1:])
+        if len(raw) >= 8 and varied and shannon_entropy(raw) >= 2.5:
+            return True
+        return len(raw) >= 20 and shannon_entropy(raw) >= 3.3 and not wordy(raw)
+    return generated(raw, min_len=16, min_entropy=3.2) and not wordy(raw)
