@@ -58,7 +58,7 @@ class Orchestra:
         self.delegation = DelegationService(
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
-            capacity=self.capacity,
+            capacity=self.capacity, task_policy=config.tasks,
         )
         self.ledger = LedgerService(store, self.events, guard)
         self.budgets = BudgetService(store, self.ledger, self.events, config.budgets)

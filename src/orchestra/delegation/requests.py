@@ -71,6 +71,8 @@ class SpawnResult(BaseModel):
     role: str
     runtime: str
     runtime_source: str = Field(description="What chose the runtime: explicit, task, role, default, client, ...")
+    role_source: str = Field("request", description="What chose the role: request, task (owner role) or default "
+                                                    "(config tasks.defaultRole).")
     guardrails: GuardrailReport
     parent_action: ParentAction
     next_calls: list[NextCall]

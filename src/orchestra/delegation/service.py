@@ -36,9 +36,9 @@ from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Store, Transaction
-from orchestra.tasks import TaskService
+from orchestra.tasks import TaskService, flow
 from orchestra.validation import parse_model
-from orchestra.workspace.config import DelegationGuardrails
+from orchestra.workspace.config import DelegationGuardrails, TaskPolicy
 from orchestra.workspace.layout import WorkspaceLayout
 
 MAX_LIST = 500
@@ -51,7 +51,7 @@ class DelegationService:
     def __init__(self, *, layout: WorkspaceLayout, store: Store, events: EventLog, tasks: TaskService,
                  context: ContextService, runtime: RuntimeService, guard: SecurityGuard,
                  policy: DelegationGuardrails, capacity: CapacityService,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, task_policy: TaskPolicy | None = None) -> None:
         self.layout = layout
         self.root: Path = layout.root
         self.store = store
@@ -63,6 +63,8 @@ class DelegationService:
         self.policy = policy
         self.capacity = capacity
         self.clock = clock
+        self.task_policy = task_policy or TaskPolicy()
+        self._watched: dict[str, tuple[float, int]] = {}
         capacity.add_maintainer(self._maintain)
 
     def _maintain(self, tx: Transaction, now: datetime) -> None:
@@ -156,6 +158,8 @@ class DelegationService:
                                        artifact=artifact, summary=summary, at=stamp)
             if target in RESERVING and fields["expires_at"] is not None:
                 self.capacity.renew_held(tx, update.session_id, fields["expires_at"], now)
+            flow.follow_session(tx, self.events, str(row["task_id"]), target, session_id=update.session_id,
+                                reason=summary, on_complete=self.task_policy.on_complete)
             if current in RESERVING | {"queued"} and target not in RESERVING:
                 self.capacity.release_held(tx, update.session_id, f"session {target}", now)
                 promoted += promote(tx, self.events, self.policy, now, self.capacity)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from orchestra.clock import iso_ms
 from orchestra.errors import ValidationError
-from orchestra.events.chain import GENESIS_HASH, canonical_json, event_hash, hashed_fields
+from orchestra.events.chain import GENESIS_HASH, append_chained, canonical_json, event_hash, hashed_fields
 from orchestra.events.model import AuditEvent, ChainReport, NewEvent
 from orchestra.store.base import Row, Store, Transaction
 
@@ -24,38 +23,15 @@ class EventLog:
 
     def append(self, tx: Transaction, event: NewEvent) -> AuditEvent:
         """Record ``event`` inside the caller's write transaction (so it commits with the change)."""
-        head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
-        prev_seq, prev_hash = (int(head["seq"]), str(head["hash"])) if head else (0, GENESIS_HASH)
         timestamp = iso_ms()
-        seq = prev_seq + 1
-        event_id = f"{timestamp}-{secrets.token_hex(8)}"
         try:
             metadata_json = canonical_json(event.metadata)
         except (TypeError, ValueError):
             raise ValidationError("event metadata must be JSON-serialisable") from None
         artifacts_json = canonical_json(event.artifacts)
-        fields = hashed_fields(
-            seq=seq,
-            event_id=event_id,
-            type_=event.type,
-            actor=event.actor,
-            task_id=event.task_id,
-            summary=event.summary,
-            metadata_json=metadata_json,
-            artifacts_json=artifacts_json,
-            timestamp=timestamp,
-        )
-        digest = event_hash(fields, prev_hash)
-        tx.execute(
-            "INSERT INTO events (seq, id, type, actor, task_id, summary, metadata, artifacts, timestamp,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, event_id, event.type, event.actor, event.task_id, event.summary, metadata_json,
-             artifacts_json, timestamp, prev_hash, digest),
-        )
-        if head:
-            tx.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
-        else:
-            tx.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)", (seq, digest))
+        seq, event_id, prev_hash, digest = append_chained(
+            tx, type_=event.type, actor=event.actor, task_id=event.task_id, summary=event.summary,
+            metadata_json=metadata_json, artifacts_json=artifacts_json, timestamp=timestamp)
         return AuditEvent(
             seq=seq, id=event_id, type=event.type, actor=event.actor, task_id=event.task_id,
             summary=event.summary, metadata=json.loads(metadata_json), artifacts=list(event.artifacts),

@@ -34,6 +34,8 @@ class ContextBundleResult(BaseModel):
 
     task_id: str
     role: str
+    role_source: str = Field("request", description="What chose the role: request, task (owner role) or default "
+                                                    "(config tasks.defaultRole).")
     phase: str | None
     config: BundleBudget
     config_warnings: list[str]
@@ -83,9 +85,9 @@ def register(server: MCPServer, app: Orchestra) -> None:
     @server.tool(title="Build a context bundle", annotations=READ_ONLY)
     async def context_bundle(
         task_id: Annotated[str, Field(description="The task the child works on.", max_length=64)],
-        role: Annotated[str, Field(description="The child's role, lowercase (e.g. 'developer', 'reviewer').",
-                                   max_length=64)],
         ctx: Context[Any],
+        role: Annotated[str | None, Field(description="The child's role, lowercase (default: the task's owner "
+                                                      "role, else the configured default).", max_length=64)] = None,
         phase: Annotated[str | None, Field(description="Workflow phase, lowercase (e.g. 'implementation').",
                                            max_length=64)] = None,
         paths: Annotated[list[str] | None, Field(
@@ -103,10 +105,13 @@ def register(server: MCPServer, app: Orchestra) -> None:
         budgets. Secrets are redacted. Sources past the budget are listed as omitted. Deterministic:
         the same inputs give the same content_hash. Reports progress per file."""
         with tool_errors("context_bundle"):
+            owner = app.tasks.get(task_id).owner_role if role is None else None
+            chosen = role or owner or app.config.tasks.default_role
+            source = "request" if role else ("task" if owner else "default")
             manifest = await run_with_progress(ctx, lambda progress: app.context.manifest(
-                task_id, role, phase=phase, paths=paths or [], max_lines_per_file=max_lines_per_file,
+                task_id, chosen, phase=phase, paths=paths or [], max_lines_per_file=max_lines_per_file,
                 total_line_budget=total_line_budget, progress=progress), every=10)
-            return to_result(manifest)
+            return to_result(manifest).model_copy(update={"role_source": source})
 
     @server.resource("orchestra://context/{task_id}/{role}", name="context", title="Context bundle (Markdown)",
                      mime_type="text/markdown")
