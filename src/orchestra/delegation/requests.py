@@ -137,3 +137,5 @@ class WaitResult(BaseModel):
     sessions: list[Session]
     waited_s: float
     timed_out: bool = Field(description="True when the wait ended at its timeout with the condition unmet.")
+    changed: list[str] = Field(default_factory=list, description="Sessions whose status changed during the wait "
+                                                                "(queued -> requested means: launch it now).")

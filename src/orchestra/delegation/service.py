@@ -12,6 +12,7 @@ from orchestra.clock import iso_ms, utc_now
 from orchestra.context.service import ContextService
 from orchestra.delegation import repository as repo
 from orchestra.delegation import result as results
+from orchestra.delegation import settle
 from orchestra.delegation.errors import InvalidTransitionError, SessionNotFoundError
 from orchestra.delegation.guardrails import evaluate
 from orchestra.delegation.lifecycle import EVENT_TYPES, RESERVING, TARGET_STATUS, TERMINAL, allowed_updates
@@ -64,7 +65,8 @@ class DelegationService:
         self.capacity = capacity
         self.clock = clock
         self.task_policy = task_policy or TaskPolicy()
-        self._watched: dict[str, tuple[float, int]] = {}
+        self.watched: dict[str, tuple[float, int]] = {}
+        """Handoff files already found invalid, by session (looked at again when they change)."""
         capacity.add_maintainer(self._maintain)
 
     def _maintain(self, tx: Transaction, now: datetime) -> None:
@@ -230,8 +232,9 @@ class DelegationService:
         )
 
     def wait_check(self, session_ids: Sequence[str], mode: Literal["any", "all"], waited_s: float = 0.0,
-                   final: bool = False) -> WaitResult:
-        """One poll of a wait: sweep, then whether any/all of ``session_ids`` are finished."""
+                   final: bool = False, baseline: dict[str, str] | None = None) -> WaitResult:
+        """One poll of a wait: sweep, then whether any/all of ``session_ids`` are finished, and which
+        changed status since ``baseline`` (session id -> status at the start of the wait)."""
         ids = list(dict.fromkeys(session_ids))
         if not 1 <= len(ids) <= MAX_WAIT_IDS:
             raise ValidationError(f"wait on 1 to {MAX_WAIT_IDS} sessions")
@@ -240,9 +243,12 @@ class DelegationService:
             sessions = [self._session(tx, self._row(tx, sid)) for sid in ids]
         finished = [s.session_id for s in sessions if s.terminal]
         done = bool(finished) if mode == "any" else len(finished) == len(ids)
+        changed = [s.session_id for s in sessions
+                   if baseline is not None and baseline.get(s.session_id, s.status) != s.status]
         return WaitResult(done=done, mode=mode, finished=finished,
                           pending=[s.session_id for s in sessions if not s.terminal], sessions=sessions,
-                          waited_s=round(waited_s, 3), timed_out=final and not done)
+                          waited_s=round(waited_s, 3), timed_out=final and not done and not changed,
+                          changed=changed)
 
     def prompt_text(self, session_id: str) -> str:
         """The child prompt of a session."""
@@ -256,7 +262,11 @@ class DelegationService:
         return text
 
     def sweep(self) -> list[str]:
-        """Expire overdue sessions and promote queued ones (a cheap read when nothing is due)."""
+        """Settle pending handoffs from host hooks and handoff files the children wrote, expire overdue
+        sessions and promote queued ones (a cheap read when nothing is due)."""
+        for path in settle.pending_files(self.root):
+            settle.settle_pending(self, path)
+        settle.watch_handoffs(self)
         now = self.clock()
         with self.store.read() as tx:
             due = repo.has_expired(tx, iso_ms(now))
@@ -265,6 +275,12 @@ class DelegationService:
         with self.store.write() as tx:
             expired, _ = sweep(tx, self.events, self.policy, now, self.capacity)
         return expired
+
+    def promote_ready(self) -> list[str]:
+        """Promote queued sessions now (e.g. after a dependency was marked done); returns their ids."""
+        with self.store.write() as tx:
+            _, promoted = sweep(tx, self.events, self.policy, self.clock(), self.capacity)
+        return promoted
 
     def counts(self) -> dict[str, int]:
         """Sessions per status."""

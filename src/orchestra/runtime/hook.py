@@ -188,7 +188,8 @@ def record_spawned(db: str, hook: HookEvent, candidates: Sequence[str], stale_tt
                 return "no-session"
             sid, status, agent, task_id, runtime, phase, role, _ = found
             if status != "requested":
-                if status in ("spawned", "active") and agent is None and hook.agent_id:
+                placeholder = agent is None or agent == _call_id(hook.payload)
+                if status in ("spawned", "active") and hook.agent_id and placeholder and agent != hook.agent_id:
                     conn.execute("UPDATE delegation_sessions SET agent_id = ? WHERE session_id = ?",
                                  (hook.agent_id, sid))
                     conn.execute("COMMIT")
@@ -391,13 +392,22 @@ def _has_table(conn: Any, name: str) -> bool:
 
 
 def _agent_id(payload: Mapping[str, Any]) -> str | None:
-    for key in ("agent_id", "subagent_id", "tool_use_id", "tool_call_id"):
+    """The child's id: the host's agent id, else the one a spawn tool returned, else the tool call's id."""
+    for key in ("agent_id", "subagent_id"):
         value = payload.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()[:200]
     response = _as_object(payload.get("tool_response"))
-    for key in ("agent_id", "agentId", "id", "thread_id"):
+    for key in ("agent_id", "agentId", "thread_id"):
         value = response.get(key) if response else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return _call_id(payload)
+
+
+def _call_id(payload: Mapping[str, Any]) -> str | None:
+    for key in ("tool_use_id", "tool_call_id"):
+        value = payload.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()[:200]
     return None

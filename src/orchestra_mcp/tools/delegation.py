@@ -14,11 +14,11 @@ from pydantic import Field
 from orchestra.app import Orchestra
 from orchestra.delegation.lifecycle import SessionStatus, UpdateStatus
 from orchestra.delegation.requests import SessionDetail, SessionList, SpawnResult, UpdateResult, WaitResult
-from orchestra_mcp.annotations import CREATES, IDEMPOTENT, READ_ONLY
+from orchestra_mcp.annotations import CREATES, IDEMPOTENT
 from orchestra_mcp.errors import resource_errors, tool_errors
 
 MAX_WAIT_S = 50.0
-POLL_S = 0.5
+POLL_S = 0.25
 
 SessionId = Annotated[str, Field(description="The session handle returned by spawn_request.", max_length=300)]
 
@@ -102,14 +102,14 @@ def register(server: MCPServer, app: Orchestra) -> None:
             return app.delegation.update({"session_id": session_id, "status": status, "agent_id": agent_id,
                                           "artifact": artifact, "result": result, "summary": summary})
 
-    @server.tool(title="Get a session", annotations=READ_ONLY)
+    @server.tool(title="Get a session", annotations=IDEMPOTENT)
     def session_get(session_id: SessionId) -> SessionDetail:
         """One delegated session: status, artifacts, redacted result and the full timeline of lifecycle steps,
         with the updates it accepts next."""
         with tool_errors("session_get"):
             return app.delegation.get(session_id)
 
-    @server.tool(title="List sessions", annotations=READ_ONLY)
+    @server.tool(title="List sessions", annotations=IDEMPOTENT)
     def session_list(
         task_id: Annotated[str | None, Field(description="Only this task's sessions.", max_length=64)] = None,
         status: Annotated[SessionStatus | None, Field(description="Only sessions in this status.")] = None,
@@ -123,7 +123,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
             return app.delegation.list_sessions(task_id=task_id, status=status, include_closed=include_closed,
                                                 limit=limit)
 
-    @server.tool(title="Wait for sessions", annotations=READ_ONLY)
+    @server.tool(title="Wait for sessions", annotations=IDEMPOTENT)
     async def session_wait(
         session_ids: Annotated[list[str], Field(description="Session handles to wait for (1-50).",
                                                 min_length=1, max_length=50)],
@@ -133,17 +133,21 @@ def register(server: MCPServer, app: Orchestra) -> None:
                                                       "keep waiting.", ge=0, le=MAX_WAIT_S)] = 30.0,
     ) -> WaitResult:
         """Wait (bounded) until any or all of the given sessions reach a final status (completed, failed,
-        timed_out, canceled, closed). Returns early as soon as the condition holds; sends progress while
-        waiting; times out sessions that went silent. timed_out=true means call again or check later."""
+        timed_out, canceled, closed), or until one of them changes status (listed in 'changed'; a queued
+        session that became 'requested' must be launched now). Host hooks and handoff files are settled
+        while waiting. Sends progress; timed_out=true means nothing happened: call again."""
         with tool_errors("session_wait"):
             started = time.monotonic()
+            baseline: dict[str, str] | None = None
             while True:
                 waited = time.monotonic() - started
                 final = waited >= timeout_s
                 state = await anyio.to_thread.run_sync(
-                    functools.partial(app.delegation.wait_check, session_ids, mode, waited, final))
-                if state.done or final:
+                    functools.partial(app.delegation.wait_check, session_ids, mode, waited, final, baseline))
+                if state.done or final or state.changed:
                     return state
+                if baseline is None:
+                    baseline = {s.session_id: s.status for s in state.sessions}
                 await ctx.report_progress(round(waited, 1), timeout_s,
                                           f"{len(state.finished)} of {len(session_ids)} finished")
                 await anyio.sleep(min(POLL_S, max(0.0, timeout_s - waited)))

@@ -7,7 +7,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from orchestra.runtime.install.commands import Executables, health_command
+from orchestra.runtime.adapters import HOOK_MATCHERS, get_adapter
+from orchestra.runtime.install.commands import Executables, health_command, lifecycle_command
 from orchestra.runtime.install.files import locate, plan_block, plan_json, plan_toml
 from orchestra.runtime.install.jsonfiles import merge_flat_hooks, merge_grouped_hooks, merge_server
 from orchestra.runtime.install.model import FileChange, InitOptions
@@ -83,7 +84,8 @@ def _claude(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions
 
     def merge(data: dict[str, Any]) -> dict[str, Any] | str:
         first = merge_grouped_hooks(data, "SessionStart", "startup|resume|clear|compact", hook)
-        return first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", "", hook)
+        first = first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", "", hook)
+        return _lifecycle_grouped(first, exe, "claude-cli")
 
     _json(plan, root, ".claude/settings.json", "claude", "hooks", merge)
     _block(plan, root, SKILL_PATH, "claude", "skill", delegation_skill(), options, SKILL_FRONTMATTER)
@@ -98,8 +100,13 @@ def _cursor(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions
     prompt = {"command": health_command(exe, "cursor-cli", cursor_reply='{"continue":true}')}
 
     def merge(data: dict[str, Any]) -> dict[str, Any] | str:
-        first = merge_flat_hooks(data, "sessionStart", start)
-        return first if isinstance(first, str) else merge_flat_hooks(first, "beforeSubmitPrompt", prompt)
+        out = merge_flat_hooks(data, "sessionStart", start)
+        out = out if isinstance(out, str) else merge_flat_hooks(out, "beforeSubmitPrompt", prompt)
+        for event in get_adapter("cursor-cli").lifecycle_events:
+            if isinstance(out, str):
+                break
+            out = merge_flat_hooks(out, event, {"command": lifecycle_command(exe, "cursor-cli", event)})
+        return out
 
     _json(plan, root, ".cursor/hooks.json", "cursor", "hooks", merge)
     _block(plan, root, ".cursor/rules/orchestra-health.mdc", "cursor", "rules", _guidance(exe, "cursor-cli"),
@@ -114,8 +121,9 @@ def _codex(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions)
     hook = {"type": "command", "command": health_command(exe, "codex-cli", quiet=True), "timeout": HOOK_TIMEOUT_S}
 
     def merge(data: dict[str, Any]) -> dict[str, Any] | str:
-        first = merge_grouped_hooks(data, "SessionStart", "startup|resume", hook)
-        return first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", None, hook)
+        first = merge_grouped_hooks(data, "SessionStart", "startup|resume|clear|compact", hook)
+        first = first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", None, hook)
+        return _lifecycle_grouped(first, exe, "codex-cli")
 
     _json(plan, root, ".codex/hooks.json", "codex", "hooks", merge)
     _block(plan, root, "AGENTS.md", "codex", "instructions", _guidance(exe, "codex-cli"), options)
@@ -123,10 +131,22 @@ def _codex(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions)
     plan.notes += [
         "Codex reads .codex/config.toml only for trusted projects; to register the server globally instead run: "
         f"codex mcp add {SERVER} -- {mcp} --workspace {shlex.quote(str(root))}",
-        "Codex runs .codex/hooks.json only with its hooks feature flag on: add `[features]` "
-        "`codex_hooks = true` to ~/.codex/config.toml. Without it, the AGENTS.md block asks the agent to run "
-        "the health command.",
+        "Codex runs .codex/hooks.json by default (hooks are on by default; the old "
+        "`[features] codex_hooks` flag is a deprecated alias) for trusted projects. Without the hooks, the "
+        "AGENTS.md block asks the agent to run the health command and report sub-agents with session_update.",
     ]
+
+
+def _lifecycle_grouped(data: dict[str, Any] | str, exe: Executables, runtime: str) -> dict[str, Any] | str:
+    """Add the sub-agent lifecycle hooks of ``runtime`` (Claude/Codex grouped shape)."""
+    out = data
+    for event in get_adapter(runtime).lifecycle_events:
+        if isinstance(out, str):
+            break
+        matcher = HOOK_MATCHERS[runtime] if event in ("PreToolUse", "PostToolUse") else None
+        hook = {"type": "command", "command": lifecycle_command(exe, runtime, event), "timeout": HOOK_TIMEOUT_S}
+        out = merge_grouped_hooks(out, event, matcher, hook)
+    return out
 
 
 def _vscode(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions) -> None:
