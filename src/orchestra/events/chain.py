@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
+import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def append_chained(tx: ChainCursor, *, type_: str, actor: str, task_id: str | No
     head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
     prev_seq, prev_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
     seq = prev_seq + 1
-    event_id = f"{timestamp}-{secrets.token_hex(8)}"
+    event_id = f"{timestamp}-{os.urandom(8).hex()}"  # = secrets.token_hex(8), without its imports
     fields = hashed_fields(seq=seq, event_id=event_id, type_=type_, actor=actor, task_id=task_id, summary=summary,
                            metadata_json=metadata_json, artifacts_json=artifacts_json, timestamp=timestamp)
     digest = event_hash(fields, prev_hash)

@@ -22,9 +22,7 @@ workspace, and never creates one. Repeated and reordered events change nothing t
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
 
 TYPE_CHECKING = False
@@ -52,7 +50,8 @@ ASYNC_SPAWN_TOOLS = frozenset({"spawn_agent"})
 """Tools that return as soon as the child has started."""
 CURSOR_EVENTS = frozenset({"subagentStart", "subagentStop", "preToolUse", "postToolUse"})
 LIVE = ("requested", "spawned", "active", "suspended", "queued")
-_SESSION_LINE = re.compile(r"session[ _]id\W{0,4}\s*[:=]\s*[`\"']?([A-Za-z0-9][A-Za-z0-9._:-]{2,299})", re.IGNORECASE)
+_SESSION_LINE = r"session[ _]id\W{0,4}\s*[:=]\s*[`\"']?([A-Za-z0-9][A-Za-z0-9._:-]{2,299})"
+SPAWN_TOOL_NAMES = (b'"Agent"', b'"Task"', b'"spawn_agent"')
 _OUTPUT_KEYS = ("last_assistant_message", "tool_response", "summary", "result", "output", "result_json")
 
 
@@ -173,9 +172,7 @@ def record_spawned(db: str, hook: HookEvent, candidates: Sequence[str], stale_tt
                    now_ms: float | None = None) -> str:
     """``requested`` → ``spawned`` in one transaction; anything else is left as it is. Returns the outcome."""
     import time
-    from datetime import UTC, datetime, timedelta
 
-    from orchestra.clock import iso_ms
     from orchestra.events.chain import append_chained, canonical_json
 
     conn = _connect(db, readonly=False)
@@ -196,9 +193,8 @@ def record_spawned(db: str, hook: HookEvent, candidates: Sequence[str], stale_tt
                     return "agent-recorded"
                 conn.execute("ROLLBACK")
                 return f"unchanged:{status}"
-            moment = datetime.fromtimestamp((now_ms if now_ms is not None else time.time() * 1000) / 1000, UTC)
-            stamp = iso_ms(moment)
-            expires = iso_ms(moment + timedelta(milliseconds=stale_ttl_ms))
+            moment = int(now_ms if now_ms is not None else time.time() * 1000)
+            stamp, expires = iso_from_ms(moment), iso_from_ms(moment + stale_ttl_ms)
             agent_id = hook.agent_id or agent
             metadata = {"sessionId": sid, "runtime": runtime, "phase": phase, "role": role,
                         "spawnedAgentId": agent_id, "previousStatus": status, "status": "spawned",
@@ -228,6 +224,14 @@ def record_spawned(db: str, hook: HookEvent, candidates: Sequence[str], stale_tt
         conn.close()
 
 
+def iso_from_ms(epoch_ms: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (the format of :func:`orchestra.clock.iso_ms`) without ``datetime``."""
+    import time
+
+    seconds, millis = divmod(epoch_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
 def record_stop(root: str, db: str, hook: HookEvent, candidates: Sequence[str]) -> str:
     """Write the pending handoff of a live session (first report wins); the next sweep settles it."""
     conn = _connect(db, readonly=True)
@@ -255,6 +259,8 @@ def pending_path(root: str, session_id: str) -> str:
 
 def write_pending(root: str, session_id: str, record: Mapping[str, Any]) -> bool:
     """Create the pending file exclusively (``False`` when one is already waiting)."""
+    import json
+
     path = pending_path(root, session_id)
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     data = json.dumps(dict(record), ensure_ascii=False).encode("utf-8")
@@ -276,6 +282,8 @@ def write_pending(root: str, session_id: str, record: Mapping[str, Any]) -> bool
 
 def stale_ttl(root: str) -> int:
     """``runtimePolicy.delegation.guardrails.staleClaimTtlMs`` from config.json (default 30 min)."""
+    import json
+
     try:
         with open(os.path.join(root, WORKFLOW_DIR, "config.json"), "rb") as handle:
             config = json.loads(handle.read(1_048_576))
@@ -323,8 +331,12 @@ def main(argv: Sequence[str]) -> int:
     event, runtime, workspace = _parse(argv)
     debug = os.environ.get("ORCHESTRA_HOOK_DEBUG") == "1"
     try:
-        payload = read_payload(_stdin())
-        outcome = run(event, payload, runtime=runtime, workspace=workspace, env=os.environ) if payload else "no-input"
+        raw = read_raw(_stdin())
+        payload = None if raw is None or ignorable(event, raw) else parse_payload(raw)
+        if payload is not None:
+            outcome = run(event, payload, runtime=runtime, workspace=workspace, env=os.environ)
+        else:
+            outcome = "ignored" if raw is not None and ignorable(event, raw) else "no-input"
     except Exception as exc:  # the host's work must never break because of us
         outcome = f"error:{type(exc).__name__}"
     try:
@@ -337,8 +349,13 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def read_payload(stream: BinaryIO | None) -> dict[str, Any] | None:
-    """The hook JSON object on ``stream`` (bounded in size and time), or ``None``."""
+def ignorable(event: str | None, raw: bytes) -> bool:
+    """A tool event for a tool that starts no sub-agent, decided on the bytes (before importing ``json``)."""
+    return event in PRE_TOOL | POST_TOOL and not any(name in raw for name in SPAWN_TOOL_NAMES)
+
+
+def read_raw(stream: BinaryIO | None) -> bytes | None:
+    """The hook input on ``stream``, bounded in size and time (``None``: no usable input)."""
     if stream is None:
         return None
     try:
@@ -347,8 +364,13 @@ def read_payload(stream: BinaryIO | None) -> dict[str, Any] | None:
         raw = _read_bounded(stream, INPUT_LIMIT + 1, READ_SECONDS)
     except (OSError, ValueError):
         return None
-    if not raw.strip() or len(raw) > INPUT_LIMIT:
-        return None
+    return raw if raw.strip() and len(raw) <= INPUT_LIMIT else None
+
+
+def parse_payload(raw: bytes) -> dict[str, Any] | None:
+    """The hook JSON object, or ``None``."""
+    import json
+
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -428,6 +450,8 @@ def _as_object(value: object) -> dict[str, Any] | None:
     if isinstance(value, dict):
         return value
     if isinstance(value, str) and value.lstrip().startswith("{"):
+        import json
+
         try:
             parsed = json.loads(value)
         except ValueError:
@@ -448,7 +472,9 @@ def _strings(value: object, depth: int = 0) -> Iterator[str]:
 
 
 def _ids_in(text: str) -> list[str]:
-    return [m.group(1).rstrip(".:-") for m in _SESSION_LINE.finditer(text)]
+    import re
+
+    return [m.group(1).rstrip(".:-") for m in re.finditer(_SESSION_LINE, text, re.IGNORECASE)]
 
 
 def _read_bounded(stream: BinaryIO, size: int, timeout: float) -> bytes:
