@@ -178,7 +178,7 @@ def test_generated_ids_are_unique_across_processes(tmp_path: Path) -> None:
     assert sorted(ids, key=lambda i: int(i[2:])) == [f"T-{n}" for n in range(1, 46)]
 
 
-class Orchestra_open_once:  # noqa: N801 - a tiny context manager: create the store before the race
+class Orchestra_open_once:
     def __init__(self, root: Path) -> None:
         self.root = root
 

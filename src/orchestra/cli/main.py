@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_task_commands(commands, common)
     _add_session_commands(commands, common)
 
+    doctor = commands.add_parser("doctor", parents=[common],
+                                 help="check workspace, database, key, host configs and the MCP server")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.add_argument("--no-server", action="store_true", help="do not start the MCP server to test initialize")
+    doctor.set_defaults(handler=_lazy("orchestra.cli.doctor_commands", "run_doctor"))
+
     hook = commands.add_parser("hook", parents=[common],
                                help="host hook entry point: report a sub-agent's start/stop (reads hook JSON)")
     hook.add_argument("event", help="the host's event, e.g. SubagentStop, subagentStart, PreToolUse")
