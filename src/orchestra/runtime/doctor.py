@@ -203,7 +203,8 @@ def _commands(hooks: object) -> list[str]:
             for group in groups if isinstance(groups, list) else []:
                 if not isinstance(group, dict):
                     continue
-                items = group.get("hooks") if isinstance(group.get("hooks"), list) else [group]
+                nested = group.get("hooks")
+                items: list[Any] = nested if isinstance(nested, list) else [group]
                 out += [i["command"] for i in items if isinstance(i, dict) and isinstance(i.get("command"), str)]
     return out
 
