@@ -134,3 +134,22 @@ def test_hook_subcommand_help_goes_to_argparse(workspace: Path) -> None:
     done = subprocess.run([str(BIN_DIR / "orchestra"), "hook", "--help"], capture_output=True, text=True,
                           cwd=workspace, env=clean_env(), timeout=60, check=False)
     assert done.returncode == 0 and "SubagentStop" in done.stdout
+
+
+def test_cli_chat_export(workspace: Path) -> None:
+    from orchestra.app import Orchestra
+
+    scope = {"task_id": "T-1", "run_id": "run-1", "phase": "implementation", "session_id": "s1"}
+    actor = {"kind": "human", "actor_id": "ann", "display_name": "Ann", "source": "mcp", "session_id": "s1"}
+    with Orchestra.open(workspace) as app:
+        thread = app.chat.create_thread(scope, "Design review", actor)
+        app.chat.append_message(scope, thread.id, "the plan looks right", actor, "k-1")
+    done = run_cli("chat", "export", "--task", "T-1", "--json", cwd=workspace)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    paths = [v for v in result.values() if isinstance(v, str) and v.endswith((".json", ".md")) and "://" not in v]
+    assert paths and all((workspace / p).is_file() for p in paths)
+    exported = "".join((workspace / p).read_text(encoding="utf-8") for p in paths)
+    assert "Design review" in exported and "the plan looks right" in exported
+    missing = run_cli("chat", "export", "--task", "nope", cwd=workspace)
+    assert missing.returncode == 1 and "not_found" in missing.stderr

@@ -38,6 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_task_commands(commands, common)
     _add_session_commands(commands, common)
 
+    chat = commands.add_parser("chat", parents=[common], help="chat compliance commands")
+    chat_actions = chat.add_subparsers(dest="chat_command", metavar="ACTION", required=True)
+    export = chat_actions.add_parser("export", parents=[common], help="redacted JSON + Markdown export")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--thread", default=None, help="one thread id")
+    which.add_argument("--task", default=None, help="every thread of a task")
+    which.add_argument("--run", default=None, help="every thread of a run")
+    export.add_argument("--actor", default=None, help="who exports (default: your user name)")
+    export.add_argument("--role", default="operator", help="the exporter's role (default: operator)")
+    export.add_argument("--tenant", default="local", help="tenant id (default: local)")
+    export.add_argument("--workspace-id", default="local", help="workspace id within the tenant (default: local)")
+    export.add_argument("--include-deleted", action="store_true", help="include deleted messages as '[deleted]'")
+    export.add_argument("--json", action="store_true", help="print JSON")
+    export.set_defaults(handler=_lazy("orchestra.cli.chat_commands", "run_export"))
+
     doctor = commands.add_parser("doctor", parents=[common],
                                  help="check workspace, database, key, host configs and the MCP server")
     doctor.add_argument("--json", action="store_true", help="print JSON")
