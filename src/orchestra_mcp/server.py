@@ -33,18 +33,20 @@ append-only, hash-chained audit log of every change.
 
 Normal flow:
 1. workspace_status - confirm the workspace root and see counts.
-2. task_add / task_list / task_get - register the task you want to delegate and \
-read it back (ids are permanent; acceptance criteria and ownership paths shape the \
-child's context).
+2. task_next / task_add / task_list / task_get / task_update - pick the next ready \
+task (dependencies done, priority first) or register one (the id defaults to T-<n>); \
+tasks move with their sessions (spawn: in_progress; failure: blocked; last session \
+completed: review).
 3. runtime_status - before delegating: which runtime you are in (from your client \
 name or the hook's record), whether it can spawn sub-agents and with which native tool.
-4. spawn_request - ask for a sub-agent. If status is 'requested', read the child \
-prompt (prompt_resource or the prompt artifact) and launch the child with your native \
-tool as parent_action says; if 'queued', do not launch yet. Then report \
-session_update status='spawned' with the child's agent id.
-5. session_wait - poll (bounded, up to 50 s a call) until the child finishes; the \
-child or you report session_update status='completed' with the handoff artifact \
-(or 'failed').
+4. spawn_request {task_id} - ask for a sub-agent (the role defaults to the task's owner \
+role, else the configured default). If status is 'requested', launch the child with the \
+prompt (prompt_resource or the prompt artifact) and your native tool as parent_action says; \
+if 'queued', do not launch yet. With Orchestra's host hooks installed, the host reports \
+the child's start and stop; otherwise report session_update 'spawned'/'completed'/'failed'.
+5. session_wait - poll (bounded, up to 50 s a call) until the child finishes or a \
+session changes status (a queued one became 'requested': launch it now). A child's \
+handoff file or final message completes the session; a stop without one fails it.
 6. session_get - read the result and timeline. context_bundle previews what a child sees.
 7. capacity_snapshot - active leases, queued requests and quotas (why a spawn was queued).
 """
