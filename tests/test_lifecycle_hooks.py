@@ -225,3 +225,44 @@ def test_unknown_session_and_unrelated_tools_are_ignored(workspace: Path,
     assert "no-session" in hook(other, "claude-cli", workspace).stderr
     assert app.delegation.get(first).session.status == "requested"
     assert not os.path.exists(workspace / ".agent-workflow" / "runtime-sessions" / "pending")
+
+
+def test_handoff_watcher_completes_without_any_hook(workspace: Path,
+                                                    open_app: Callable[[dict[str, Any]], Orchestra]) -> None:
+    app = open_app({})
+    app.tasks.add({"id": "W1", "title": "watched", "owner_role": "developer"})
+    good = app.delegation.spawn({"task_id": "W1", "runtime": "claude-cli"}).session_id
+    bad = app.delegation.spawn({"task_id": "W1", "runtime": "claude-cli"}).session_id
+    for sid, text in ((good, contract(app, good)), (bad, "no contract lines\n")):
+        path = workspace / app.delegation.get(sid).session.artifacts.expected_result
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))  # written a while ago
+    app.delegation.list_sessions()
+    assert app.delegation.get(good).session.status == "completed"
+    assert app.delegation.get(bad).session.status == "requested"  # an invalid file waits for a fix or the stop
+
+
+@pytest.mark.anyio
+async def test_the_next_call_of_any_tool_settles_a_stop(workspace: Path, app: Orchestra) -> None:
+    from mcp import Client
+
+    from orchestra.delegation import repository as repo
+    from orchestra_mcp.server import create_server
+
+    app.tasks.add({"id": "N1", "title": "n", "owner_role": "developer"})
+    async with Client(create_server(app), mode="legacy") as client:
+        spawned = await client.call_tool("spawn_request", {"task_id": "N1", "runtime": "claude-cli"})
+        assert spawned.structured_content is not None
+        sid = spawned.structured_content["session_id"]
+        stop = {"session_id": "p", "cwd": str(workspace), "hook_event_name": "SubagentStop", "agent_id": "a9",
+                "last_assistant_message": contract(app, sid)}
+        assert "pending" in hook(stop, "claude-cli", workspace).stderr
+        with app.store.read() as tx:
+            row = repo.get_row(tx, sid)
+            assert row is not None and row["status"] == "requested"
+        listed = await client.call_tool("task_list", {})  # not a delegation tool
+        assert listed.is_error is False
+        with app.store.read() as tx:
+            row = repo.get_row(tx, sid)
+            assert row is not None and row["status"] == "completed"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from typing import Any
 
+import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 
 from orchestra import __version__
@@ -25,6 +28,7 @@ from orchestra_mcp.tools import (
 )
 
 SERVER_NAME = "orchestra"
+log = logging.getLogger("orchestra.server")
 
 INSTRUCTIONS = """\
 Orchestra governs delegation to sub-agents in this workspace: which tasks exist, \
@@ -80,10 +84,26 @@ def instructions_for(groups: Iterable[str]) -> str:
     return INSTRUCTIONS + "".join(extra) + CLOSING
 
 
+def settle_before_tools(app: Orchestra) -> Any:
+    """Middleware: before every tool call, settle what host hooks and children left (pending stop
+    reports, handoff files), so a finished child frees its slot on the next call of any tool."""
+
+    async def settle_first(ctx: Any, call_next: Any) -> Any:
+        if ctx.method == "tools/call":
+            try:
+                await anyio.to_thread.run_sync(app.delegation.settle_reports)
+            except Exception:  # never fail the caller's tool because of someone else's report
+                log.exception("settling pending lifecycle reports failed")
+        return await call_next(ctx)
+
+    return settle_first
+
+
 def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> MCPServer:
     """An MCP server whose tools and resources act on ``app``'s workspace, with the given tool groups."""
     enabled = parse_groups(groups)
-    server = MCPServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled))
+    server = MCPServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled),
+                       middleware=[settle_before_tools(app)])
     workspace.register(server, app)
     tasks.register(server, app)
     runtime.register(server, app)

@@ -264,9 +264,7 @@ class DelegationService:
     def sweep(self) -> list[str]:
         """Settle pending handoffs from host hooks and handoff files the children wrote, expire overdue
         sessions and promote queued ones (a cheap read when nothing is due)."""
-        for path in settle.pending_files(self.root):
-            settle.settle_pending(self, path)
-        settle.watch_handoffs(self)
+        self.settle_reports()
         now = self.clock()
         with self.store.read() as tx:
             due = repo.has_expired(tx, iso_ms(now))
@@ -275,6 +273,12 @@ class DelegationService:
         with self.store.write() as tx:
             expired, _ = sweep(tx, self.events, self.policy, now, self.capacity)
         return expired
+
+    def settle_reports(self) -> list[str]:
+        """Settle what nobody reported through a tool: pending handoffs from host stop hooks, and
+        handoff files the children wrote (cheap when there is none). Returns the settled session ids."""
+        settled = [sid for path in settle.pending_files(self.root) if (sid := settle.settle_pending(self, path))]
+        return settled + settle.watch_handoffs(self)
 
     def promote_ready(self) -> list[str]:
         """Promote queued sessions now (e.g. after a dependency was marked done); returns their ids."""

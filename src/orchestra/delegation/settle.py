@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from orchestra.delegation.service import DelegationService
 
 MAX_PENDING_BYTES = MESSAGE_LIMIT * 2 + 65_536
+HANDOFF_QUIET_S = 2.0
+"""The watcher leaves a handoff file alone until it has not changed for this long (still being written)."""
 FAILED_STATUSES = ("error", "aborted", "failed", "cancelled", "canceled")
 
 
@@ -89,6 +92,8 @@ def watch_handoffs(service: DelegationService) -> list[str]:
             continue
         stamp = (info.st_mtime, info.st_size)
         sid = str(row["session_id"])
+        if time.time() - info.st_mtime < HANDOFF_QUIET_S:
+            continue
         if service.watched.get(sid) == stamp:
             continue  # already found wanting; look again when the file changes
         try:
