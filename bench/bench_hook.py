@@ -23,7 +23,7 @@ from pathlib import Path
 import orchestra
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import emit, summary_ms  # noqa: E402
+from _common import emit, summary_ms
 
 RUNS = 30
 WARMUP = 3
