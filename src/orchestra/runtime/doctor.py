@@ -109,18 +109,27 @@ def _database(report: DoctorReport, db: Path) -> None:
 
 
 def _chain(report: DoctorReport, db: Path) -> None:
+    """Walk the audit chain over a read-only connection (the store itself would migrate an old schema)."""
+    from contextlib import contextmanager
+
     from orchestra.events import EventLog
-    from orchestra.store.sqlite import SQLiteStore
+    from orchestra.store.sqlite import SQLiteTransaction
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2.0)
+    conn.row_factory = sqlite3.Row
+
+    class ReadOnly:
+        @contextmanager
+        def read(self) -> Any:
+            yield SQLiteTransaction(conn)
 
     try:
-        store = SQLiteStore(db)
-    except Exception as exc:
-        report.add("audit chain", "fail", f"cannot open the store: {type(exc).__name__}")
+        chain = EventLog(ReadOnly()).verify()  # type: ignore[arg-type]
+    except sqlite3.DatabaseError as exc:
+        report.add("audit chain", "fail", f"cannot be read ({exc})")
         return
-    try:
-        chain = EventLog(store).verify()
     finally:
-        store.close()
+        conn.close()
     if chain.ok:
         report.add("audit chain", "ok", f"{chain.events_checked} events verified")
     else:
