@@ -24,7 +24,7 @@ from orchestra.runtime.install.jsonfiles import read_json_object
 from orchestra.store.migrations import LATEST_VERSION
 
 Status = Literal["ok", "warn", "fail"]
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 90.0
 MCP_CONFIGS = ((".mcp.json", "mcpServers"), (".cursor/mcp.json", "mcpServers"), (".vscode/mcp.json", "servers"))
 HOOK_CONFIGS = (".claude/settings.json", ".cursor/hooks.json", ".codex/hooks.json")
 
