@@ -31,6 +31,8 @@ async def typical_calls(call: Call) -> dict[str, Any]:
     await run("workspace_status", {})
     await run("task_get", {"task_id": "T-1"})
     await run("task_list", {})
+    await run("task_update", {"task_id": "T-1", "priority": "high"})
+    await run("task_next", {})
     await run("runtime_status", {})
     spawn = await run("spawn_request", {"task_id": "T-1", "runtime": "claude-cli", "brief": "Start with the lexer"})
     session = spawn["session_id"]

@@ -241,7 +241,8 @@ def test_a_database_failing_quick_check_is_a_failure(workspace: Path) -> None:
 
 def _legacy_workspace(workspace: Path, n: int) -> None:
     """A state database at the last schema before the keyed chain, with plain-sha256 links."""
-    legacy = tuple(m for m in MIGRATIONS if "keyed audit chain" not in m.description)
+    keyed = next(m.version for m in MIGRATIONS if "keyed audit chain" in m.description)
+    legacy = tuple(m for m in MIGRATIONS if m.version < keyed)
     folder = workspace / ".agent-workflow"
     folder.mkdir()
     with mock.patch.object(sqlite_store, "MIGRATIONS", legacy), \

@@ -22,12 +22,12 @@ CANARY = "zebra quokka lighthouse 7731 marmalade"
 async def test_chat_respond_with_an_invalid_role_is_invalid_input(workspace: Path, mode: str) -> None:
     async with Client(server_params(workspace, "--tools", "all"), mode=mode) as client:  # type: ignore[arg-type]
         assert (await client.call_tool("task_add", {"id": "T-1", "title": "chat"})).is_error is False
-        thread = await client.call_tool("chat_thread_create", {"scope": SCOPE, "title": "q", "actor": ACTOR})
+        thread = await client.call_tool("chat_thread_create", {**SCOPE, "title": "q", "actor": ACTOR})
         tid = thread.structured_content["id"]
-        await client.call_tool("chat_message_append", {"scope": SCOPE, "thread_id": tid, "text": "hello?",
+        await client.call_tool("chat_message_append", {"thread_id": tid, "text": "hello?",
                                                        "actor": ACTOR, "idempotency_key": "k-1"})
         for role in ("Dev", "", "ops team"):
-            result = await client.call_tool("chat_respond", {"scope": SCOPE, "thread_id": tid, "role": role,
+            result = await client.call_tool("chat_respond", {"thread_id": tid, "role": role,
                                                              "provider": "fake"})
             text = error_text(result)
             assert "invalid_input:" in text and "internal_error" not in text, text
@@ -37,11 +37,11 @@ async def test_deleted_chat_text_leaves_no_trace_in_the_database_files(workspace
     db = workspace / ".agent-workflow" / "state.db"
     async with Client(server_params(workspace, "--tools", "all"), mode="legacy") as client:
         await client.call_tool("task_add", {"id": "T-1", "title": "chat"})
-        thread = await client.call_tool("chat_thread_create", {"scope": SCOPE, "title": "q", "actor": ACTOR})
+        thread = await client.call_tool("chat_thread_create", {**SCOPE, "title": "q", "actor": ACTOR})
         tid = thread.structured_content["id"]
         for i in range(3):
             appended = await client.call_tool("chat_message_append", {
-                "scope": SCOPE, "thread_id": tid, "text": f"{CANARY} number {i}", "actor": ACTOR,
+                "thread_id": tid, "text": f"{CANARY} number {i}", "actor": ACTOR,
                 "idempotency_key": f"k-{i}"})
             assert appended.is_error is False
         files = [db, db.with_name("state.db-wal")]

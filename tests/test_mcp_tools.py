@@ -69,7 +69,9 @@ async def test_task_flow(client: Client) -> None:
     got = await client.call_tool("task_get", {"task_id": "T-1"})
     assert got.structured_content == added.structured_content
     for i in range(3):
-        await client.call_tool("task_add", {"id": f"U{i}", "title": f"u{i}", "status": "in_progress"})
+        assert (await client.call_tool("task_add", {"id": f"U{i}", "title": f"u{i}"})).is_error is False
+        moved = await client.call_tool("task_update", {"task_id": f"U{i}", "status": "in_progress"})
+        assert moved.is_error is False, moved.content
     page = await client.call_tool("task_list", {"limit": 2})
     assert page.structured_content is not None
     assert [t["id"] for t in page.structured_content["tasks"]] == ["T-1", "U0"]
@@ -82,7 +84,7 @@ async def test_task_flow(client: Client) -> None:
     assert [t["id"] for t in filtered.structured_content["tasks"]] == ["T-1"]
     status = await client.call_tool("workspace_status", {})
     assert status.structured_content is not None
-    assert status.structured_content["tasks"] == 4 and status.structured_content["events"] == 4
+    assert status.structured_content["tasks"] == 4 and status.structured_content["events"] == 7
 
 
 @pytest.mark.parametrize(

@@ -156,17 +156,81 @@ def test_hand_edited_block_is_drift(workspace: Path) -> None:
     assert run_cli("init", "--target", "codex", "--check", cwd=workspace).returncode == 0
 
 
-def test_commented_and_foreign_entries_are_left_alone(workspace: Path) -> None:
+def test_jsonc_is_merged_with_comments_kept_and_foreign_entries_conflict(workspace: Path) -> None:
     jsonc = '{\n  // my servers\n  "servers": {"gh": {"type": "http", "url": "https://x"},},\n}\n'
     _write(workspace, ".vscode/mcp.json", jsonc)
     toml = '[mcp_servers.orchestra]\ncommand = "my-own-build"\n'
     _write(workspace, ".codex/config.toml", toml)
     result = run_cli("init", "--target", "vscode,codex", "--json", cwd=workspace)
-    files = {f["path"]: f for f in json.loads(result.stdout)["runtime"]["files"]}
-    assert files[".vscode/mcp.json"]["action"] == "conflict" and "comments" in files[".vscode/mcp.json"]["note"]
+    assert result.returncode == 1  # a target in conflict: plain init says so
+    report = json.loads(result.stdout)["runtime"]
+    files = {f["path"]: f for f in report["files"]}
+    assert report["conflict"] is True
+    assert files[".vscode/mcp.json"]["action"] == "update"
     assert files[".codex/config.toml"]["action"] == "conflict"
-    assert (workspace / ".vscode/mcp.json").read_text() == jsonc
+    merged = (workspace / ".vscode/mcp.json").read_text()
+    assert merged.startswith('{\n  // my servers\n  "servers": {"gh": {"type": "http", "url": "https://x"},')
+    from orchestra.runtime.install.jsonfiles import strip_jsonc
+
+    servers = json.loads(strip_jsonc(merged))["servers"]
+    assert servers["gh"] == {"type": "http", "url": "https://x"} and servers["orchestra"]["type"] == "stdio"
+    again = run_cli("init", "--target", "vscode", "--json", cwd=workspace)
+    assert again.returncode == 0
+    assert json.loads(again.stdout)["runtime"]["files"][0]["action"] == "unchanged"
     assert (workspace / ".codex/config.toml").read_text() == toml
+
+
+def test_hand_edited_json_entries_are_drift_kept_unless_force(workspace: Path) -> None:
+    assert run_cli("init", "--target", "claude", cwd=workspace).returncode == 0
+    mcp = workspace / ".mcp.json"
+    data = json.loads(mcp.read_text())
+    data["mcpServers"]["orchestra"]["args"] = ["--tools", "all"]
+    mcp.write_text(json.dumps(data, indent=2) + "\n")
+    settings = workspace / ".claude/settings.json"
+    hooks = json.loads(settings.read_text())
+    hooks["hooks"]["SubagentStop"][0]["hooks"][0]["timeout"] = 30
+    settings.write_text(json.dumps(hooks, indent=2) + "\n")
+    edited = {p: p.read_text() for p in (mcp, settings)}
+    check = run_cli("init", "--target", "claude", "--check", "--json", cwd=workspace)
+    assert check.returncode == 1
+    report = json.loads(check.stdout)["runtime"]
+    files = {f["path"]: f for f in report["files"]}
+    assert report["drift"] is True
+    assert files[".mcp.json"]["action"] == "drift" and "args edited by hand" in files[".mcp.json"]["note"]
+    assert files[".claude/settings.json"]["action"] == "drift"
+    assert "hooks.SubagentStop: timeout edited by hand" in files[".claude/settings.json"]["note"]
+    assert run_cli("init", "--target", "claude", cwd=workspace).returncode == 0
+    assert {p: p.read_text() for p in (mcp, settings)} == edited  # kept
+    assert run_cli("init", "--target", "claude", "--force", cwd=workspace).returncode == 0
+    assert json.loads(mcp.read_text())["mcpServers"]["orchestra"]["args"] == []
+    assert run_cli("init", "--target", "claude", "--check", cwd=workspace).returncode == 0
+
+
+def test_json_formatting_outside_our_lines_is_kept(workspace: Path) -> None:
+    original = ('{\r\n    "model": "opus",\r\n    "permissions": { "allow": ["Bash(ls)"] },\r\n'
+                '    "hooks": {\r\n        "Stop": [ { "hooks": [ { "type": "command", "command": "say done" } ] } ]'
+                '\r\n    }\r\n}\r\n')
+    _write(workspace, ".claude/settings.json", original)
+    (workspace / ".claude/settings.json").write_bytes(original.encode())
+    assert run_cli("init", "--target", "claude", cwd=workspace).returncode == 0
+    text = (workspace / ".claude/settings.json").read_bytes().decode()
+    assert text.startswith('{\r\n    "model": "opus",\r\n    "permissions": { "allow": ["Bash(ls)"] },\r\n'
+                           '    "hooks": {\r\n        "Stop": [ { "hooks": [ { "type": "command", '
+                           '"command": "say done" } ] } ],\r\n        "SessionStart": [')
+    assert "\n" not in text.replace("\r\n", "")
+    data = json.loads(text)
+    assert data["model"] == "opus" and data["permissions"] == {"allow": ["Bash(ls)"]}
+    assert {"Stop", "SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "SubagentStop"} <= set(
+        data["hooks"])
+
+
+def test_invalid_json_is_reported_as_invalid(workspace: Path) -> None:
+    _write(workspace, ".cursor/mcp.json", '{"mcpServers": {"db": }\n')
+    result = run_cli("init", "--target", "cursor", "--json", cwd=workspace)
+    files = {f["path"]: f for f in json.loads(result.stdout)["runtime"]["files"]}
+    assert files[".cursor/mcp.json"]["action"] == "repair"
+    assert "invalid JSON at line 1" in files[".cursor/mcp.json"]["note"] and "comments" not in \
+        files[".cursor/mcp.json"]["note"]
 
 
 def test_windsurf_global_writes_home_only_when_asked(workspace: Path, tmp_path: Path) -> None:

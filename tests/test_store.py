@@ -47,7 +47,8 @@ def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
 def test_write_rolls_back_on_error(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state.db")
     with pytest.raises(RuntimeError), store.write() as tx:
-        tx.execute("INSERT INTO tasks VALUES ('a','t','','[]','[]',NULL,'planned','x','x')")
+        tx.execute("INSERT INTO tasks (id, title, goal, acceptance_criteria, ownership_paths, owner_role, status,"
+                   " created_at, updated_at) VALUES ('a','t','','[]','[]',NULL,'planned','x','x')")
         raise RuntimeError("boom")
     with store.read() as tx:
         assert tx.fetchone("SELECT COUNT(*) AS n FROM tasks")["n"] == 0  # type: ignore[index]

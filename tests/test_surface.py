@@ -79,7 +79,7 @@ def _nulls(value: Any, path: str = "") -> list[str]:
 
 async def test_an_unknown_argument_is_refused_with_the_accepted_names(client: Client, surface_app: Orchestra) -> None:
     text = _text(await client.call_tool("task_add", {"id": "T-1", "title": "t", "description": "the goal"}))
-    assert text.startswith("invalid_input: description: unknown argument; accepted: id, title, goal")
+    assert text.startswith("invalid_input: description: unknown argument; accepted: title, id, goal")
     assert surface_app.tasks.list() == []
     close = _text(await client.call_tool("task_list", {"limt": 5}))
     assert close == "invalid_input: limt: unknown argument; accepted: status, after_id, limit (did you mean limit?)"
@@ -311,7 +311,7 @@ async def test_the_stdio_server_is_strict_and_grows_on_demand(workspace: Path) -
                                    env=clean_env())
     async with Client(params, mode="legacy", message_handler=handler) as connected:  # type: ignore[arg-type]
         unknown = _text(await connected.call_tool("task_add", {"id": "T-1", "title": "t", "descripton": "x"}))
-        assert unknown.startswith("invalid_input: descripton: unknown argument; accepted: id, title, goal")
+        assert unknown.startswith("invalid_input: descripton: unknown argument; accepted: title, id, goal")
         assert _text(await connected.call_tool("task_list", {"limit": 0})) == \
             "invalid_input: limit: must be between 1 and 500"
         assert _text(await connected.call_tool("usage_report", {})).startswith("tool_group_disabled: ")

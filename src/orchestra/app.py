@@ -105,7 +105,7 @@ class Orchestra:
         self.delegation = DelegationService(
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
-            capacity=self.capacity, fragments=self.fragments,
+            capacity=self.capacity, fragments=self.fragments, task_policy=config.tasks,
         )
 
     @cached_property

@@ -17,7 +17,7 @@ _DROP_ALWAYS = ("title",)
 _OUTPUT_DROP = ("description", "examples")
 MAX_LISTED_PATTERN = 40
 """Longer patterns (identifier rules) are enforced by the server but not listed: a model cannot use them."""
-MIN_UNLISTED_LENGTH = 128
+MIN_UNLISTED_LENGTH = 64
 """Length caps from this size up (identifiers, free text) are enforced but not listed: no real argument
 comes near them, and an argument past one gets an error that names the limit."""
 

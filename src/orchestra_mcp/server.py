@@ -7,7 +7,11 @@ registered then, and the server sends ``notifications/tools/list_changed``.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Iterable
+from typing import Any
+
+import anyio.to_thread
 
 from orchestra import __version__
 from orchestra.app import Orchestra
@@ -19,14 +23,17 @@ from orchestra_mcp.tools import capacity, context, delegation, runtime, tasks, w
 __all__ = ["INSTRUCTIONS", "SERVER_NAME", "create_server", "instructions_for", "parse_groups"]
 
 SERVER_NAME = "orchestra"
+log = logging.getLogger("orchestra.server")
 
 INSTRUCTIONS = """\
 Orchestra governs delegation to sub-agents in this workspace: tasks, how many delegated sessions run \
 at once, what context a child receives, and a hash-chained audit log.
-Flow: workspace_status -> task_add/task_list -> runtime_status (can you spawn, with which native tool) -> \
-spawn_request (status 'requested': launch the child as parent_action says, then session_update \
-status='spawned'; 'queued': do not launch yet) -> session_wait (bounded poll) -> session_get. \
-context_bundle previews a child's context; capacity_snapshot says why a spawn was queued.
+Flow: workspace_status -> task_next or task_add (id defaults to T-<n>) -> runtime_status (can you spawn, \
+with which native tool) -> spawn_request {task_id} (status 'requested': launch the child as parent_action \
+says; 'queued': not yet) -> with Orchestra's host hooks the host reports the child's start and stop, \
+otherwise session_update 'spawned'/'completed'/'failed' -> session_wait (wakes on any status change) -> \
+session_get. Tasks move with their sessions (task_update edits them). context_bundle previews a child's \
+context; capacity_snapshot says why a spawn was queued.
 """
 
 CLOSING = (
@@ -50,6 +57,21 @@ def instructions_for(groups: Iterable[str]) -> str:
     return "".join(lines) + CLOSING
 
 
+def settle_before_tools(app: Orchestra) -> Any:
+    """Middleware: before every tool call, settle what host hooks and children left (pending stop
+    reports, handoff files), so a finished child frees its slot on the next call of any tool."""
+
+    async def settle_first(ctx: Any, call_next: Any) -> Any:
+        if ctx.method == "tools/call" and app.initialized:
+            try:
+                await anyio.to_thread.run_sync(app.delegation.settle_reports)
+            except Exception:  # never fail the caller's tool because of someone else's report
+                log.exception("settling pending lifecycle reports failed")
+        return await call_next(ctx)
+
+    return settle_first
+
+
 def _registrar(app: Orchestra, server: OrchestraServer, group: str) -> Callable[[], None]:
     """Import and register one optional group (``ledger`` also brings the provider tools)."""
 
@@ -68,7 +90,8 @@ def _registrar(app: Orchestra, server: OrchestraServer, group: str) -> Callable[
 def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> OrchestraServer:
     """An MCP server whose tools and resources act on ``app``'s workspace, with the given tool groups on."""
     enabled = parse_groups(groups)
-    server = OrchestraServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled))
+    server = OrchestraServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled),
+                             middleware=[settle_before_tools(app)])
     workspace.register(server, app)
     tasks.register(server, app)
     runtime.register(server, app)

@@ -101,7 +101,7 @@ class OrchestraServer(MCPServer):
             enable: Annotated[Literal["security", "ledger", "chat", "all"] | None, Field(
                 description="Group to turn on.")] = None,
         ) -> ToolGroupsResult:
-            """List the tool groups and their tools; enable one and its tools appear (list_changed)."""
+            """List the tool groups; enable one and its tools appear (list_changed)."""
             wanted = list(OPTIONAL_GROUPS) if enable == "all" else [enable] if enable else []
             now = [g for g in wanted if server.enable_group(g)]
             if now:
@@ -135,7 +135,7 @@ class OrchestraServer(MCPServer):
         for tool in await super().list_tools():
             schemas = self._compact(tool.name)
             listed.append(tool if schemas is None else tool.model_copy(update={
-                "input_schema": schemas[0], "output_schema": schemas[2],
+                "input_schema": schemas[0], "output_schema": schemas[2], "title": None,  # the name says it
                 "description": " ".join((tool.description or "").split())}))
         return listed
 

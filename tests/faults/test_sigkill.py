@@ -53,12 +53,12 @@ TOOLS: dict[str, tuple[Args, Check]] = {
     "session_update": (lambda s, i: {"session_id": s["sessions"][i], "status": "spawned", "agent_id": f"a-{i}"},
                        lambda app, s, i, r: _assert(app.delegation.get(s["sessions"][i]).session.status
                                                     == "spawned")),
-    "chat_message_append": (lambda s, i: {"scope": SCOPE, "thread_id": s["thread"], "text": f"line {i}",
+    "chat_message_append": (lambda s, i: {"thread_id": s["thread"], "text": f"line {i}",
                                           "actor": ACTOR, "idempotency_key": f"k-{i}"},
                             lambda app, s, i, r: _assert(any(
                                 m.id == r["message"]["id"]
                                 for m in app.chat.list_messages(SCOPE, s["thread"], limit=100).messages))),
-    "chat_thread_create": (lambda s, i: {"scope": SCOPE, "title": f"new {i}", "actor": ACTOR},
+    "chat_thread_create": (lambda s, i: {**SCOPE, "title": f"new {i}", "actor": ACTOR},
                            lambda app, s, i, r: _assert(app.chat.get_thread(r["id"], SCOPE).id == r["id"])),
     "chat_delete": (lambda s, i: {"scope": "thread", "thread_id": s["threads"][i], "reason_code": "user_request",
                                   "actor_id": "auditor-1", "actor_role": "auditor"},

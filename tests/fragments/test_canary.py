@@ -41,7 +41,7 @@ async def test_canary_never_leaks(workspace: Path, caplog: pytest.LogCaptureFixt
     thread = app.chat.create_thread(SCOPE, "Leak review", HUMAN).id
     async with Client(create_server(app, ["chat", "compliance"]), mode=mode) as client:
         appended = await client.call_tool("chat_message_append", {
-            "scope": SCOPE, "thread_id": thread, "actor": HUMAN, "idempotency_key": "k-1",
+            "thread_id": thread, "actor": HUMAN, "idempotency_key": "k-1",
             "text": f"I pasted {CANARY} by mistake; mail {EMAIL_CANARY}"})
         assert appended.is_error is False
         _clean(workspace, caplog, "append", json.dumps(appended.structured_content))

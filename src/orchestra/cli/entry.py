@@ -1,8 +1,9 @@
-"""The ``orchestra`` console script: a fast path for the per-prompt hook, else the full CLI.
+"""The ``orchestra`` console script: fast paths for the hooks, else the full CLI.
 
 ``orchestra health`` runs on every prompt in every runtime with the hook installed,
 so its plain forms (the flags the installed hooks use) are parsed here by hand,
-without importing ``argparse``. Anything else, including ``--help`` and every error,
+without importing ``argparse``; ``orchestra hook <event>`` (the sub-agent lifecycle hook) goes
+straight to :mod:`orchestra.runtime.hook`. Anything else, including ``--help`` and every error,
 goes to :func:`orchestra.cli.main.main`, which stays the one definition of the CLI.
 """
 
@@ -40,6 +41,10 @@ def parse_health_fast(argv: Sequence[str]) -> dict[str, str | bool | None] | Non
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``orchestra``; errors print ``orchestra: <message>`` on stderr and exit 1."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["hook"] and not {"-h", "--help"} & set(arguments):
+        from orchestra.runtime.hook import main as hook_main
+
+        return hook_main(arguments[1:])
     if arguments[:1] == ["health"]:
         options = parse_health_fast(arguments[1:])
         if options is not None:

@@ -36,6 +36,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_health_command(commands, common)
     _add_task_commands(commands, common)
+    _add_session_commands(commands, common)
+
+    chat = commands.add_parser("chat", parents=[common], help="chat compliance commands")
+    chat_actions = chat.add_subparsers(dest="chat_command", metavar="ACTION", required=True)
+    export = chat_actions.add_parser("export", parents=[common], help="redacted JSON + Markdown export")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--thread", default=None, help="one thread id")
+    which.add_argument("--task", default=None, help="every thread of a task")
+    which.add_argument("--run", default=None, help="every thread of a run")
+    export.add_argument("--actor", default=None, help="who exports (default: your user name)")
+    export.add_argument("--role", default="operator", help="the exporter's role (default: operator)")
+    export.add_argument("--tenant", default="local", help="tenant id (default: local)")
+    export.add_argument("--workspace-id", default="local", help="workspace id within the tenant (default: local)")
+    export.add_argument("--include-deleted", action="store_true", help="include deleted messages as '[deleted]'")
+    export.add_argument("--json", action="store_true", help="print JSON")
+    export.set_defaults(handler=_lazy("orchestra.cli.chat_commands", "run_export"))
+
+    doctor = commands.add_parser("doctor", parents=[common],
+                                 help="check workspace, database, key, host configs and the MCP server")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.add_argument("--no-server", action="store_true", help="do not start the MCP server to test initialize")
+    doctor.set_defaults(handler=_lazy("orchestra.cli.doctor_commands", "run_doctor"))
+
+    hook = commands.add_parser("hook", parents=[common],
+                               help="host hook entry point: report a sub-agent's start/stop (reads hook JSON)")
+    hook.add_argument("event", help="the host's event, e.g. SubagentStop, subagentStart, PreToolUse")
+    hook.add_argument("--runtime", default=None, help="the host's runtime id (cursor-cli answers '{}')")
 
     _add_fragment_commands(commands, common)
 
@@ -96,7 +123,8 @@ def _add_task_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     module = "orchestra.cli.task_commands"
 
     add = actions.add_parser("add", parents=[common], help="register a task")
-    add.add_argument("id", help="task id ([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+    add.add_argument("id", nargs="?", default=None,
+                     help="task id ([A-Za-z0-9][A-Za-z0-9._-]{0,63}; default: the next T-<n>)")
     add.add_argument("--title", required=True, help="short title")
     add.add_argument("--goal", default="", help="what done looks like")
     add.add_argument("--criterion", action="append", default=[], dest="criteria",
@@ -105,8 +133,36 @@ def _add_task_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
                      help="a workspace-relative ownership path (repeat)")
     add.add_argument("--owner-role", default=None, help="owning role, e.g. developer")
     add.add_argument("--status", default="planned", help="initial status (default: planned)")
+    add.add_argument("--depends-on", action="append", default=[], help="a task that must be done first (repeat)")
+    add.add_argument("--priority", default="medium", choices=("high", "medium", "low"), help="priority")
     add.add_argument("--json", action="store_true", help="print JSON")
     add.set_defaults(handler=_lazy(module, "run_add"))
+
+    update = actions.add_parser("update", parents=[common], help="change a task's fields or status")
+    update.add_argument("id", help="task id")
+    update.add_argument("--status", default=None, help="new status (validated)")
+    update.add_argument("--reason", default=None, help="why (kept with the status)")
+    update.add_argument("--title", default=None, help="new title")
+    update.add_argument("--goal", default=None, help="new goal")
+    update.add_argument("--criterion", action="append", default=None, dest="criteria",
+                        help="replace the criteria (repeat)")
+    update.add_argument("--path", action="append", default=None, dest="paths",
+                        help="replace the ownership paths (repeat)")
+    update.add_argument("--owner-role", default=None, help="new owner role")
+    update.add_argument("--depends-on", action="append", default=None, help="replace the dependencies (repeat)")
+    update.add_argument("--priority", default=None, choices=("high", "medium", "low"), help="new priority")
+    update.add_argument("--json", action="store_true", help="print JSON")
+    update.set_defaults(handler=_lazy(module, "run_update"))
+
+    done = actions.add_parser("done", parents=[common], help="mark a task done")
+    done.add_argument("id", help="task id")
+    done.add_argument("--reason", default=None, help="a note kept with the status")
+    done.add_argument("--json", action="store_true", help="print JSON")
+    done.set_defaults(handler=_lazy(module, "run_done"))
+
+    nxt = actions.add_parser("next", parents=[common], help="the next ready task (exit 1 when none)")
+    nxt.add_argument("--json", action="store_true", help="print JSON")
+    nxt.set_defaults(handler=_lazy(module, "run_next"))
 
     listing = actions.add_parser("list", parents=[common], help="list tasks")
     listing.add_argument("--status", default=None, help="only this status")
@@ -179,6 +235,28 @@ def _add_fragment_commands(commands: argparse._SubParsersAction[argparse.Argumen
                         help="also rewrap every data key to the new version and destroy the old versions")
     rotate.add_argument("--json", action="store_true", help="print JSON")
     rotate.set_defaults(handler=_lazy(module, "run_keys_rotate"))
+
+
+def _add_session_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                           common: argparse.ArgumentParser) -> None:
+    session = commands.add_parser("session", parents=[common], help="delegated sessions")
+    actions = session.add_subparsers(dest="session_command", metavar="ACTION", required=True)
+    module = "orchestra.cli.session_commands"
+    listing = actions.add_parser("list", parents=[common], help="sessions, newest first (settles hooks first)")
+    listing.add_argument("--task", default=None, help="only this task's sessions")
+    listing.add_argument("--status", default=None, help="only this status")
+    listing.add_argument("--all", action="store_true", help="include closed sessions")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_lazy(module, "run_list"))
+    show = actions.add_parser("show", parents=[common], help="one session with its timeline")
+    show.add_argument("id", help="session id")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=_lazy(module, "run_show"))
+    cancel = actions.add_parser("cancel", parents=[common], help="cancel a session (frees its slot)")
+    cancel.add_argument("id", help="session id")
+    cancel.add_argument("--reason", default=None, help="why")
+    cancel.add_argument("--json", action="store_true", help="print JSON")
+    cancel.set_defaults(handler=_lazy(module, "run_cancel"))
 
 
 def _lazy(module: str, name: str) -> Handler:

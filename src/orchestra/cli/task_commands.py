@@ -1,4 +1,4 @@
-"""``orchestra task add|list|show``."""
+"""``orchestra task add|list|show|update|done|next``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def run_add(args: argparse.Namespace) -> int:
         task = app.tasks.add({
             "id": args.id, "title": args.title, "goal": args.goal, "acceptance_criteria": args.criteria,
             "ownership_paths": args.paths, "owner_role": args.owner_role, "status": args.status,
+            "depends_on": args.depends_on, "priority": args.priority,
         }, actor="cli")
     if args.json:
         print_json(task)
@@ -64,4 +65,46 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"  - [ ] {terminal_safe(criterion)}")
     for path in task.ownership_paths:
         print(f"  owns {terminal_safe(path)}")
+    return 0
+
+
+def run_update(args: argparse.Namespace) -> int:
+    """Change fields or the status of a task (validated, audited)."""
+    changes = {"status": args.status, "reason": args.reason, "title": args.title, "goal": args.goal,
+               "acceptance_criteria": args.criteria, "ownership_paths": args.paths, "owner_role": args.owner_role,
+               "depends_on": args.depends_on, "priority": args.priority}
+    return _update(args, changes)
+
+
+def run_done(args: argparse.Namespace) -> int:
+    """Mark a task done (and promote sessions that waited on it)."""
+    return _update(args, {"status": "done", "reason": args.reason})
+
+
+def run_next(args: argparse.Namespace) -> int:
+    """Show the next ready task."""
+    with open_app(args) as app:
+        task, waiting = app.tasks.next()
+    if args.json:
+        print_json({"task": task.model_dump(mode="json") if task else None, "waiting": waiting})
+        return 0
+    if task is None:
+        print("No task is ready.")
+    else:
+        print(f"Next: {task.id} [{task.priority}] {task.title}")
+    for item in waiting:
+        print(f"  waiting: {item['task_id']} on {', '.join(item['waiting_for'])}")
+    return 0 if task is not None else 1
+
+
+def _update(args: argparse.Namespace, changes: dict[str, object]) -> int:
+    with open_app(args) as app:
+        task = app.tasks.update(args.id, changes, actor="cli")
+        promoted = app.delegation.promote_ready() if task.status == "done" else []
+    if args.json:
+        print_json({**task.model_dump(mode="json"), "promoted_sessions": promoted})
+        return 0
+    print(f"Task {task.id}: {task.status}" + (f" ({task.status_reason})" if task.status_reason else ""))
+    for sid in promoted:
+        print(f"  promoted session {sid}: launch it now")
     return 0

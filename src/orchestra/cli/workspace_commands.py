@@ -36,7 +36,7 @@ def run_init(args: argparse.Namespace) -> int:
         _print_init(out, runtime, mode)
     if mode == "check":
         return 1 if out["wouldCreate"] or (runtime is not None and (runtime.pending or runtime.drift)) else 0
-    return 0
+    return 1 if runtime is not None and runtime.conflict else 0
 
 
 def _scaffold(args: argparse.Namespace, layout: WorkspaceLayout) -> dict[str, Any]:

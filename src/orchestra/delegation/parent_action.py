@@ -32,11 +32,13 @@ def parent_action(adapter: RuntimeAdapter, *, session_id: str, status: str, prom
                   prompt_resource: str, expected_result: str) -> ParentAction:
     """Instructions for ``adapter``'s parent; a queued request is told to wait, not launch."""
     calls = [
-        NextCall(when="right after the child starts", tool="session_update",
+        NextCall(when="right after the child starts (not needed when Orchestra's sub-agent hooks are installed: "
+                      "they report it)", tool="session_update",
                  arguments={"session_id": session_id, "status": "spawned", "agent_id": "<child id>"}),
         NextCall(when="to wait for the result without blocking the user for long", tool="session_wait",
                  arguments={"session_ids": [session_id], "mode": "all", "timeout_s": 50}),
-        NextCall(when="when the child returns", tool="session_update",
+        NextCall(when="when the child returns (with hooks installed, its handoff or final message completes the "
+                      "session by itself)", tool="session_update",
                  arguments={"session_id": session_id, "status": "completed", "artifact": expected_result}),
         NextCall(when="if the child fails", tool="session_update",
                  arguments={"session_id": session_id, "status": "failed", "summary": "<safe reason>"}),

@@ -46,6 +46,8 @@ def render_child_prompt(
         "",
         "Then the sections `## Summary`, `## Consumed Context Files` (every file you used) and "
         "`## Test Scenarios and Expected Results`. Never copy secrets into the handoff.",
+        "Start your final message with the same lines and a short summary: when the handoff file is missing, "
+        "Orchestra's host hooks take that message as your handoff; a stop without either fails the session.",
         "", "## Lifecycle Self-Report", "",
         "If you can call Orchestra's MCP tools, report your own lifecycle with `session_update`:",
         f"- now: `session_update(session_id=\"{session_id}\", status=\"active\")`, then again every few minutes "

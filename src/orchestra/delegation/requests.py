@@ -72,6 +72,8 @@ class SpawnResult(BaseModel):
     role: str
     runtime: str
     runtime_source: str = Field(description="What chose the runtime: explicit, task, role, default, client, ...")
+    role_source: str = Field("request", description="What chose the role: request, task (owner role) or default "
+                                                    "(config tasks.defaultRole).")
     guardrails: GuardrailReport
     parent_action: ParentAction
     next_calls: list[NextCall]
@@ -136,3 +138,5 @@ class WaitResult(BaseModel):
     sessions: list[Session]
     waited_s: float
     timed_out: bool = Field(description="True when the wait ended at its timeout with the condition unmet.")
+    changed: list[str] = Field(default_factory=list, description="Sessions whose status changed during the wait "
+                                                                "(queued -> requested means: launch it now).")

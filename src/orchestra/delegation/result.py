@@ -62,23 +62,30 @@ def check_artifact(root: Path, raw: str, expected: dict[str, str], guard: Securi
     if absolute.stat().st_size > MAX_ARTIFACT_BYTES:
         raise ResultContractError(f"the handoff artifact is larger than {MAX_ARTIFACT_BYTES} bytes")
     text = absolute.read_text(encoding="utf-8", errors="replace")
-    found: dict[str, str] = {}
-    for line in text.splitlines()[:60]:
-        match = _META.match(line)
-        if match and CONTRACT_KEYS[match.group(1).lower()] not in found:
-            found[CONTRACT_KEYS[match.group(1).lower()]] = match.group(2)
-    for key, field in CONTRACT_KEYS.items():
-        if field not in found:
-            raise ResultContractError(f"completion artifact metadata missing: '{key.capitalize()}:' line")
-        if found[field] != expected[field]:
-            raise ResultContractError(f"completion artifact {key} does not match the session (expected "
-                                      f"{expected[field][:80]!r})")
+    problem = contract_problem(text, expected)
+    if problem is not None:
+        raise ResultContractError(f"completion artifact {problem}")
     decision = guard_evidence(guard, text, retain, "handoff_artifact", relative)
     if decision.text is None:
         raise ResultContractError(f"the handoff artifact was refused by the security guard ({decision.outcome})")
     if decision.redaction_count:
         atomic_write_text(absolute, decision.text)
     return relative, decision.redaction_count
+
+
+def contract_problem(text: str, expected: dict[str, str]) -> str | None:
+    """What is wrong with the return contract's metadata lines in ``text`` (``None``: they match)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines()[:60]:
+        match = _META.match(line)
+        if match and CONTRACT_KEYS[match.group(1).lower()] not in found:
+            found[CONTRACT_KEYS[match.group(1).lower()]] = match.group(2).strip("`")
+    for key, field in CONTRACT_KEYS.items():
+        if field not in found:
+            return f"metadata missing: '{key.capitalize()}:' line"
+        if found[field] != expected[field]:
+            return f"{key} does not match the session (expected {expected[field][:80]!r})"
+    return None
 
 
 def check_result(result: dict[str, Any], expected: dict[str, str], guard: SecurityGuard,

@@ -12,6 +12,7 @@ from orchestra.clock import iso_ms, utc_now
 from orchestra.context.service import ContextService
 from orchestra.delegation import repository as repo
 from orchestra.delegation import result as results
+from orchestra.delegation import settle
 from orchestra.delegation.errors import InvalidTransitionError, SessionNotFoundError
 from orchestra.delegation.guardrails import evaluate
 from orchestra.delegation.lifecycle import EVENT_TYPES, RESERVING, TARGET_STATUS, TERMINAL, allowed_updates
@@ -39,9 +40,9 @@ from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Sink
 from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store, Transaction
-from orchestra.tasks import TaskService
+from orchestra.tasks import TaskService, flow
 from orchestra.validation import parse_model
-from orchestra.workspace.config import DelegationGuardrails
+from orchestra.workspace.config import DelegationGuardrails, TaskPolicy
 from orchestra.workspace.layout import WorkspaceLayout
 
 LOCAL_TENANT = LOCAL_WORKSPACE = "local"
@@ -55,7 +56,8 @@ class DelegationService:
     def __init__(self, *, layout: WorkspaceLayout, store: Store, events: EventLog, tasks: TaskService,
                  context: ContextService, runtime: RuntimeService, guard: SecurityGuard,
                  policy: DelegationGuardrails, capacity: CapacityService,
-                 clock: Callable[[], datetime] = utc_now, fragments: FragmentService | None = None) -> None:
+                 clock: Callable[[], datetime] = utc_now, fragments: FragmentService | None = None,
+                 task_policy: TaskPolicy | None = None) -> None:
         self.layout = layout
         self.root: Path = layout.root
         self.store = store
@@ -68,6 +70,9 @@ class DelegationService:
         self.capacity = capacity
         self.clock = clock
         self.fragments = fragments
+        self.task_policy = task_policy or TaskPolicy()
+        self.watched: dict[str, tuple[float, int]] = {}
+        """Handoff files already found invalid, by session (looked at again when they change)."""
         capacity.add_maintainer(self._maintain)
 
     def _maintain(self, tx: Transaction, now: datetime) -> None:
@@ -164,6 +169,8 @@ class DelegationService:
                                        artifact=artifact, summary=summary, at=stamp)
             if target in RESERVING and fields["expires_at"] is not None:
                 self.capacity.renew_held(tx, update.session_id, fields["expires_at"], now)
+            flow.follow_session(tx, self.events, str(row["task_id"]), target, session_id=update.session_id,
+                                reason=summary, on_complete=self.task_policy.on_complete)
             if current in RESERVING | {"queued"} and target not in RESERVING:
                 self.capacity.release_held(tx, update.session_id, f"session {target}", now)
                 promoted += promote(tx, self.events, self.policy, now, self.capacity)
@@ -247,8 +254,9 @@ class DelegationService:
         )
 
     def wait_check(self, session_ids: Sequence[str], mode: Literal["any", "all"], waited_s: float = 0.0,
-                   final: bool = False) -> WaitResult:
-        """One poll of a wait: sweep, then whether any/all of ``session_ids`` are finished."""
+                   final: bool = False, baseline: dict[str, str] | None = None) -> WaitResult:
+        """One poll of a wait: sweep, then whether any/all of ``session_ids`` are finished, and which
+        changed status since ``baseline`` (session id -> status at the start of the wait)."""
         ids = list(dict.fromkeys(session_ids))
         if not 1 <= len(ids) <= MAX_WAIT_IDS:
             raise ValidationError(f"wait on 1 to {MAX_WAIT_IDS} sessions")
@@ -257,9 +265,12 @@ class DelegationService:
             sessions = [self._session(tx, self._row(tx, sid)) for sid in ids]
         finished = [s.session_id for s in sessions if s.terminal]
         done = bool(finished) if mode == "any" else len(finished) == len(ids)
+        changed = [s.session_id for s in sessions
+                   if baseline is not None and baseline.get(s.session_id, s.status) != s.status]
         return WaitResult(done=done, mode=mode, finished=finished,
                           pending=[s.session_id for s in sessions if not s.terminal], sessions=sessions,
-                          waited_s=round(waited_s, 3), timed_out=final and not done)
+                          waited_s=round(waited_s, 3), timed_out=final and not done and not changed,
+                          changed=changed)
 
     def prompt_text(self, session_id: str) -> str:
         """The child prompt of a session."""
@@ -276,7 +287,9 @@ class DelegationService:
         return text
 
     def sweep(self) -> list[str]:
-        """Expire overdue sessions and promote queued ones (a cheap read when nothing is due)."""
+        """Settle pending handoffs from host hooks and handoff files the children wrote, expire overdue
+        sessions and promote queued ones (a cheap read when nothing is due)."""
+        self.settle_reports()
         now = self.clock()
         if self.store.read_only:  # nothing can be recorded; reads show the stored state
             return []
@@ -287,6 +300,18 @@ class DelegationService:
         with self.store.write() as tx:
             expired, _ = sweep(tx, self.events, self.policy, now, self.capacity)
         return expired
+
+    def settle_reports(self) -> list[str]:
+        """Settle what nobody reported through a tool: pending handoffs from host stop hooks, and
+        handoff files the children wrote (cheap when there is none). Returns the settled session ids."""
+        settled = [sid for path in settle.pending_files(self.root) if (sid := settle.settle_pending(self, path))]
+        return settled + settle.watch_handoffs(self)
+
+    def promote_ready(self) -> list[str]:
+        """Promote queued sessions now (e.g. after a dependency was marked done); returns their ids."""
+        with self.store.write() as tx:
+            _, promoted = sweep(tx, self.events, self.policy, self.clock(), self.capacity)
+        return promoted
 
     def counts(self) -> dict[str, int]:
         """Sessions per status."""

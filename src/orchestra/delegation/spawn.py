@@ -24,11 +24,11 @@ from orchestra.delegation.parent_action import parent_action
 from orchestra.delegation.prompt import render_child_prompt
 from orchestra.delegation.requests import ContextSummary, SpawnRequest, SpawnResult
 from orchestra.delegation.sweeper import deadline, sweep
-from orchestra.errors import ValidationError
 from orchestra.events import NewEvent
 from orchestra.runtime.adapters import ADAPTERS, RuntimeAdapter, get_adapter
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Transaction
+from orchestra.tasks import flow
 from orchestra.workspace.paths import guard_path
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ class _Prepared:
     files: dict[str, str]
     manifest: ContextManifest
     warnings: list[str]
+    role_source: str
 
 
 def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str | None,
@@ -100,9 +101,8 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
 
 def _prepare(service: DelegationService, request: SpawnRequest, client_name: str | None) -> _Prepared:
     task = service.tasks.get(request.task_id)
-    role = request.role or task.owner_role
-    if role is None:
-        raise ValidationError("role is required (the task has no owner role to default to)")
+    role = request.role or task.owner_role or service.task_policy.default_role
+    role_source = "request" if request.role else ("task" if task.owner_role else "default")
     phase = request.phase or role
     choice = service.runtime.select(explicit=request.runtime, task_id=task.id, role=role, client_name=client_name)
     adapter = get_adapter(choice.runtime or "generic-runtime")
@@ -138,6 +138,7 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
     return _Prepared(
         task_id=task.id, role=role, phase=phase, adapter=adapter, runtime_source=choice.source or "default",
         session_id=session_id, planned=planned, brief=brief, request_doc=doc, manifest=manifest, warnings=warnings,
+        role_source=role_source,
         files={
             planned.context_manifest: manifest.model_dump_json(indent=2) + "\n",
             planned.prompt: prompt,
@@ -153,6 +154,14 @@ def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, p
     if report.decision == "reject":
         raise DelegationRejectedError("runtime delegation reject: " + "; ".join(report.reasons),
                                       details={"reasons": report.reasons})
+    unmet = flow.unmet_dependencies(tx, prepared.task_id)
+    if unmet:
+        why = flow.describe_unmet(prepared.task_id, unmet)
+        if service.task_policy.unmet_dependencies == "reject":
+            raise DelegationRejectedError(
+                f"runtime delegation reject: {why}; finish those first (task_next shows what is ready)",
+                details={"reasons": [why], "unmet": [d for d, _ in unmet]})
+        report = report.model_copy(update={"decision": "queue", "reasons": [*report.reasons, why]})
     expires = deadline("requested", now, service.policy)
     decision = service.capacity.engine.decide(tx, CapacityRequest(
         tenant_id=request.tenant_id, workspace_id=request.workspace_id, workload_class="runtime-native-spawn",
@@ -193,6 +202,7 @@ def _admit(service: DelegationService, tx: Transaction, request: SpawnRequest, p
                         at=stamp)
     if ticket is not None:
         session = session.model_copy(update={"queue_position": repo.queue_position(tx, ticket)})
+    flow.follow_session(tx, service.events, prepared.task_id, status, session_id=prepared.session_id)
     return session, report, capacity
 
 
@@ -205,6 +215,8 @@ def _result(prepared: _Prepared, session: Session, report: GuardrailReport,
                            expected_result=planned.expected_result)
     message = (f"Launch the child now: {action.instructions[1]}" if session.status == "requested" else
                f"Queued at position {session.queue_position}: do not launch yet; call session_wait on this session.")
+    if prepared.role_source == "default":
+        message += f" Role {session.role} is the configured default (the task has no owner role)."
     bundle = prepared.manifest.bundle
     return SpawnResult(
         session_id=session.session_id, status=session.status, replayed=False, task_id=session.task_id,
@@ -214,7 +226,7 @@ def _result(prepared: _Prepared, session: Session, report: GuardrailReport,
         context=ContextSummary(files=len(bundle.files), omitted_sources=len(bundle.omitted_sources),
                                final_lines=bundle.final_lines, redactions=bundle.redaction_total,
                                content_hash=bundle.content_hash),
-        quality_warnings=prepared.warnings, capacity=capacity, message=message,
+        quality_warnings=prepared.warnings, capacity=capacity, message=message, role_source=prepared.role_source,
     )
 
 

@@ -17,6 +17,7 @@ from orchestra.delegation import repository as repo
 from orchestra.delegation.lifecycle import EVENT_TYPES
 from orchestra.events import EventLog, NewEvent
 from orchestra.store.base import Row, Transaction
+from orchestra.tasks import flow
 from orchestra.workspace.config import DelegationGuardrails
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def _expire(tx: Transaction, events: EventLog, row: Row, stamp: str) -> None:
     repo.add_transition(tx, row["session_id"], from_status=row["status"], to_status="timed_out",
                         event_type=event.type, audit_seq=event.seq, agent_id=row["agent_id"], artifact=None,
                         summary=why, at=stamp)
+    flow.follow_session(tx, events, str(row["task_id"]), "timed_out", session_id=str(row["session_id"]), reason=why)
 
 
 def promote(tx: Transaction, events: EventLog, policy: DelegationGuardrails, now: datetime,
@@ -84,7 +86,8 @@ def promote(tx: Transaction, events: EventLog, policy: DelegationGuardrails, now
     stamp = iso_ms(now)
     promoted: list[str] = []
     while free > 0:
-        eligible = [r for r in queued if per_task.get(r["task_id"], 0) < policy.max_spawns_per_task]
+        eligible = [r for r in queued if per_task.get(r["task_id"], 0) < policy.max_spawns_per_task
+                    and not flow.unmet_dependencies(tx, str(r["task_id"]))]
         if not eligible:
             break
         row = min(eligible, key=lambda r: (per_task.get(r["task_id"], 0), int(r["queue_seq"])))

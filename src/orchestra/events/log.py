@@ -10,13 +10,21 @@ either. The audit head carries its own MAC, so moving it back needs the key.
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from orchestra.clock import iso_ms
 from orchestra.errors import ValidationError
-from orchestra.events.chain import GENESIS_HASH, ChainKey, canonical_json, event_hash, hashed_fields, same
+from orchestra.events.chain import (
+    GENESIS_HASH,
+    ChainKey,
+    append_chained,
+    canonical_json,
+    event_hash,
+    hashed_fields,
+    same,
+    seal_chain,
+)
 from orchestra.events.model import AuditAnchor, AuditEvent, ChainReport, NewEvent
 from orchestra.store.base import Row, Store, Transaction
 
@@ -42,56 +50,19 @@ class EventLog:
             self._seal(tx)
 
     def _seal(self, tx: Transaction) -> None:
-        row = tx.fetchone("SELECT keyed_from_seq, mac FROM audit_chain WHERE id = 1")
-        if row is None or row["mac"]:
-            return
-        head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
-        keyed_from = int(row["keyed_from_seq"])
-        legacy_hash = str(head["hash"]) if head else GENESIS_HASH
-        tx.execute("UPDATE audit_chain SET mac = ? WHERE id = 1", (self._key.seal(keyed_from, legacy_hash),))
-        if head:
-            tx.execute("UPDATE audit_head SET mac = ? WHERE id = 1",
-                       (self._key.head(int(head["seq"]), str(head["hash"])),))
-        else:
-            tx.execute("INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, 0, ?, ?)",
-                       (GENESIS_HASH, self._key.head(0, GENESIS_HASH)))
+        seal_chain(tx, self._key)
 
     def append(self, tx: Transaction, event: NewEvent) -> AuditEvent:
         """Record ``event`` inside the caller's write transaction (so it commits with the change)."""
-        self._seal(tx)
-        head = tx.fetchone("SELECT seq, hash FROM audit_head WHERE id = 1")
-        prev_seq, prev_hash = (int(head["seq"]), str(head["hash"])) if head else (0, GENESIS_HASH)
         timestamp = iso_ms()
-        seq = prev_seq + 1
-        event_id = f"{timestamp}-{secrets.token_hex(8)}"
         try:
             metadata_json = canonical_json(event.metadata)
         except (TypeError, ValueError):
             raise ValidationError("event metadata must be JSON-serialisable") from None
         artifacts_json = canonical_json(event.artifacts)
-        fields = hashed_fields(
-            seq=seq,
-            event_id=event_id,
-            type_=event.type,
-            actor=event.actor,
-            task_id=event.task_id,
-            summary=event.summary,
-            metadata_json=metadata_json,
-            artifacts_json=artifacts_json,
-            timestamp=timestamp,
-        )
-        digest = self._key.link(fields, prev_hash)
-        tx.execute(
-            "INSERT INTO events (seq, id, type, actor, task_id, summary, metadata, artifacts, timestamp,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, event_id, event.type, event.actor, event.task_id, event.summary, metadata_json,
-             artifacts_json, timestamp, prev_hash, digest),
-        )
-        head_mac = self._key.head(seq, digest)
-        if head:
-            tx.execute("UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1", (seq, digest, head_mac))
-        else:
-            tx.execute("INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)", (seq, digest, head_mac))
+        seq, event_id, prev_hash, digest = append_chained(
+            tx, self._key, type_=event.type, actor=event.actor, task_id=event.task_id, summary=event.summary,
+            metadata_json=metadata_json, artifacts_json=artifacts_json, timestamp=timestamp)
         return AuditEvent(
             seq=seq, id=event_id, type=event.type, actor=event.actor, task_id=event.task_id,
             summary=event.summary, metadata=json.loads(metadata_json), artifacts=list(event.artifacts),

@@ -37,7 +37,8 @@ class RuntimeAdapter:
         self.launch = launch
         """How the parent launches a child, in one sentence a model can follow."""
         self.lifecycle_events = lifecycle_events
-        """Host hook events that report child start/stop; empty when the parent must report by hand."""
+        """Host hook events ``orchestra init`` installs to report child start/stop; empty when the parent
+        must report by hand."""
 
     def __repr__(self) -> str:
         return f"RuntimeAdapter(id={self.id!r}, target={self.target!r})"
@@ -62,28 +63,31 @@ class RuntimeAdapter:
         }
 
 
+HOOK_MATCHERS: dict[str, str] = {"claude-cli": "Agent|Task", "codex-cli": "spawn_agent"}
+"""The tool matcher of the ``PreToolUse``/``PostToolUse`` lifecycle hooks, per runtime."""
+
 _MANUAL = "This runtime cannot start sub-agents; run the child prompt yourself in a new session."
 
 ADAPTERS: tuple[RuntimeAdapter, ...] = (
     RuntimeAdapter(
         id="claude-cli", target="claude", label="Claude Code", runtime_native=True,
         spawn_mode="request-only", spawn_tool="Agent", parent_action="claude-agent-request",
-        launch="Call the Agent tool (formerly Task) with the child prompt as its prompt, then report "
-               "the child's lifecycle to Orchestra.",
-        lifecycle_events=("SubagentStart", "SubagentStop"),
+        launch="Call the Agent tool (formerly Task) with the child prompt as its prompt; Orchestra's hooks "
+               "(orchestra init --target claude) report its start and stop.",
+        lifecycle_events=("PreToolUse", "PostToolUse", "SubagentStop"),
     ),
     RuntimeAdapter(
         id="codex-cli", target="codex", label="Codex CLI", runtime_native=True,
         spawn_mode="parent-tool", spawn_tool="spawn_agent", parent_action="codex-spawn-agent",
-        launch="Call spawn_agent with the child prompt; pass the returned agent id back to Orchestra "
-               "when reporting lifecycle.",
-        lifecycle_events=("SubagentStart", "SubagentStop"),
+        launch="Call spawn_agent with the child prompt as its message; Orchestra's hooks "
+               "(orchestra init --target codex) report its start and stop.",
+        lifecycle_events=("PreToolUse", "PostToolUse", "SubagentStart", "SubagentStop"),
     ),
     RuntimeAdapter(
         id="cursor-cli", target="cursor", label="Cursor", runtime_native=True,
         spawn_mode="request-only", spawn_tool="cursor-background-agent", parent_action="cursor-background-agent",
-        launch="Start a Cursor background agent (or sub-agent) with the child prompt, then report its "
-               "lifecycle to Orchestra.",
+        launch="Start a Cursor sub-agent (Task tool) with the child prompt; Orchestra's hooks "
+               "(orchestra init --target cursor) report its start and stop.",
         lifecycle_events=("subagentStart", "subagentStop"),
     ),
     RuntimeAdapter(

@@ -138,9 +138,11 @@ def build_report(root: StrPath, *, recorded: dict[str, Any] | None, env: Mapping
         executor_view: dict[str, Any] = {"runtime": executor.runtime, "source": executor.source}
     except OrchestraError as exc:
         executor_view = {"runtime": None, "source": None, "error": exc.message}
-    tasks, sessions = read_counts(os.path.join(os.fspath(root), WORKFLOW_DIR, "state.db"))
-    return {"workspaceRoot": os.fspath(root), "initialized": True, "activeRuntime": active, "executor": executor_view,
-            "tasks": tasks, "sessions": sessions, "warnings": notes}
+    db = os.path.join(os.fspath(root), WORKFLOW_DIR, "state.db")
+    tasks, sessions = read_counts(db)
+    return {"workspaceRoot": os.fspath(root), "initialized": True,
+            "activeRuntime": active, "executor": executor_view,
+            "tasks": tasks, "sessions": sessions, "database": database_state(db, tasks), "warnings": notes}
 
 
 def format_text(report: Mapping[str, Any]) -> str:
@@ -160,7 +162,12 @@ def format_text(report: Mapping[str, Any]) -> str:
     if executor.get("runtime") and executor["runtime"] != runtime:
         parts.append(f"executor {executor['runtime']} ({executor['source']})")
     tasks = report["tasks"]
-    if tasks is None:
+    state = report.get("database")
+    if tasks is None and state == "corrupt":
+        parts.append("the state database is corrupt (run `orchestra doctor`)")
+    elif tasks is None and state == "unreadable":
+        parts.append("the state database is locked or unreadable")
+    elif tasks is None:
         parts.append("state database unreadable")
     else:
         detail = ", ".join(f"{k} {v}" for k, v in sorted(tasks["byStatus"].items()))
@@ -187,6 +194,20 @@ def read_config(root: StrPath, warnings: list[str]) -> object:
     except (UnicodeDecodeError, ValueError):
         warnings.append("config.json is not valid JSON; using defaults")
         return {}
+
+
+def database_state(db: str, tasks: object) -> str:
+    """``missing``, ``ok``, ``corrupt`` (not an SQLite database, or no tasks table) or ``unreadable``."""
+    if not os.path.isfile(db):
+        return "missing"
+    if tasks is not None:
+        return "ok"
+    try:
+        with open(db, "rb") as handle:
+            header = handle.read(16)
+    except OSError:
+        return "unreadable"
+    return "corrupt" if header != b"SQLite format 3\x00" or os.path.getsize(db) < 512 else "unreadable"
 
 
 def read_counts(db: str) -> tuple[dict[str, Any] | None, dict[str, int] | None]:
@@ -235,25 +256,9 @@ def _fixed(active: Mapping[str, Any]) -> Inference:
 
 
 def _read_bounded(stream: BinaryIO, size: int, timeout: float) -> bytes:
-    if os.name != "posix":
-        return stream.read(size)
-    import select
-    import time
+    from orchestra.runtime.stdin import read_bounded
 
-    fd = stream.fileno()
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    total = 0
-    while total < size:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            break
-        chunk = os.read(fd, min(65_536, size - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
+    return read_bounded(stream, size, timeout, chunk=65_536)
 
 
 def _text(value: object) -> str | None:

@@ -505,6 +505,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX ledger_idempotency ON ledger(idempotency_key) WHERE idempotency_key IS NOT NULL",
         ),
     ),
+    Migration(
+        version=11,
+        description="tasks that move: dependencies, priority and the reason of the last status change",
+        statements=(
+            "ALTER TABLE tasks ADD COLUMN depends_on TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE tasks ADD COLUMN priority TEXT NOT NULL DEFAULT 'medium'",
+            "ALTER TABLE tasks ADD COLUMN status_reason TEXT",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

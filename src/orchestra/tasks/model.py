@@ -13,6 +13,7 @@ TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ROLE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 
 TaskStatus = Literal["planned", "in_progress", "blocked", "review", "done", "canceled"]
+TaskPriority = Literal["high", "medium", "low"]
 TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN), SafeId]
 Criterion = Annotated[str, BeforeValidator(strip_text),
                       StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -24,7 +25,8 @@ class TaskInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: TaskId = Field(description="Task id: letters, digits, '.', '_' or '-', up to 64 characters.")
+    id: TaskId | None = Field(None, description="Task id: letters, digits, '.', '_' or '-', up to 64 characters "
+                                                "(default: the next free T-<n>).")
     title: Annotated[str, BeforeValidator(strip_line),
                      StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
         description="Short title (1-200 characters)."
@@ -47,6 +49,28 @@ class TaskInput(BaseModel):
         None, description="Role that owns the task, e.g. 'developer' (lowercase)."
     )
     status: TaskStatus = Field("planned", description="Initial status.")
+    depends_on: list[TaskId] = Field(default_factory=list, max_length=50,
+                                     description="Ids of tasks that must be done before this one starts.")
+    priority: TaskPriority = Field("medium", description="high, medium or low (task_next takes high first).")
+
+
+class TaskChanges(BaseModel):
+    """What ``task_update`` may change; ``None`` leaves a field as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: TaskStatus | None = None
+    reason: Annotated[str, BeforeValidator(strip_text),
+                      StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    title: Annotated[str, BeforeValidator(strip_line),
+                     StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    goal: Annotated[str, BeforeValidator(strip_text),
+                    StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    acceptance_criteria: list[Criterion] | None = Field(None, max_length=50)
+    ownership_paths: list[OwnershipPath] | None = Field(None, max_length=100)
+    owner_role: Annotated[str, StringConstraints(pattern=ROLE_PATTERN), SafeId] | None = None
+    depends_on: list[TaskId] | None = Field(None, max_length=50)
+    priority: TaskPriority | None = None
 
 
 class Task(BaseModel):
@@ -59,5 +83,8 @@ class Task(BaseModel):
     ownership_paths: list[str] = Field(description="Workspace-relative POSIX paths, already guarded.")
     owner_role: str | None
     status: TaskStatus
+    status_reason: str | None = Field(None, description="Why the task last changed status (e.g. a failure).")
+    depends_on: list[str] = Field(default_factory=list, description="Tasks that must be done first.")
+    priority: TaskPriority = "medium"
     created_at: str
     updated_at: str

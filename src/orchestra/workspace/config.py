@@ -191,6 +191,17 @@ class CapacityConfig(_Section):
     workspaces: dict[str, QuotaOverride] = Field(default_factory=dict)
 
 
+class TaskPolicy(_Section):
+    """How tasks follow their sessions, what a spawn on a task with open dependencies does, the default role."""
+
+    on_complete: Literal["review", "done"] = "review"
+    """Where a task goes when all its sessions finished and the last one completed."""
+    unmet_dependencies: Literal["queue", "reject"] = "reject"
+    """A spawn on a task whose dependencies are not done: queued until they are, or rejected."""
+    default_role: str = Field("developer", pattern=r"^[a-z][a-z0-9_-]{0,63}$")
+    """The role a spawn or context bundle uses when neither the call nor the task names one."""
+
+
 class OrchestraConfig(BaseModel):
     """The whole config file. Unknown top-level sections are preserved."""
 
@@ -203,6 +214,7 @@ class OrchestraConfig(BaseModel):
     mcp: McpSettings = Field(default_factory=McpSettings)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    tasks: TaskPolicy = Field(default_factory=TaskPolicy)
 
     def to_json(self) -> str:
         """The file form: camelCase keys, two-space indent, trailing newline."""

@@ -34,6 +34,8 @@ class ContextBundleResult(BaseModel):
 
     task_id: str
     role: str
+    role_source: str = Field("request", description="What chose the role: request, task (owner role) or default "
+                                                    "(config tasks.defaultRole).")
     phase: str | None
     config: BundleBudget
     config_warnings: list[str]
@@ -83,8 +85,9 @@ def register(server: MCPServer, app: Orchestra) -> None:
     @server.tool(title="Build a context bundle", annotations=READ_ONLY)
     async def context_bundle(
         task_id: Annotated[str, Field(description="Task id.", max_length=64)],
-        role: Annotated[str, Field(description="Child's role, e.g. 'reviewer'.", max_length=64)],
         ctx: Context[Any],
+        role: Annotated[str | None, Field(description="Child's role (default: the task's, else configured).",
+                                          max_length=64)] = None,
         phase: Annotated[str | None, Field(description="Phase.", max_length=64)] = None,
         paths: Annotated[list[str] | None, Field(
             description="Extra workspace-relative paths.", max_length=2000)] = None,
@@ -94,13 +97,15 @@ def register(server: MCPServer, app: Orchestra) -> None:
         total_line_budget: Annotated[int | None, Field(
             description="Lines in all (default 360).", ge=1, le=20000)] = None,
     ) -> ContextBundleResult:
-        """Preview the bounded, redacted context a child gets (task, AGENTS.md, owned paths), within line
-        budgets."""
+        """Preview the bounded, redacted context a child gets (task, AGENTS.md, owned paths)."""
         with tool_errors("context_bundle"):
+            owner = app.tasks.get(task_id).owner_role if role is None else None
+            chosen = role or owner or app.config.tasks.default_role
+            source = "request" if role else ("task" if owner else "default")
             manifest = await run_with_progress(ctx, lambda progress: app.context.manifest(
-                task_id, role, phase=phase, paths=paths or [], max_lines_per_file=max_lines_per_file,
+                task_id, chosen, phase=phase, paths=paths or [], max_lines_per_file=max_lines_per_file,
                 total_line_budget=total_line_budget, progress=progress), every=10)
-            return to_result(manifest)
+            return to_result(manifest).model_copy(update={"role_source": source})
 
     @server.resource("orchestra://context/{task_id}/{role}", name="context", title="Context bundle (Markdown)",
                      mime_type="text/markdown")

@@ -14,11 +14,11 @@ from pydantic import Field
 from orchestra.app import Orchestra
 from orchestra.delegation.lifecycle import SessionStatus, UpdateStatus
 from orchestra.delegation.requests import SessionDetail, SessionList, SpawnResult, UpdateResult, WaitResult
-from orchestra_mcp.annotations import CREATES, IDEMPOTENT, READ_ONLY
+from orchestra_mcp.annotations import CREATES, IDEMPOTENT
 from orchestra_mcp.errors import resource_errors, tool_errors
 
 MAX_WAIT_S = 50.0
-POLL_S = 0.5
+POLL_S = 0.25
 
 SessionId = Annotated[str, Field(description="Session handle from spawn_request.", max_length=300)]
 
@@ -53,22 +53,16 @@ def register(server: MCPServer, app: Orchestra) -> None:
         depth: Annotated[int, Field(description="0 for a child of the top-level agent.",
                                     ge=0, le=16)] = 0,
         idempotency_key: Annotated[str | None, Field(
-            description="8-128 of A-Za-z0-9._:- ; a retry returns the same session.",
-            max_length=128)] = None,
-        tenant_id: Annotated[str | None, Field(
-            description="Tenant (SaaS mode).",
-            max_length=128)] = None,
-        workspace_id: Annotated[str | None, Field(
-            description="Workspace in the tenant (SaaS mode).",
+            description="Retry key (8-128 of A-Za-z0-9._:-).",
             max_length=128)] = None,
     ) -> SpawnResult:
-        """Ask for a sub-agent. 'requested': launch it now as parent_action says; 'queued': do not launch.
-        Never waits: then session_update and session_wait."""
+        """Ask for a sub-agent. 'requested': launch it as parent_action says; 'queued': not yet. Never
+        waits."""
         with tool_errors("spawn_request"):
             return app.delegation.spawn({
                 "task_id": task_id, "role": role, "phase": phase, "run_id": run_id, "runtime": runtime,
                 "brief": brief, "ownership_paths": ownership_paths or [], "depth": depth,
-                "idempotency_key": idempotency_key, "tenant_id": tenant_id, "workspace_id": workspace_id,
+                "idempotency_key": idempotency_key,  # tenant and workspace: the principal's (hosted mode)
             }, client_name=client_name(ctx))
 
     @server.tool(title="Report a session's lifecycle", annotations=IDEMPOTENT)
@@ -82,19 +76,18 @@ def register(server: MCPServer, app: Orchestra) -> None:
         summary: Annotated[str | None, Field(description="Short summary (e.g. why it failed).",
                                              max_length=8000)] = None,
     ) -> UpdateResult:
-        """Report a session step (checked; a repeat is a replay). Finishing frees a slot and promotes
-        queued requests."""
+        """Report a session step (checked; a repeat replays). Finishing frees a slot."""
         with tool_errors("session_update"):
             return app.delegation.update({"session_id": session_id, "status": status, "agent_id": agent_id,
                                           "artifact": artifact, "result": result, "summary": summary})
 
-    @server.tool(title="Get a session", annotations=READ_ONLY)
+    @server.tool(title="Get a session", annotations=IDEMPOTENT)
     def session_get(session_id: SessionId) -> SessionDetail:
-        """One session: status, artifacts, result, timeline and the updates it accepts next."""
+        """One session: status, artifacts, result, timeline, allowed next updates."""
         with tool_errors("session_get"):
             return app.delegation.get(session_id)
 
-    @server.tool(title="List sessions", annotations=READ_ONLY)
+    @server.tool(title="List sessions", annotations=IDEMPOTENT)
     def session_list(
         task_id: Annotated[str | None, Field(description="Only this task.", max_length=64)] = None,
         status: Annotated[SessionStatus | None, Field(description="Only this status.")] = None,
@@ -107,7 +100,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
             return app.delegation.list_sessions(task_id=task_id, status=status, include_closed=include_closed,
                                                 limit=limit)
 
-    @server.tool(title="Wait for sessions", annotations=READ_ONLY)
+    @server.tool(title="Wait for sessions", annotations=IDEMPOTENT)
     async def session_wait(
         session_ids: Annotated[list[str], Field(description="Session handles.",
                                                 min_length=1, max_length=50)],
@@ -116,16 +109,20 @@ def register(server: MCPServer, app: Orchestra) -> None:
         timeout_s: Annotated[float, Field(description="Seconds; call again to keep waiting.",
                                                       ge=0, le=MAX_WAIT_S)] = 30.0,
     ) -> WaitResult:
-        """Wait until any or all sessions finish; sends progress. timed_out=true: call again."""
+        """Wait until sessions finish or change status ('changed': launch a newly 'requested' one).
+        timed_out=true: call again."""
         with tool_errors("session_wait"):
             started = time.monotonic()
+            baseline: dict[str, str] | None = None
             while True:
                 waited = time.monotonic() - started
                 final = waited >= timeout_s
                 state = await anyio.to_thread.run_sync(
-                    functools.partial(app.delegation.wait_check, session_ids, mode, waited, final))
-                if state.done or final:
+                    functools.partial(app.delegation.wait_check, session_ids, mode, waited, final, baseline))
+                if state.done or final or state.changed:
                     return state
+                if baseline is None:
+                    baseline = {s.session_id: s.status for s in state.sessions}
                 await ctx.report_progress(round(waited, 1), timeout_s,
                                           f"{len(state.finished)} of {len(session_ids)} finished")
                 await anyio.sleep(min(POLL_S, max(0.0, timeout_s - waited)))

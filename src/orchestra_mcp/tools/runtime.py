@@ -29,8 +29,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Runtime status", annotations=READ_ONLY)
     def runtime_status(ctx: Context[Any, Any]) -> RuntimeStatus:
-        """Your runtime (and why), the executor, and whether it can spawn sub-agents with which native
-        tool. Call before delegating."""
+        """Your runtime, the executor, and whether it can spawn sub-agents (with which native tool)."""
         with tool_errors("runtime_status"):
             name, version = client_identity(ctx)
             return app.runtime.status(client_name=name, client_version=version, in_call=True)

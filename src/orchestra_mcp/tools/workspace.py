@@ -16,7 +16,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
 
     @server.tool(title="Workspace status", annotations=READ_ONLY)
     def workspace_status() -> WorkspaceStatus:
-        """Workspace root, schema version, task and event counts. Call it first."""
+        """Workspace root, schema version, task and event counts."""
         with tool_errors("workspace_status"):
             return app.status()
 

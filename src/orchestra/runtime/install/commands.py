@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOOK_MARK = "health --runtime"
+LIFECYCLE_MARK = " hook "
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,17 @@ def health_command(exe: Executables, runtime: str, *, quiet: bool = False, curso
     return f"({guarded}) 2>/dev/null || true"
 
 
+def lifecycle_command(exe: Executables, runtime: str, event: str) -> str:
+    """``orchestra hook <event> --runtime <id>``, silent when ``orchestra`` is missing; Cursor always gets ``{}``."""
+    orch = shlex.quote(exe.orchestra)
+    call = f"{orch} hook {event} --runtime {runtime}"
+    guarded = f"command -v {orch} >/dev/null 2>&1 && {call} 2>/dev/null"
+    if runtime == "cursor-cli":
+        return f"({guarded}) || echo '{{}}'"
+    return f"({guarded}) || true"
+
+
 def is_orchestra_hook(command: object) -> bool:
     """Whether a hook command is one of ours (any runtime, any path to ``orchestra``)."""
-    return isinstance(command, str) and "orchestra" in command and HOOK_MARK in command
+    return isinstance(command, str) and "orchestra" in command and (
+        HOOK_MARK in command or (LIFECYCLE_MARK in command and "--runtime" in command))

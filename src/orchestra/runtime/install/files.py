@@ -10,7 +10,8 @@ from typing import Any
 
 from orchestra.errors import PathOutsideWorkspaceError, ValidationError
 from orchestra.runtime.install.blocks import upsert_block
-from orchestra.runtime.install.jsonfiles import dump_json, read_json_object
+from orchestra.runtime.install.jsonedit import JsoncError, patch
+from orchestra.runtime.install.jsonfiles import MergeContext, dump_json, read_json_object, strip_jsonc
 from orchestra.runtime.install.model import FileChange
 from orchestra.runtime.install.tomlfile import render_table, upsert_server_table
 from orchestra.workspace.paths import guard_path
@@ -31,30 +32,53 @@ def backup_name(path: Path, raw: bytes) -> Path:
     return path.with_name(f"{path.name}.orchestra-backup-{hashlib.sha256(raw).hexdigest()[:12]}")
 
 
-def plan_json(path: Path, rel: str, target: str, kind: str, merge: JsonMerge) -> FileChange:
-    """Merge our entries into a JSON object file."""
+def plan_json(path: Path, rel: str, target: str, kind: str, merge: JsonMerge,
+              ctx: MergeContext | None = None) -> FileChange:
+    """Merge our entries into a JSON (or JSONC) object file, editing only the members we own."""
     found = read_json_object(path)
     change = FileChange(rel, target, kind, "unchanged", absolute=path)
-    if found.state == "commented":
-        preview = merge({})
-        snippet = json.dumps(preview, ensure_ascii=False) if isinstance(preview, dict) else ""
-        change.action, change.note = "conflict", f"left alone: {found.problem}; merge this by hand: {snippet}"
-        return change
-    base = found.data if found.state == "ok" and found.data is not None else {}
+    base = found.data if found.state in ("ok", "commented") and found.data is not None else {}
     merged = merge(base)
     if isinstance(merged, str):
         change.action, change.note = "conflict", f"left alone: {merged}"
         return change
-    if found.state == "ok" and merged == found.data:
+    drift = list(ctx.drift) if ctx is not None else []
+    if drift:
+        change.drifted = True
+        change.note = "kept hand edits (rerun with --force to replace them): " + "; ".join(drift)
+    if found.state in ("ok", "commented") and merged == found.data:
+        if drift:
+            change.action = "drift"
+        return change
+    if found.state in ("ok", "commented"):
+        edited = _edit_in_place(found.raw, base, merged)
+        if edited is None and found.state == "commented":
+            snippet = json.dumps(merged, ensure_ascii=False)
+            change.action, change.note = "conflict", f"left alone: {found.problem} we cannot edit; " \
+                                                     f"merge this by hand: {snippet}"
+            return change
+        change.content = edited if edited is not None else dump_json(merged)
+        change.action = "update"
         return change
     change.content = dump_json(merged)
     if found.state == "missing":
         change.action = "create"
-    elif found.state == "corrupt":
-        _mark_repair(change, path, found.raw, found.problem or "corrupt")
     else:
-        change.action = "update"
+        _mark_repair(change, path, found.raw, found.problem or "corrupt")
     return change
+
+
+def _edit_in_place(raw: bytes, old: dict[str, Any], new: dict[str, Any]) -> bytes | None:
+    """``raw`` with only our members changed, checked by parsing it back; ``None`` when that fails."""
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    try:
+        edited = patch(text, old, new)
+        if json.loads(strip_jsonc(edited)) != new:
+            return None
+    except (JsoncError, ValueError):
+        return None
+    return (b"\xef\xbb\xbf" if bom else b"") + edited.encode("utf-8")
 
 
 def plan_block(path: Path, rel: str, target: str, kind: str, block_id: str, content: str, *,

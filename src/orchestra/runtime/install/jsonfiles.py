@@ -1,21 +1,38 @@
 """Reading a host's JSON config and merging our entries into it without losing anything.
 
 A file is ``missing``, ``ok`` (a JSON object), ``commented`` (JSONC: valid once comments
-and trailing commas are removed; we never rewrite it, because that would drop the
-comments) or ``corrupt`` (anything else; it is backed up before being replaced).
+and trailing commas are removed; edited in place, comments kept) or ``corrupt`` (invalid;
+it is backed up before being replaced). An entry of ours that was edited by hand is
+*drift*: kept as it is (and reported) unless ``--force``.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from orchestra.runtime.install.commands import is_orchestra_hook
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class MergeContext:
+    """What one file's merges share: whether hand edits are overwritten, and the ones found."""
+
+    force: bool = False
+    drift: list[str] = field(default_factory=list)
+
+    def keep(self, where: str, current: dict[str, Any], ours: dict[str, Any]) -> bool:
+        """Whether ``current`` (an entry of ours) was edited by hand and must be kept."""
+        edited = sorted(k for k in ours if k in current and current[k] != ours[k])
+        if not edited:
+            return False
+        self.drift.append(f"{where}: {', '.join(edited)} edited by hand")
+        return not self.force
 
 
 @dataclass
@@ -42,8 +59,9 @@ def read_json_object(path: Path) -> JsonFile:
     except UnicodeDecodeError:
         return JsonFile("corrupt", raw, problem="not UTF-8")
     except json.JSONDecodeError as exc:
-        if _parses_as_jsonc(text):
-            return JsonFile("commented", raw, problem="the file has comments (JSONC)")
+        parsed = _parse_jsonc(text)
+        if parsed is not None:
+            return JsonFile("commented", raw, parsed, problem="JSONC (comments or trailing commas)")
         return JsonFile("corrupt", raw, problem=f"invalid JSON at line {exc.lineno}, column {exc.colno}")
     if not isinstance(data, dict):
         return JsonFile("corrupt", raw, problem="top level is not a JSON object")
@@ -55,21 +73,25 @@ def dump_json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def merge_server(data: dict[str, Any], key: str, name: str, entry: dict[str, Any]) -> dict[str, Any] | str:
-    """Set ``data[key][name]``: our fields win, the user's extra fields (env, …) stay. A string is a conflict."""
+def merge_server(data: dict[str, Any], key: str, name: str, entry: dict[str, Any],
+                 ctx: MergeContext | None = None) -> dict[str, Any] | str:
+    """Set ``data[key][name]``: our fields win (unless edited by hand), the user's extra fields (env, …)
+    stay. A string is a conflict."""
     out = copy.deepcopy(data)
     servers = out.setdefault(key, {})
     if not isinstance(servers, dict):
         return f"'{key}' is not a JSON object"
     current = servers.get(name)
     merged = dict(current) if isinstance(current, dict) else {}
+    if isinstance(current, dict) and ctx is not None and ctx.keep(f"{key}.{name}", current, entry):
+        return out
     merged.update(entry)
     servers[name] = merged
     return out
 
 
 def merge_grouped_hooks(data: dict[str, Any], event: str, matcher: str | None,
-                        hook: dict[str, Any]) -> dict[str, Any] | str:
+                        hook: dict[str, Any], ctx: MergeContext | None = None) -> dict[str, Any] | str:
     """Claude/Codex shape ``hooks.<Event>[].hooks[]``: replace our hook in place, else append a group."""
     out = copy.deepcopy(data)
     hooks = out.setdefault("hooks", {})
@@ -84,7 +106,8 @@ def merge_grouped_hooks(data: dict[str, Any], event: str, matcher: str | None,
             continue
         for index, item in enumerate(items):
             if isinstance(item, dict) and is_orchestra_hook(item.get("command")):
-                items[index] = {**item, **hook}
+                if ctx is None or not ctx.keep(f"hooks.{event}", item, hook):
+                    items[index] = {**item, **hook}
                 return out
     group_entry: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
     group_entry["hooks"] = [hook]
@@ -92,7 +115,8 @@ def merge_grouped_hooks(data: dict[str, Any], event: str, matcher: str | None,
     return out
 
 
-def merge_flat_hooks(data: dict[str, Any], event: str, hook: dict[str, Any]) -> dict[str, Any] | str:
+def merge_flat_hooks(data: dict[str, Any], event: str, hook: dict[str, Any],
+                     ctx: MergeContext | None = None) -> dict[str, Any] | str:
     """Cursor shape ``{"version": 1, "hooks": {"<event>": [{"command": …}]}}``."""
     out = copy.deepcopy(data)
     out.setdefault("version", 1)
@@ -104,23 +128,25 @@ def merge_flat_hooks(data: dict[str, Any], event: str, hook: dict[str, Any]) -> 
         return f"'hooks.{event}' is not a list"
     for index, item in enumerate(items):
         if isinstance(item, dict) and is_orchestra_hook(item.get("command")):
-            items[index] = {**item, **hook}
+            if ctx is None or not ctx.keep(f"hooks.{event}", item, hook):
+                items[index] = {**item, **hook}
             return out
     items.append(hook)
     return out
 
 
-def _parses_as_jsonc(text: str) -> bool:
-    stripped = _strip_jsonc(text)
+def _parse_jsonc(text: str) -> dict[str, Any] | None:
+    stripped = strip_jsonc(text)
     if stripped == text:
-        return False
+        return None
     try:
-        return isinstance(json.loads(stripped), dict)
+        value = json.loads(stripped)
     except json.JSONDecodeError:
-        return False
+        return None
+    return value if isinstance(value, dict) else None
 
 
-def _strip_jsonc(text: str) -> str:
+def strip_jsonc(text: str) -> str:
     """Remove ``//`` and ``/* */`` comments outside strings, then trailing commas."""
     out: list[str] = []
     i, n, in_string = 0, len(text), False

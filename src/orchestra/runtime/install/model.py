@@ -29,11 +29,15 @@ class FileChange:
     backup: str | None = None
     backup_content: bytes | None = None
     note: str | None = None
+    drifted: bool = False
+    """Hand edits to entries of ours were kept (the rest of the file may still be updated)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "target": self.target, "kind": self.kind, "action": self.action}
         if self.backup:
             out["backup"] = self.backup
+        if self.drifted:
+            out["drifted"] = True
         if self.note:
             out["note"] = self.note
         return out
@@ -71,9 +75,14 @@ class InitReport:
     @property
     def drift(self) -> bool:
         """A managed block was edited by hand, or a file needs a person."""
-        return any(f.action in ("drift", "conflict") for f in self.files)
+        return any(f.action in ("drift", "conflict") or f.drifted for f in self.files)
+
+    @property
+    def conflict(self) -> bool:
+        """A file was left alone because it needs a person."""
+        return any(f.action == "conflict" for f in self.files)
 
     def to_dict(self) -> dict[str, Any]:
         return {"workspace": self.workspace, "targets": self.targets, "mode": self.mode,
-                "changed": self.pending, "drift": self.drift,
+                "changed": self.pending, "drift": self.drift, "conflict": self.conflict,
                 "files": [f.to_dict() for f in self.files], "notes": self.notes}

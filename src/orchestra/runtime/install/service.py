@@ -20,7 +20,7 @@ def plan_install(root: Path, options: InitOptions) -> InitReport:
         report.files += plan.files
         report.notes += plan.notes
     for change in report.files:
-        if change.action in ("drift", "conflict") and change.note:
+        if (change.action in ("drift", "conflict") or change.drifted) and change.note:
             report.notes.append(f"{change.path}: {change.note}")
     return report
 

@@ -7,9 +7,10 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from orchestra.runtime.install.commands import Executables, health_command
+from orchestra.runtime.adapters import HOOK_MATCHERS, get_adapter
+from orchestra.runtime.install.commands import Executables, health_command, lifecycle_command
 from orchestra.runtime.install.files import locate, plan_block, plan_json, plan_toml
-from orchestra.runtime.install.jsonfiles import merge_flat_hooks, merge_grouped_hooks, merge_server
+from orchestra.runtime.install.jsonfiles import MergeContext, merge_flat_hooks, merge_grouped_hooks, merge_server
 from orchestra.runtime.install.model import FileChange, InitOptions
 
 BLOCK_ID = "orchestra-runtime"
@@ -50,9 +51,14 @@ def plan_target(target: str, root: Path, exe: Executables, options: InitOptions)
     return plan
 
 
-def _json(plan: TargetPlan, root: Path, rel: str, target: str, kind: str, merge: Any) -> None:
+def _json(plan: TargetPlan, root: Path, rel: str, target: str, kind: str, merge: Any, options: InitOptions) -> None:
+    """Plan one JSON file; ``merge(data, ctx)`` adds our entries and records hand edits in ``ctx``."""
     where = locate(root, rel, target, kind)
-    plan.files.append(where if isinstance(where, FileChange) else plan_json(where, rel, target, kind, merge))
+    if isinstance(where, FileChange):
+        plan.files.append(where)
+        return
+    ctx = MergeContext(force=options.force)
+    plan.files.append(plan_json(where, rel, target, kind, lambda data: merge(data, ctx), ctx))
 
 
 def _block(plan: TargetPlan, root: Path, rel: str, target: str, kind: str, content: str, options: InitOptions,
@@ -78,14 +84,16 @@ def _guidance(exe: Executables, runtime: str) -> str:
 
 def _claude(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions) -> None:
     entry = {"type": "stdio", "command": exe.orchestra_mcp, "args": []}
-    _json(plan, root, ".mcp.json", "claude", "mcp", lambda d: merge_server(d, "mcpServers", SERVER, entry))
+    _json(plan, root, ".mcp.json", "claude", "mcp", lambda d, c: merge_server(d, "mcpServers", SERVER, entry, c),
+          options)
     hook = {"type": "command", "command": health_command(exe, "claude-cli"), "timeout": HOOK_TIMEOUT_S}
 
-    def merge(data: dict[str, Any]) -> dict[str, Any] | str:
-        first = merge_grouped_hooks(data, "SessionStart", "startup|resume|clear|compact", hook)
-        return first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", "", hook)
+    def merge(data: dict[str, Any], ctx: MergeContext) -> dict[str, Any] | str:
+        first = merge_grouped_hooks(data, "SessionStart", "startup|resume|clear|compact", hook, ctx)
+        first = first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", "", hook, ctx)
+        return _lifecycle_grouped(first, exe, "claude-cli", ctx)
 
-    _json(plan, root, ".claude/settings.json", "claude", "hooks", merge)
+    _json(plan, root, ".claude/settings.json", "claude", "hooks", merge, options)
     _block(plan, root, SKILL_PATH, "claude", "skill", delegation_skill(), options, SKILL_FRONTMATTER)
     plan.notes.append("Claude Code: project servers in .mcp.json need each user's approval on first use "
                       "(or `claude mcp add --scope project`).")
@@ -93,15 +101,21 @@ def _claude(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions
 
 def _cursor(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions) -> None:
     entry = {"command": exe.orchestra_mcp, "args": ["--workspace", "${workspaceFolder}"]}
-    _json(plan, root, ".cursor/mcp.json", "cursor", "mcp", lambda d: merge_server(d, "mcpServers", SERVER, entry))
+    _json(plan, root, ".cursor/mcp.json", "cursor", "mcp",
+          lambda d, c: merge_server(d, "mcpServers", SERVER, entry, c), options)
     start = {"command": health_command(exe, "cursor-cli", cursor_reply="{}")}
     prompt = {"command": health_command(exe, "cursor-cli", cursor_reply='{"continue":true}')}
 
-    def merge(data: dict[str, Any]) -> dict[str, Any] | str:
-        first = merge_flat_hooks(data, "sessionStart", start)
-        return first if isinstance(first, str) else merge_flat_hooks(first, "beforeSubmitPrompt", prompt)
+    def merge(data: dict[str, Any], ctx: MergeContext) -> dict[str, Any] | str:
+        out = merge_flat_hooks(data, "sessionStart", start, ctx)
+        out = out if isinstance(out, str) else merge_flat_hooks(out, "beforeSubmitPrompt", prompt, ctx)
+        for event in get_adapter("cursor-cli").lifecycle_events:
+            if isinstance(out, str):
+                break
+            out = merge_flat_hooks(out, event, {"command": lifecycle_command(exe, "cursor-cli", event)}, ctx)
+        return out
 
-    _json(plan, root, ".cursor/hooks.json", "cursor", "hooks", merge)
+    _json(plan, root, ".cursor/hooks.json", "cursor", "hooks", merge, options)
     _block(plan, root, ".cursor/rules/orchestra-health.mdc", "cursor", "rules", _guidance(exe, "cursor-cli"),
            options, CURSOR_RULE_FRONTMATTER)
 
@@ -113,25 +127,40 @@ def _codex(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions)
                       else plan_toml(where, rel, "codex", exe.orchestra_mcp, [], force=options.force))
     hook = {"type": "command", "command": health_command(exe, "codex-cli", quiet=True), "timeout": HOOK_TIMEOUT_S}
 
-    def merge(data: dict[str, Any]) -> dict[str, Any] | str:
-        first = merge_grouped_hooks(data, "SessionStart", "startup|resume", hook)
-        return first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", None, hook)
+    def merge(data: dict[str, Any], ctx: MergeContext) -> dict[str, Any] | str:
+        first = merge_grouped_hooks(data, "SessionStart", "startup|resume|clear|compact", hook, ctx)
+        first = first if isinstance(first, str) else merge_grouped_hooks(first, "UserPromptSubmit", None, hook, ctx)
+        return _lifecycle_grouped(first, exe, "codex-cli", ctx)
 
-    _json(plan, root, ".codex/hooks.json", "codex", "hooks", merge)
+    _json(plan, root, ".codex/hooks.json", "codex", "hooks", merge, options)
     _block(plan, root, "AGENTS.md", "codex", "instructions", _guidance(exe, "codex-cli"), options)
     mcp = shlex.quote(exe.orchestra_mcp)
     plan.notes += [
         "Codex reads .codex/config.toml only for trusted projects; to register the server globally instead run: "
         f"codex mcp add {SERVER} -- {mcp} --workspace {shlex.quote(str(root))}",
-        "Codex runs .codex/hooks.json only with its hooks feature flag on: add `[features]` "
-        "`codex_hooks = true` to ~/.codex/config.toml. Without it, the AGENTS.md block asks the agent to run "
-        "the health command.",
+        "Codex runs .codex/hooks.json by default (hooks are on by default; the old "
+        "`[features] codex_hooks` flag is a deprecated alias) for trusted projects. Without the hooks, the "
+        "AGENTS.md block asks the agent to run the health command and report sub-agents with session_update.",
     ]
+
+
+def _lifecycle_grouped(data: dict[str, Any] | str, exe: Executables, runtime: str,
+                       ctx: MergeContext) -> dict[str, Any] | str:
+    """Add the sub-agent lifecycle hooks of ``runtime`` (Claude/Codex grouped shape)."""
+    out = data
+    for event in get_adapter(runtime).lifecycle_events:
+        if isinstance(out, str):
+            break
+        matcher = HOOK_MATCHERS[runtime] if event in ("PreToolUse", "PostToolUse") else None
+        hook = {"type": "command", "command": lifecycle_command(exe, runtime, event), "timeout": HOOK_TIMEOUT_S}
+        out = merge_grouped_hooks(out, event, matcher, hook, ctx)
+    return out
 
 
 def _vscode(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions) -> None:
     entry = {"type": "stdio", "command": exe.orchestra_mcp, "args": ["--workspace", "${workspaceFolder}"]}
-    _json(plan, root, ".vscode/mcp.json", "vscode", "mcp", lambda d: merge_server(d, "servers", SERVER, entry))
+    _json(plan, root, ".vscode/mcp.json", "vscode", "mcp", lambda d, c: merge_server(d, "servers", SERVER, entry, c),
+          options)
     plan.notes.append("VS Code: no hook is installed; the server recognises VS Code from its MCP client name.")
 
 
@@ -142,8 +171,9 @@ def _windsurf(plan: TargetPlan, root: Path, exe: Executables, options: InitOptio
     rel = "~/.codeium/windsurf/mcp_config.json"
     if options.windsurf_global and options.home is not None:
         path = options.home / ".codeium" / "windsurf" / "mcp_config.json"
+        ctx = MergeContext(force=options.force)
         plan.files.append(plan_json(path, rel, "windsurf", "mcp",
-                                    lambda d: merge_server(d, "mcpServers", SERVER, entry)))
+                                    lambda d: merge_server(d, "mcpServers", SERVER, entry, ctx), ctx))
         return
     snippet = json.dumps({"mcpServers": {SERVER: entry}}, ensure_ascii=False)
     plan.files.append(FileChange(rel, "windsurf", "mcp", "manual",
