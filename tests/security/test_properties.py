@@ -33,6 +33,7 @@ PLANTS += [
     "{v:" + rule.rule_id + "}" for rule in VENDOR_RULES if not rule.value_groups
 ]
 
+ID_LABELS = ("codice fiscale ", "CPF ", "DNI ", "Aadhaar ", "BSN ", "SIN: ", "NINO ")
 surrounding = st.text(max_size=200)
 separator = st.sampled_from([" ", "\n", "\t", " \n "])
 
@@ -59,6 +60,8 @@ def test_planted_secret_never_survives(
     context = prefix + suffix + plant
     for value in values:
         core = value.strip()
+        if plant == "{national_id}":  # the fake carries its label ("codice fiscale ..."); the label may stay
+            core = next((core[len(label):] for label in ID_LABELS if core.startswith(label)), core)
         for fragment in _fragments(core):
             if fragment in context:
                 continue
