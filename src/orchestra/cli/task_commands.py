@@ -99,8 +99,7 @@ def run_next(args: argparse.Namespace) -> int:
 
 def _update(args: argparse.Namespace, changes: dict[str, object]) -> int:
     with open_app(args) as app:
-        task = app.tasks.update(args.id, changes, actor="cli")
-        promoted = app.delegation.promote_ready() if task.status == "done" else []
+        task, promoted = app.delegation.update_task(args.id, changes, actor="cli")
     if args.json:
         print_json({**task.model_dump(mode="json"), "promoted_sessions": promoted})
         return 0

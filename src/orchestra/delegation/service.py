@@ -40,7 +40,7 @@ from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Sink
 from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store, Transaction
-from orchestra.tasks import TaskService, flow
+from orchestra.tasks import Task, TaskService, flow
 from orchestra.validation import parse_model
 from orchestra.workspace.config import DelegationGuardrails, TaskPolicy
 from orchestra.workspace.layout import WorkspaceLayout
@@ -306,6 +306,13 @@ class DelegationService:
         handoff files the children wrote (cheap when there is none). Returns the settled session ids."""
         settled = [sid for path in settle.pending_files(self.root) if (sid := settle.settle_pending(self, path))]
         return settled + settle.watch_handoffs(self)
+
+    def update_task(self, task_id: str, changes: dict[str, Any], *, actor: str) -> tuple[Task, list[str]]:
+        """Change a task; when it is now done, promote queued sessions that were waiting on it.
+
+        Returns the task and the ids of the sessions promoted (to launch now)."""
+        task = self.tasks.update(task_id, changes, actor=actor)
+        return task, (self.promote_ready() if task.status == "done" else [])
 
     def promote_ready(self) -> list[str]:
         """Promote queued sessions now (e.g. after a dependency was marked done); returns their ids."""

@@ -85,13 +85,11 @@ def register(server: MCPServer, app: Orchestra) -> None:
         """Change a task; given fields replace. Status moves are validated and audited (sessions move it
         too)."""
         with tool_errors("task_update"):
-            task = app.tasks.update(task_id, {
+            task, _ = app.delegation.update_task(task_id, {
                 "status": status, "reason": reason, "title": title, "goal": goal,
                 "acceptance_criteria": acceptance_criteria, "ownership_paths": ownership_paths,
                 "owner_role": owner_role, "depends_on": depends_on, "priority": priority,
             }, actor="mcp-client")
-            if status == "done":
-                app.delegation.promote_ready()
             return task
 
     @server.tool(title="Next ready task", annotations=READ_ONLY)
