@@ -72,6 +72,18 @@ def settle_before_tools(app: Orchestra) -> Any:
     return settle_first
 
 
+def error_scrubber(app: Orchestra) -> Callable[[str], str]:
+    """Redaction for the texts of tool and resource errors: they can quote what the caller sent."""
+
+    def scrub(text: str) -> str:
+        try:
+            return app.guard.redact(text)
+        except Exception:
+            return "internal_error: the error text could not be checked; details are in the server log"
+
+    return scrub
+
+
 def _registrar(app: Orchestra, server: OrchestraServer, group: str) -> Callable[[], None]:
     """Import and register one optional group (``ledger`` also brings the provider tools)."""
 
@@ -91,7 +103,7 @@ def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> Orches
     """An MCP server whose tools and resources act on ``app``'s workspace, with the given tool groups on."""
     enabled = parse_groups(groups)
     server = OrchestraServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled),
-                             middleware=[settle_before_tools(app)])
+                             middleware=[settle_before_tools(app)], scrub=error_scrubber(app))
     workspace.register(server, app)
     tasks.register(server, app)
     runtime.register(server, app)

@@ -19,7 +19,8 @@ from typing import Annotated, Any, Literal
 from mcp.server import NotificationOptions
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, InputRequiredResult, TextContent
+from mcp.shared.exceptions import MCPError
+from mcp.types import CallToolResult, InputRequiredResult, ReadResourceResult, TextContent
 from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -59,8 +60,9 @@ def tool_error(text: str) -> CallToolResult:
 class OrchestraServer(MCPServer):
     """An ``MCPServer`` with strict arguments, compact schemas and results, and groups turned on at run time."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scrub: Callable[[str], str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._scrub = scrub or (lambda text: text)
         self._schemas: dict[str, tuple[int, Schema, Schema, Schema | None, Schema | None]] = {}
         self._registrars: dict[str, Callable[[], None]] = {}
         self.enabled_groups: list[str] = ["core"]
@@ -143,7 +145,16 @@ class OrchestraServer(MCPServer):
 
     async def call_tool(self, name: str, arguments: dict[str, Any],
                         context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
-        """Check the arguments, run the tool, and compact its result."""
+        """Check the arguments, run the tool, and compact its result; an error's text passes the guard
+        (it may quote what the caller sent: an argument name, an identifier, a path)."""
+        result = await self._call_checked(name, arguments, context)
+        if isinstance(result, CallToolResult) and result.is_error:
+            return CallToolResult(content=[TextContent(type="text", text=self._scrub(_text_of(result)))],
+                                  is_error=True)
+        return result
+
+    async def _call_checked(self, name: str, arguments: dict[str, Any],
+                            context: Context[Any, Any] | None) -> CallToolResult | InputRequiredResult:
         schemas = self._compact(name)
         if schemas is None:
             group = group_of(name)
@@ -155,7 +166,7 @@ class OrchestraServer(MCPServer):
         arguments = without_nulls(arguments or {})
         problem = argument_error(input_schema, arguments)
         if problem is not None:
-            log.info("Tool %r rejected arguments: %r", name, problem.split(":", 1)[0])
+            log.info("Tool %r rejected arguments: %r", name, self._scrub(problem.split(":", 1)[0]))
             return tool_error(f"invalid_input: {problem}")
         try:
             result = await super().call_tool(name, arguments, context)
@@ -167,13 +178,26 @@ class OrchestraServer(MCPServer):
             text = str(exc)
             prefix = f"Error executing tool {name}: "
             text = text[len(prefix):] if text.startswith(prefix) else text
-            log.info("Tool %r failed: %r", name, text)
+            log.info("Tool %r failed: %r", name, self._scrub(text))
             return tool_error(text)
         if isinstance(result, CallToolResult) and result.structured_content is not None and not result.is_error:
             compact = compact_result(result.structured_content, output_schema)
             return CallToolResult(content=[TextContent(type="text", text=json.dumps(
                 compact, ensure_ascii=False, separators=(",", ":")))], structured_content=compact)
         return result
+
+
+    async def _handle_read_resource(self, ctx: Any, params: Any) -> ReadResourceResult | InputRequiredResult:
+        """Read a resource; a failure's message and data pass the guard (they quote the requested URI)."""
+        try:
+            return await super()._handle_read_resource(ctx, params)
+        except MCPError as exc:
+            data = {"uri": self._scrub(str(params.uri))} if exc.error.data is not None else None
+            raise MCPError(code=exc.error.code, message=self._scrub(exc.error.message), data=data) from None
+
+
+def _text_of(result: CallToolResult) -> str:
+    return "\n".join(part.text for part in result.content if isinstance(part, TextContent))
 
 
 async def _announce(ctx: Context[Any]) -> None:
