@@ -155,3 +155,20 @@ def test_guard_refuses_symlink_loops_and_surrogates(workspace: Path) -> None:
         guard_path(workspace, "loop-a/x")
     with pytest.raises(ValidationError):
         guard_path(workspace, "bad\udd00name")
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    ({"chat": {"maxMessagesPerThread": "x"}}, "config.json chat.maxMessagesPerThread: "),
+    ({"restrictedFragments": {"policies": [{"mode": "bogus"}]}}, "config.json restrictedFragments.policies[0]"),
+    ({"capacity": {"maxActive": True}}, "config.json key 'capacity.maxActive'"),
+])
+def test_a_config_error_names_its_section(tmp_path: Path, config: dict[str, object], expected: str) -> None:
+    from orchestra.app import Orchestra
+    from orchestra.errors import ConfigError
+
+    (tmp_path / ".agent-workflow").mkdir()
+    (tmp_path / ".agent-workflow" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        app = Orchestra.open(tmp_path)
+        app.chat  # noqa: B018 - the chat section is read when the chat service is first built
+    assert expected in caught.value.message, caught.value.message

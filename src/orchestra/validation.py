@@ -14,14 +14,16 @@ from orchestra.security.identifiers import SENSITIVE_ERROR_TYPE
 M = TypeVar("M", bound=BaseModel)
 
 
-def describe_validation_error(exc: PydanticValidationError, subject: str) -> str:
+def describe_validation_error(exc: PydanticValidationError, subject: str, *, section: str = "") -> str:
     """``"<field>: <what is wrong>"`` for the first error, e.g. ``"id: string should match pattern ..."``
-    (one line; input values are never echoed; ``subject`` names a problem with the whole value)."""
+    (one line; input values are never echoed; ``subject`` names a problem with the whole value; ``section``,
+    when given, prefixes the field path: ``"chat.maxMessages: ..."``)."""
     errors = exc.errors(include_url=False, include_input=False)
     if not errors:
         return f"{subject}: not valid"
     first = errors[0]
-    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".") or subject
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
+    loc = (f"{section}.{loc}" if section else loc) if loc else subject
     message = " ".join(str(first["msg"]).split())
     message = message.removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -46,11 +46,11 @@ def test_a_policy_covers_only_its_categories_and_sinks(open_app: OpenApp) -> Non
 
 @pytest.mark.parametrize(("section", "expected"), [
     ({"policies": [{"id": "a", "categories": ["password"], "sinks": ["transcript"], "mode": "plaintext"}]},
-     "policies[0].mode: "),
+     "restrictedFragments.policies[0].mode: "),
     ({"policies": [{"id": "a", "categories": ["pin"], "sinks": ["transcript"], "mode": "encrypted"}]},
-     "policies[0].categories[0]: "),
+     "restrictedFragments.policies[0].categories[0]: "),
     ({"policies": [{"id": "a", "categories": ["password"], "sinks": ["provider"], "mode": "encrypted"}]},
-     "policies[0].sinks[0]: "),
+     "restrictedFragments.policies[0].sinks[0]: "),
     ({"policies": [{"id": "a", "categories": ["password"], "sinks": ["transcript"], "mode": "shadow_only",
                     "allowRestore": True}]}, "allowRestore needs mode 'encrypted'"),
     ({"policies": [{"id": "a", "categories": ["password"], "sinks": ["transcript"], "mode": "encrypted"},
@@ -60,8 +60,8 @@ def test_a_policy_covers_only_its_categories_and_sinks(open_app: OpenApp) -> Non
                    {"id": "a", "categories": ["token"], "sinks": ["transcript"], "mode": "encrypted"}]},
      "policy id 'a' is used twice"),
     ({"policies": [{"id": "a", "categories": ["password"], "sinks": ["transcript"], "mode": "encrypted",
-                    "retentionDays": 0}]}, "policies[0].retentionDays: "),
-    ({"policies": [], "mode": "on"}, "config.json mode: "),
+                    "retentionDays": 0}]}, "restrictedFragments.policies[0].retentionDays: "),
+    ({"policies": [], "mode": "on"}, "config.json restrictedFragments.mode: "),
 ])
 def test_bad_policies_are_clear_config_errors(workspace: Path, section: dict[str, Any], expected: str) -> None:
     write_config(workspace, {"restrictedFragments": section})

@@ -44,7 +44,7 @@ class ChatPolicy(BaseModel):
         try:
             return cls.model_validate(section)
         except PydanticValidationError as exc:
-            raise ConfigError("config.json " + describe_validation_error(exc, "chat section")) from None
+            raise ConfigError(f"config.json {describe_validation_error(exc, 'chat section', section='chat')}") from None
 
     def retention_record(self, now: str, *, raw: bool) -> RetentionPolicy:
         """The retention record for a message (``raw`` when it is kept unredacted)."""

@@ -64,7 +64,8 @@ class FragmentPolicy(_Section):
         try:
             policy = cls.model_validate(section)
         except PydanticValidationError as exc:
-            raise ConfigError("config.json " + describe_validation_error(exc, f"{SECTION} section")) from None
+            problem = describe_validation_error(exc, f"{SECTION} section", section=SECTION)
+            raise ConfigError(f"config.json {problem}") from None
         policy.check()
         return policy
 
