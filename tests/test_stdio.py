@@ -144,3 +144,24 @@ def test_log_lines_pass_the_guard(workspace: Path) -> None:
     out, err = proc.communicate(timeout=30)
     assert "Tool 'task_get' failed" in err, "the test needs the SDK's failure log line"
     assert canary not in err and canary not in out
+
+
+def test_requests_sent_before_stdin_closes_are_all_answered(workspace: Path) -> None:
+    """A host that writes its calls and closes stdin gets every answer, and every acknowledged write is kept."""
+    requests: list[dict[str, object]] = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "batch", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    ]
+    requests += [{"jsonrpc": "2.0", "id": n, "method": "tools/call",
+                  "params": {"name": "task_add", "arguments": {"title": f"batch {n}"}}} for n in range(2, 14)]
+    done = subprocess.run([str(BIN_DIR / "orchestra-mcp"), "--workspace", str(workspace)], cwd=workspace,
+                          env=clean_env(), input="".join(json.dumps(r) + "\n" for r in requests),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert sorted(a["id"] for a in answers) == list(range(1, 14))
+    assert all("error" not in a and a.get("result", {}).get("isError") is False for a in answers[1:])
+    listed = subprocess.run([str(BIN_DIR / "orchestra"), "--workspace", str(workspace), "task", "list", "--json"],
+                            env=clean_env(), capture_output=True, text=True, timeout=60, check=True)
+    assert len(json.loads(listed.stdout)) == 12
