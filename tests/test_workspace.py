@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orchestra.app import Orchestra
 from orchestra.errors import (
     ConfigError,
     OrchestraError,
@@ -163,9 +164,6 @@ def test_guard_refuses_symlink_loops_and_surrogates(workspace: Path) -> None:
     ({"capacity": {"maxActive": True}}, "config.json key 'capacity.maxActive'"),
 ])
 def test_a_config_error_names_its_section(tmp_path: Path, config: dict[str, object], expected: str) -> None:
-    from orchestra.app import Orchestra
-    from orchestra.errors import ConfigError
-
     (tmp_path / ".agent-workflow").mkdir()
     (tmp_path / ".agent-workflow" / "config.json").write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:

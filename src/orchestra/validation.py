@@ -22,8 +22,10 @@ def describe_validation_error(exc: PydanticValidationError, subject: str, *, sec
     if not errors:
         return f"{subject}: not valid"
     first = errors[0]
-    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
-    loc = (f"{section}.{loc}" if section else loc) if loc else subject
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
+    if path and section:
+        path = f"{section}.{path}"
+    loc = path or subject
     message = " ".join(str(first["msg"]).split())
     message = message.removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

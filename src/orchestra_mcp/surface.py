@@ -166,7 +166,7 @@ class OrchestraServer(MCPServer):
         arguments = without_nulls(arguments or {})
         problem = argument_error(input_schema, arguments)
         if problem is not None:
-            log.info("Tool %r rejected arguments: %r", name, self._scrub(problem.split(":", 1)[0]))
+            log.info("Tool %r rejected arguments: %r", name, problem.split(":", 1)[0])
             return tool_error(f"invalid_input: {problem}")
         try:
             result = await super().call_tool(name, arguments, context)
@@ -178,14 +178,13 @@ class OrchestraServer(MCPServer):
             text = str(exc)
             prefix = f"Error executing tool {name}: "
             text = text[len(prefix):] if text.startswith(prefix) else text
-            log.info("Tool %r failed: %r", name, self._scrub(text))
+            log.info("Tool %r failed: %r", name, text)
             return tool_error(text)
         if isinstance(result, CallToolResult) and result.structured_content is not None and not result.is_error:
             compact = compact_result(result.structured_content, output_schema)
             return CallToolResult(content=[TextContent(type="text", text=json.dumps(
                 compact, ensure_ascii=False, separators=(",", ":")))], structured_content=compact)
         return result
-
 
     async def _handle_read_resource(self, ctx: Any, params: Any) -> ReadResourceResult | InputRequiredResult:
         """Read a resource; a failure's message and data pass the guard (they quote the requested URI)."""

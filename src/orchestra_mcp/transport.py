@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -58,7 +59,22 @@ class InFlight:
         return not self._pending
 
 
-class AnsweringWriteStream:
+class _ClosesOnExit:
+    """``async with`` support for the stream wrappers: leaving the block closes the stream."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> bool | None:
+        await self.aclose()
+        return None
+
+
+class AnsweringWriteStream(_ClosesOnExit):
     """The write stream, noting each response so :class:`InFlight` knows what is still open."""
 
     def __init__(self, inner: Any, in_flight: InFlight) -> None:
@@ -77,16 +93,8 @@ class AnsweringWriteStream:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def __aenter__(self) -> Self:
-        return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> bool | None:
-        await self.aclose()
-        return None
-
-
-def drain_seconds(env: dict[str, str] | os._Environ[str] = os.environ) -> float:
+def drain_seconds(env: Mapping[str, str] = os.environ) -> float:
     """``ORCHESTRA_STDIO_DRAIN_S`` (0-600), else 30."""
     try:
         value = float(env.get("ORCHESTRA_STDIO_DRAIN_S", DEFAULT_DRAIN_S))
@@ -95,7 +103,7 @@ def drain_seconds(env: dict[str, str] | os._Environ[str] = os.environ) -> float:
     return min(max(value, 0.0), 600.0)
 
 
-class ReplyingReadStream:
+class ReplyingReadStream(_ClosesOnExit):
     """A read stream that answers the transport's parse failures and yields only messages."""
 
     def __init__(self, inner: Any, write_stream: Any, in_flight: InFlight | None = None,
@@ -141,14 +149,6 @@ class ReplyingReadStream:
             if isinstance(exc, anyio.EndOfStream | anyio.ClosedResourceError):
                 raise StopAsyncIteration from None
             raise
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> bool | None:
-        await self.aclose()
-        return None
 
 
 def error_reply(exc: Exception) -> types.JSONRPCError | None:
