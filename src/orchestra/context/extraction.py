@@ -7,10 +7,12 @@ An extraction depends only on the file's bytes, its language, the per-file budge
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import struct
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from orchestra import __version__
@@ -19,7 +21,7 @@ from orchestra.context.guarding import PromptGuard
 from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
 from orchestra.context.text import SourceText
 
-STRATEGY_VERSION = f"treesitter-1/{__version__}"
+STRATEGY_VERSION = f"treesitter-2/{__version__}"
 MAX_LINE_CHARS = 1000
 LINE_CUT = " [... line cut ...]"
 MAX_REFERENCES = 3000
@@ -56,16 +58,33 @@ class Extraction:
     cacheable: bool = True
 
     def to_json(self) -> bytes:
-        """Canonical JSON bytes (for the cache)."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        """Canonical JSON bytes (for the cache); the reference ids are packed (big-endian uint32, base64)."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in _SCALARS}
+        data["names"] = self.names
+        data["references"] = base64.b64encode(struct.pack(f">{len(self.references)}I", *self.references)).decode()
+        for name in _PARTS:
+            part: Part | None = getattr(self, name)
+            data[name] = None if part is None else {"lines": part.lines, "outcome": part.outcome,
+                                                    "redactions": part.redactions}
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     @classmethod
     def from_json(cls, blob: bytes) -> Extraction:
         """The inverse of :meth:`to_json`; raises ``ValueError``/``KeyError``/``TypeError`` on a bad blob."""
         data: dict[str, Any] = json.loads(blob)
-        parts = {name: Part(**data[name]) if data.get(name) is not None else None
-                 for name in ("head", "tail", "full", "schema")}
-        return cls(**{**data, **parts})
+        packed = base64.b64decode(data["references"], validate=True)
+        if len(packed) % 4:
+            raise ValueError("packed references are not whole uint32 values")
+        data["references"] = list(struct.unpack(f">{len(packed) // 4}I", packed))
+        for name in _PARTS:
+            if data.get(name) is not None:
+                data[name] = Part(**data[name])
+        return cls(**data)
+
+
+_PARTS = ("head", "tail", "full", "schema")
+_SCALARS = ("total_lines", "total_bytes", "sha256", "decoding_replaced", "schema_total", "declarations", "language",
+            "fallback", "cacheable")
 
 
 def cache_key(sha256: str, spec: LanguageSpec | None, per_file: int) -> str:

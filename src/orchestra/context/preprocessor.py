@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,15 +22,24 @@ from orchestra.context.cache import ExtractionCache
 from orchestra.context.code.languages import LanguageSpec, language_for
 from orchestra.context.config import BundleConfig
 from orchestra.context.directory import directory_listing
-from orchestra.context.extraction import MAX_LINE_CHARS, Extraction, build_extraction, cache_key, cut_line, render
+from orchestra.context.extraction import (
+    MAX_LINE_CHARS,
+    STRATEGY_VERSION,
+    Extraction,
+    build_extraction,
+    cache_key,
+    cut_line,
+    render,
+)
 from orchestra.context.guarding import PromptGuard
+from orchestra.context.memo import MAX_EXTRACTIONS, MAX_RANKINGS, BoundedMemo, stat_key
 from orchestra.context.model import BundleBudget, ContextBundle, ContextFile, ContextSource, OmittedSource, Strategy
-from orchestra.context.ranking import RankInput, rank
+from orchestra.context.ranking import Ranked, RankInput, rank
 from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
 from orchestra.context.strategies.markdown_sections import Term, markdown_sections
 from orchestra.context.text import BINARY_PROBE_BYTES, FULL_READ_LIMIT, SourceText, from_bytes, from_string, read_file
 from orchestra.errors import OrchestraError
-from orchestra.workspace.paths import guard_path
+from orchestra.workspace.paths import PathGuard
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".mdc", ".markdown"})
 REDUCING = frozenset({"schema-extraction", "section-extraction", "head-tail-truncation", "directory-reference",
@@ -46,6 +56,7 @@ class BuildStats:
     parsed: int = 0
     cache_hits: int = 0
     cache_misses: int = 0
+    memo_hits: int = 0
 
 
 @dataclass
@@ -54,6 +65,7 @@ class _Prepared:
     render: Renderer
     names: list[str] = field(default_factory=list)
     references: list[int] = field(default_factory=list)
+    identity: str = ""  # the extraction's cache key: what its names and references depend on ("" = none)
 
 
 class Preprocessor:
@@ -64,6 +76,8 @@ class Preprocessor:
         self._guard = guard
         self._cache = cache
         self.stats = BuildStats()
+        self._extractions: BoundedMemo[tuple[Extraction, LanguageSpec | None, str]] = BoundedMemo(MAX_EXTRACTIONS)
+        self._rankings: BoundedMemo[list[Ranked]] = BoundedMemo(MAX_RANKINGS)
 
     def close(self) -> None:
         """Release the cache's connection."""
@@ -94,20 +108,21 @@ class Preprocessor:
             if progress is not None:
                 progress(done, len(unique), path)
 
+        paths = PathGuard(self._root)  # the root resolved once for all sources
         pool: list[_Prepared] = []
         for source in unique:
             if source.required:
                 if remaining <= 0:
                     omitted.append(_omitted(source, "total line budget exhausted"))
                 else:
-                    record = self._prepare(source, per_file, list(terms), fresh).render(min(per_file, remaining))
+                    record = self._prepare(source, per_file, list(terms), fresh, paths).render(min(per_file, remaining))
                     remaining -= record.final_lines
                     files.append(record)
                 tick(source.path)
         prepared: list[tuple[_Prepared, ContextFile]] = []
         for source in unique:
             if not source.required:
-                item = self._prepare(source, per_file, list(terms), fresh)
+                item = self._prepare(source, per_file, list(terms), fresh, paths)
                 pool.append(item)
                 prepared.append((item, item.render(per_file)))
                 tick(source.path)
@@ -116,7 +131,7 @@ class Preprocessor:
         if sum(record.final_lines for _, record in prepared) <= max(0, remaining):
             files.extend(record for _, record in prepared)
         else:
-            ranked = rank([RankInput(p.source.path, p.names, p.references) for p in pool], terms)
+            ranked = self._rank(pool, terms)
             for place, entry in enumerate(ranked, start=1):
                 item, record = prepared[entry.index]
                 if remaining <= 0:
@@ -130,20 +145,32 @@ class Preprocessor:
                 files.append(record)
         return _assemble(config, list(config_warnings), files, omitted)
 
+    def _rank(self, pool: list[_Prepared], terms: Sequence[Term]) -> list[Ranked]:
+        """:func:`rank`, memoised by its exact inputs (paths, what their names and references come from,
+        terms); a candidate without a cache key has no names or references."""
+        key = (tuple((p.source.path, p.identity) for p in pool), tuple(terms))
+        found = self._rankings.get(key)
+        if found is None:
+            found = rank([RankInput(p.source.path, p.names, p.references) for p in pool], terms)
+            self._rankings.put(key, found)
+        return found
+
     def _prepare(self, source: ContextSource, per_file: int, terms: list[Term],
-                 fresh: dict[str, Extraction]) -> _Prepared:
+                 fresh: dict[str, Extraction], paths: PathGuard) -> _Prepared:
         if source.content is not None:
             text = from_string(source.content)
             return _Prepared(source, lambda n: self._reduce(source, text, n, terms))
         try:
-            guarded = guard_path(self._root, source.path)
+            guarded = paths.guard(source.path)
         except OrchestraError:
             return _Prepared(source, lambda _n: _missing(source))
         target = guarded.absolute
+        info: os.stat_result | None
         try:
-            mode = -1 if "*" in source.path else target.stat().st_mode
+            info = None if "*" in source.path else target.stat()
         except OSError:
-            mode = -1
+            info = None
+        mode = -1 if info is None else info.st_mode
         if mode == -1:
             return _Prepared(source, lambda _n: _missing(source))
         if stat.S_ISDIR(mode):
@@ -152,8 +179,13 @@ class Preprocessor:
                 return self._finish(source, "directory-reference", lines, 0, 0, None, False,
                                     "Directory listed without reading file contents.")
             return _Prepared(source, listing)
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(mode) or info is None:
             return _Prepared(source, lambda _n: _missing(source))
+        memo_key = stat_key(guarded.relative, info, per_file, STRATEGY_VERSION)
+        memoised = self._extractions.get(memo_key) if memo_key is not None else None
+        if memoised is not None:
+            self.stats.memo_hits += 1
+            return self._prepared_extraction(source, *memoised)
         try:
             with target.open("rb") as handle:
                 data = handle.read(FULL_READ_LIMIT + 1)
@@ -178,9 +210,14 @@ class Preprocessor:
         else:
             self.stats.cache_hits += 1
         del data
-        found = extraction
+        if memo_key is not None and extraction.cacheable:
+            self._extractions.put(memo_key, (extraction, spec, key))
+        return self._prepared_extraction(source, extraction, spec, key)
+
+    def _prepared_extraction(self, source: ContextSource, found: Extraction, spec: LanguageSpec | None,
+                             key: str) -> _Prepared:
         return _Prepared(source, lambda n: self._from_extraction(source, found, spec, n),
-                         names=found.names, references=found.references)
+                         names=found.names, references=found.references, identity=key)
 
     def _counted_extract(self, spec: LanguageSpec, data: bytes) -> object:
         from orchestra.context.code.extract import extract
