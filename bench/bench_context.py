@@ -4,8 +4,12 @@ Cases: (a) 40 stdlib Python files (default and generous budgets, the figures the
 quotes for the old ``ast`` path); (b) a generated 40-file tree per language; (c) a mixed
 real tree: the installed site-packages of the project's dependencies (mcp, pydantic,
 anyio, cryptography) and, when present, node's bundled npm (JS). Each case runs cold
-(empty cache) and warm (second build over unchanged files, a new preprocessor over the
-same cache), wall and CPU time (CPU time is the steadier figure on a shared machine).
+(empty cache), warm (a new preprocessor over the same on-disk cache: what a new process
+sees) and warm_memo (a second build by the same preprocessor: what a long-running server's
+next spawn sees, served by the in-process memo), wall and CPU time (CPU time is the steadier
+figure on a shared machine). The 40-file stdlib cases also run the old implementation (main
+before the tree-sitter context merge, commit ``OLD_COMMIT``, taken with ``git archive`` into a
+temp folder and run in a subprocess) in the same run, so old and new are measured side by side.
 "decl_per_1000" is declarations shown per 1,000 lines of bundle; the baseline is what
 head/tail truncation of the same files shows (declaration-looking lines kept). Every file
 passes the real security guard. Run: ``python bench/bench_context.py``.
@@ -13,9 +17,12 @@ passes the real security guard. Run: ``python bench/bench_context.py``.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import secrets
 import shutil
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -40,6 +47,7 @@ from orchestra.security.guard import SecurityGuard
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import emit
 
+OLD_COMMIT = "49cfde7"
 GENEROUS = BundleConfig(max_lines_per_file=200, total_line_budget=20_000)
 DEFAULT = BundleConfig()
 DECLARATION = re.compile(r"^\s*(?:(?:export\s+|pub\s+|public\s+|private\s+|static\s+|async\s+|@\S+\s+)*"
@@ -150,15 +158,20 @@ def run(root: Path, paths: list[str], config: BundleConfig, guard: Any, cache_di
     terms = build_terms([("T-1", 5), ("developer", 2)])
     figures: dict[str, Any] = {"sources": len(paths)}
     bundle: ContextBundle | None = None
-    for phase in ("cold", "warm"):
-        cache = ExtractionCache(cache_dir, b"bench-secret" * 3)
-        pre = Preprocessor(root, guard, cache)
+    pre: Preprocessor | None = None
+    for phase in ("cold", "warm", "warm_memo"):
+        if phase != "warm_memo":
+            cache = ExtractionCache(cache_dir, b"bench-secret" * 3)
+            pre = Preprocessor(root, guard, cache)
+        assert pre is not None
+        before = pre.stats.parsed
         started, cpu = time.perf_counter(), time.process_time()
         bundle = pre.build(sources, config, terms=terms)
         figures[f"{phase}_ms"] = round((time.perf_counter() - started) * 1000, 1)
         figures[f"{phase}_cpu_ms"] = round((time.process_time() - cpu) * 1000, 1)
-        figures[f"{phase}_parsed"] = pre.stats.parsed
-        cache.close()
+        figures[f"{phase}_parsed"] = pre.stats.parsed - before
+        if phase != "warm":
+            pre.close()
     assert bundle is not None
     kept = declarations_kept(bundle)
     base_kept, base_lines = baseline_declarations(root, paths, config)
@@ -171,6 +184,50 @@ def run(root: Path, paths: list[str], config: BundleConfig, guard: Any, cache_di
         "baseline_decl_per_1000": round(base_kept * 1000 / base_lines, 1) if base_lines else 0.0,
     })
     return figures
+
+
+OLD_RUN = r"""
+import json, secrets, sys, time
+from pathlib import Path
+from orchestra.context.config import BundleConfig
+from orchestra.context.guarding import prompt_guard
+from orchestra.context.model import ContextSource
+from orchestra.context.preprocessor import Preprocessor
+from orchestra.context.strategies.markdown_sections import build_terms
+from orchestra.security.guard import SecurityGuard
+root, paths, per_file, total = Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+guard = prompt_guard(SecurityGuard(secrets.token_bytes(32)))
+sources = [ContextSource(path=p, reason="benchmark") for p in paths]
+terms = build_terms([("T-1", 5), ("developer", 2)])
+config = BundleConfig(max_lines_per_file=per_file, total_line_budget=total)
+Preprocessor(root, guard)  # imports done before timing, as in the new run
+started, cpu = time.perf_counter(), time.process_time()
+bundle = Preprocessor(root, guard).build(sources, config, terms=terms)
+print(json.dumps({"ms": round((time.perf_counter() - started) * 1000, 1),
+                  "cpu_ms": round((time.process_time() - cpu) * 1000, 1), "processed": len(bundle.files)}))
+"""
+
+
+def old_implementation(work: Path) -> Path | None:
+    """The source tree of ``OLD_COMMIT`` in ``work`` (``git archive``; nothing in the repository changes)."""
+    repo = Path(__file__).resolve().parents[1]
+    target = work / "old"
+    target.mkdir()
+    archive = subprocess.run(["git", "-C", str(repo), "archive", OLD_COMMIT, "src"], capture_output=True, check=False)
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "src"
+
+
+def run_old(src: Path, root: Path, paths: list[str], config: BundleConfig) -> dict[str, Any]:
+    """One cold build by the old implementation, in a subprocess with its own source tree first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run([sys.executable, "-c", OLD_RUN, str(root), json.dumps(paths),
+                           str(config.max_lines_per_file), str(config.total_line_budget)],
+                          env=env, capture_output=True, text=True, check=True, timeout=600)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
@@ -198,12 +255,32 @@ def main() -> None:
         else:
             print("npm_js: skipped (no /usr/lib/node_modules/npm here)")
         figures: dict[str, Any] = {}
+        old_src = old_implementation(work)
+        if old_src is None:
+            print(f"old implementation: skipped (commit {OLD_COMMIT} not in this repository)")
+        rounds = 3
+        for name in ("stdlib_40_default", "stdlib_40_generous"):
+            root, paths, config = cases[name]
+            old_runs, new_runs = [], []
+            for i in range(rounds):  # alternated, so both see the same machine load
+                if old_src is not None:
+                    old_runs.append(run_old(old_src, root, paths, config))
+                new_runs.append(run(root, paths, config, guard, work / "state" / f"{name}-{i}"))
+            new_cold = sorted(r["cold_cpu_ms"] for r in new_runs)
+            line = f"{name:<26} new cold cpu ms {new_cold}"
+            if old_runs:
+                old_cold = sorted(r["cpu_ms"] for r in old_runs)
+                figures[f"{name}_old_cold_cpu_ms"] = old_cold
+                line += f"  old ({OLD_COMMIT}) cold cpu ms {old_cold}  ({old_runs[0]['processed']} files in)"
+            figures[f"{name}_new_cold_cpu_ms"] = new_cold
+            print(line)
         for name, (root, paths, config) in cases.items():
             figures[name] = r = run(root, paths, config, guard, work / "state" / name)
             print(f"{name:<26} {r['sources']:>4} src {r['processed']:>4} in {r['omitted']:>4} out  "
                   f"cold {r['cold_ms']:>8.1f} ms (cpu {r['cold_cpu_ms']:>7.1f}, {r['cold_parsed']:>3} parsed)  "
                   f"warm {r['warm_ms']:>7.1f} ms (cpu {r['warm_cpu_ms']:>6.1f}) "
-                  f"({r['warm_parsed']} parsed)  schema {r['schema_files']:>3} fallback {r['fallbacks']:>3}  "
+                  f"({r['warm_parsed']} parsed) memo {r['warm_memo_ms']:>6.1f} ms (cpu {r['warm_memo_cpu_ms']:>5.1f})  "
+                  f"schema {r['schema_files']:>3} fallback {r['fallbacks']:>3}  "
                   f"decl/1000 {r['decl_per_1000']:>6.1f} vs head/tail {r['baseline_decl_per_1000']:>6.1f}")
     emit("context_bundle", figures)
 

@@ -4,13 +4,16 @@ Both servers are real subprocesses on stdio, measured one after the other from o
 The pair is spawn_request (admitted) then session_update (completed with a structured result), so
 the slot is freed and every spawn is admitted. Prints p50/p99 of each and the ratio, then a JSON line.
 
-Run: ``python bench/bench_spawn_cost.py [PAIRS]``.
+Run: ``python bench/bench_spawn_cost.py [PAIRS] [BASELINE_REF]``. With a git ref (e.g. ``main``), that
+ref's ``src`` is taken with ``git archive`` into a temp folder (nothing in the repository changes) and
+its server is measured in the same run, alternating with this tree's, each beside the echo floor.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,8 +45,11 @@ def make_workspace(root: Path) -> None:
     (root / "src" / "app.py").write_text("def main() -> int:\n    return 0\n" * 20)
 
 
-async def measure(pairs: int, root: Path) -> dict[str, dict[str, float]]:
+async def measure(pairs: int, root: Path, src: Path | None = None) -> dict[str, dict[str, float]]:
     exe = Path(sys.executable).parent / "orchestra-mcp"
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     echo_params = StdioServerParameters(command=sys.executable, args=["-c", ECHO_SERVER], env=dict(os.environ))
     echo: list[float] = []
     async with Client(echo_params, mode="legacy") as client:
@@ -54,7 +60,7 @@ async def measure(pairs: int, root: Path) -> dict[str, dict[str, float]]:
                 echo.append(time.perf_counter() - started)
     spawn_pair: list[float] = []
     spawn_only: list[float] = []
-    params = StdioServerParameters(command=str(exe), args=["--workspace", str(root)], env=dict(os.environ))
+    params = StdioServerParameters(command=str(exe), args=["--workspace", str(root)], env=env)
     async with Client(params, mode="legacy") as client:
         await client.call_tool("task_add", {"id": "BENCH", "title": "bench", "owner_role": "developer",
                                             "ownership_paths": ["src/app.py"]})
@@ -75,19 +81,44 @@ async def measure(pairs: int, root: Path) -> dict[str, dict[str, float]]:
     return {"echo": summary_ms(echo), "spawn_request": summary_ms(spawn_only), "pair": summary_ms(spawn_pair)}
 
 
+def baseline_src(ref: str, work: Path) -> Path:
+    """``ref``'s source tree in ``work`` (``git archive``)."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "src"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
+    return work / "src"
+
+
 def main() -> None:
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    ref = sys.argv[2] if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        make_workspace(root)
-        figures = anyio.run(measure, pairs, root)
-    ratio = figures["pair"]["p50_ms"] / figures["echo"]["p50_ms"]
-    for label, key in (("bare echo tool", "echo"), ("spawn_request", "spawn_request"),
-                       ("spawn_request+session_update", "pair")):
-        print(f"{label:<30} p50 {figures[key]['p50_ms']:7.2f} ms  p99 {figures[key]['p99_ms']:7.2f} ms")
-    print(f"pair / echo (p50): {ratio:.1f}x")
-    emit("spawn_cost", {"pairs": pairs, **{f"{k}_{m}": v[m] for k, v in figures.items() for m in ("p50_ms", "p99_ms")},
-                        "pair_over_echo_p50": round(ratio, 2)})
+        work = Path(tmp)
+        src = baseline_src(ref, work) if ref else None
+        runs: dict[str, list[dict[str, dict[str, float]]]] = {"this tree": []}
+        if src is not None:
+            runs[ref or ""] = []
+        for round_ in range(2 if src is not None else 1):  # alternated, so both see the same machine load
+            for label, results in runs.items():
+                root = work / f"ws-{label.replace(' ', '-')}-{round_}"
+                root.mkdir()
+                make_workspace(root)
+                results.append(anyio.run(measure, pairs, root, None if label == "this tree" else src))
+    line: dict[str, float] = {"pairs": pairs}
+    for label, figures_list in runs.items():
+        for round_, figures in enumerate(figures_list):
+            ratio = figures["pair"]["p50_ms"] / figures["echo"]["p50_ms"]
+            print(f"[{label}, round {round_ + 1}]")
+            for name, key in (("bare echo tool", "echo"), ("spawn_request", "spawn_request"),
+                              ("spawn_request+session_update", "pair")):
+                print(f"  {name:<30} p50 {figures[key]['p50_ms']:7.2f} ms  p99 {figures[key]['p99_ms']:7.2f} ms")
+            print(f"  pair / echo (p50): {ratio:.1f}x")
+        first = figures_list[0]
+        prefix = "" if label == "this tree" else "baseline_"
+        line.update({f"{prefix}{k}_{m}": v[m] for k, v in first.items() for m in ("p50_ms", "p99_ms")})
+        line[f"{prefix}pair_over_echo_p50"] = round(
+            sorted(f["pair"]["p50_ms"] / f["echo"]["p50_ms"] for f in figures_list)[len(figures_list) // 2], 2)
+    emit("spawn_cost", line)
 
 
 if __name__ == "__main__":

@@ -166,3 +166,66 @@ def test_a_forged_cache_entry_is_refused(workspace: Path) -> None:
         assert second.context.preprocessor.stats.parsed == 1, "a refused entry is rebuilt from the file"
     assert FAKE_GITHUB_TOKEN not in bundle.model_dump_json()
     assert bundle.content_hash == honest.content_hash
+
+
+def _age(root: Path, paths: list[str], seconds: float) -> None:
+    """Set the files' mtime ``seconds`` in the past (older than the memo's racy window)."""
+    import os
+    import time
+
+    for rel in paths:
+        stamp = time.time() - seconds
+        os.utime(root / rel, (stamp, stamp))
+
+
+def test_a_second_bundle_in_the_same_process_reads_no_file(workspace: Path) -> None:
+    paths = _seed_tree(workspace)
+    _age(workspace, paths, 60)
+    with Orchestra.open(workspace) as app:
+        app.tasks.add({"id": "M-1", "title": "memo", "ownership_paths": paths})
+        stats = app.context.preprocessor.stats
+        cold = app.context.manifest("M-1", "developer", max_lines_per_file=20, total_line_budget=5000)
+        assert stats.parsed == len(paths) and stats.memo_hits == 0
+        lookups = stats.cache_hits + stats.cache_misses
+        warm = app.context.manifest("M-1", "developer", max_lines_per_file=20, total_line_budget=5000)
+        assert stats.memo_hits == len(paths) and stats.parsed == len(paths)
+        assert stats.cache_hits + stats.cache_misses == lookups, "no cache lookup: the memo answered"
+        assert warm.bundle.model_dump_json() == cold.bundle.model_dump_json()
+        (workspace / paths[0]).write_text(_module("changed", 31))
+        _age(workspace, paths[:1], 30)
+        changed = app.context.manifest("M-1", "developer", max_lines_per_file=20, total_line_budget=5000)
+        assert stats.parsed == len(paths) + 1, "a changed file is parsed again"
+        assert changed.bundle.content_hash != cold.bundle.content_hash
+        (workspace / paths[1]).write_text(_module("fresh", 33))  # modified just now: too recent to memoise
+        before = stats.parsed
+        app.context.manifest("M-1", "developer", max_lines_per_file=20, total_line_budget=5000)
+        app.context.manifest("M-1", "developer", max_lines_per_file=20, total_line_budget=5000)
+        assert stats.parsed == before + 1, "the fresh file is parsed once, then served by the disk cache"
+
+
+def test_files_left_out_by_the_budget_are_never_parsed(app: Orchestra) -> None:
+    paths = _seed_tree(app.layout.root)
+    app.tasks.add({"id": "P-1", "title": "Fix the InvoiceParser", "ownership_paths": paths})
+    bundle = app.context.manifest("P-1", "developer", max_lines_per_file=20, total_line_budget=60).bundle
+    code = [f for f in bundle.files if f.path.endswith(".py")]
+    assert bundle.omitted_sources and code[0].path == "pkg/zz_invoices.py"
+    assert app.context.preprocessor.stats.parsed == len(code) < len(paths)
+
+
+def test_an_extraction_survives_its_cache_encoding(app: Orchestra) -> None:
+    from dataclasses import fields
+
+    from orchestra.context.code.languages import language_for
+    from orchestra.context.extraction import Extraction, build_extraction
+    from orchestra.context.text import from_bytes
+
+    data = _module("roundtrip", 40).encode()
+    spec = language_for("roundtrip.py")
+    guard = prompt_guard(SecurityGuard(b"k" * 32))
+    from orchestra.context.code.extract import extract
+
+    extraction = build_extraction(from_bytes(data), spec, 20, guard, extract)
+    assert extraction.schema is not None and extraction.declarations
+    again = Extraction.from_json(extraction.to_json())
+    assert again == extraction
+    assert set(json.loads(extraction.to_json())) == {f.name for f in fields(Extraction)}

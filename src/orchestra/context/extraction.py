@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from orchestra import __version__
@@ -19,11 +20,16 @@ from orchestra.context.guarding import PromptGuard
 from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
 from orchestra.context.text import SourceText
 
-STRATEGY_VERSION = f"treesitter-1/{__version__}"
+STRATEGY_VERSION = f"treesitter-2/{__version__}"
 MAX_LINE_CHARS = 1000
 LINE_CUT = " [... line cut ...]"
 MAX_REFERENCES = 3000
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]{2,}")
+DEFINITION_KEYWORDS = frozenset({
+    b"def", b"class", b"func", b"fun", b"function", b"interface", b"struct", b"trait", b"impl", b"enum", b"type",
+    b"typedef", b"module", b"object", b"protocol", b"record", b"namespace", b"const", b"let", b"var", b"val",
+    b"macro", b"sub", b"union"})
+MAX_DEFINITIONS = 2000
 
 
 @dataclass
@@ -51,21 +57,30 @@ class Extraction:
     declarations: int = 0
     language: str | None = None
     fallback: str | None = None
-    names: list[str] = field(default_factory=list)
-    references: list[int] = field(default_factory=list)
     cacheable: bool = True
 
     def to_json(self) -> bytes:
         """Canonical JSON bytes (for the cache)."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data: dict[str, Any] = {name: getattr(self, name) for name in _SCALARS}
+        for name in _PARTS:
+            part: Part | None = getattr(self, name)
+            data[name] = None if part is None else {"lines": part.lines, "outcome": part.outcome,
+                                                    "redactions": part.redactions}
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     @classmethod
     def from_json(cls, blob: bytes) -> Extraction:
         """The inverse of :meth:`to_json`; raises ``ValueError``/``KeyError``/``TypeError`` on a bad blob."""
         data: dict[str, Any] = json.loads(blob)
-        parts = {name: Part(**data[name]) if data.get(name) is not None else None
-                 for name in ("head", "tail", "full", "schema")}
-        return cls(**{**data, **parts})
+        for name in _PARTS:
+            if data.get(name) is not None:
+                data[name] = Part(**data[name])
+        return cls(**data)
+
+
+_PARTS = ("head", "tail", "full", "schema")
+_SCALARS = ("total_lines", "total_bytes", "sha256", "decoding_replaced", "schema_total", "declarations", "language",
+            "fallback", "cacheable")
 
 
 def cache_key(sha256: str, spec: LanguageSpec | None, per_file: int) -> str:
@@ -86,8 +101,6 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
     result = Extraction(total_lines=text.total_lines, total_bytes=text.total_bytes, sha256=text.sha256,
                         decoding_replaced=text.decoding_replaced, head=Part([]), tail=Part([]),
                         language=spec.name if spec else None)
-    if text.data is not None:
-        result.references = reference_ids(text.data)
     if not text.truncated_read and len(lines) <= per_file and all(len(x) <= MAX_LINE_CHARS for x in lines):
         result.full = _guarded(lines, guard)
         return result
@@ -106,7 +119,6 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
                 result.schema = _guarded(schema.lines[:per_file], guard)
                 result.schema_total = len(schema.lines)
                 result.declarations = schema.declarations
-                result.names = guard_tokens(schema.names, guard)
                 return result
             result.fallback = f"{spec.name} parser: no declarations found"
     result.head = _guarded([cut_line(x) for x in lines[:HEAD_LINES]], guard)
@@ -150,19 +162,6 @@ def _guarded(lines: list[str], guard: PromptGuard) -> Part:
     return Part(safe.text.split("\n") if lines else [], safe.outcome, dict(sorted(safe.redactions.items())))
 
 
-def guard_tokens(tokens: list[str], guard: PromptGuard) -> list[str]:
-    """The tokens the guard passes unchanged (a token that looks like a secret is dropped)."""
-    if not tokens:
-        return []
-    safe = guard("\n".join(tokens))
-    if safe.text is None:
-        return []
-    if not safe.redactions:
-        return tokens
-    passed = set(safe.text.split("\n"))
-    return [token for token in tokens if token in passed]
-
-
 def cut_line(line: str) -> str:
     """``line``, cut to ``MAX_LINE_CHARS`` with a marker."""
     return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + LINE_CUT
@@ -178,4 +177,18 @@ def reference_ids(data: bytes) -> list[int]:
 
     Only ids are kept, so an identifier-shaped secret never reaches the cache.
     """
-    return sorted({zlib.crc32(token) for token in set(_IDENTIFIER.findall(data))})[:MAX_REFERENCES]
+    return survey(data)[1]
+
+
+def survey(data: bytes) -> tuple[list[str], list[int]]:
+    """What ranking knows of a file without parsing it, from one scan of its identifiers: the names
+    that follow a definition keyword (``def``, ``class``, ``func``, ``struct``, ...; sorted, at most
+    :data:`MAX_DEFINITIONS`) and the ids of every identifier it uses (see :func:`reference_ids`).
+
+    The names are used only to rank (never shown, stored or logged); a C-family function without a
+    keyword is found by its path and references only.
+    """
+    tokens = _IDENTIFIER.findall(data)
+    defined = {name for word, name in zip(tokens, islice(tokens, 1, None), strict=False) if word in DEFINITION_KEYWORDS}
+    names = sorted(name.decode("utf-8", "replace") for name in defined if name not in DEFINITION_KEYWORDS)
+    return names[:MAX_DEFINITIONS], sorted({zlib.crc32(token) for token in set(tokens)})[:MAX_REFERENCES]

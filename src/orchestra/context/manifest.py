@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from orchestra.context.marked import MarkedText
 from orchestra.context.model import ContextBundle, ContextFile
 
 LoadMode = Literal["full", "excerpt", "reference-only"]
@@ -51,37 +52,48 @@ def load_mode_of(file: ContextFile | None) -> LoadMode:
 
 def render_markdown(manifest: ContextManifest) -> str:
     """Markdown for embedding in a child prompt (reference §2.7 layout)."""
+    return marked_markdown(manifest).text() + "\n"
+
+
+def marked_markdown(manifest: ContextManifest) -> MarkedText:
+    """:func:`render_markdown` as marked lines: each file's content (guarded when the bundle was built)
+    is marked ``guarded``, everything else ``check``."""
     bundle = manifest.bundle
-    out = ["## Required Context Files", ""]
+    out = MarkedText().check("## Required Context Files", "")
     for entry in manifest.entries:
         status = "status: missing" if entry.missing else f"sha256: {entry.sha256}" if entry.sha256 else "inline"
-        out.append(f"- `{entry.path}` (source: {entry.source}, loadMode: {entry.load_mode}, "
-                   f"required: {'yes' if entry.required else 'no'}, {status}) — {entry.reason}")
+        out.check(f"- `{entry.path}` (source: {entry.source}, loadMode: {entry.load_mode}, "
+                  f"required: {'yes' if entry.required else 'no'}, {status}) — {entry.reason}")
     if manifest.acceptance_criteria:
-        out += ["", "## Acceptance Criteria", ""]
-        out += [f"- {criterion}" for criterion in manifest.acceptance_criteria]
-    out += [
+        out.check("", "## Acceptance Criteria", "")
+        out.check(*(f"- {criterion}" for criterion in manifest.acceptance_criteria))
+    out.check(
         "", "## Preprocessed Runtime Context", "",
         f"- config: {bundle.config.max_lines_per_file} lines per file, {bundle.config.total_line_budget} lines in all",
         f"- totals: {bundle.original_lines} → {bundle.final_lines} lines, "
         f"{bundle.original_bytes} → {bundle.final_bytes} bytes",
         f"- bundle sha256: {bundle.content_hash}",
-    ]
+    )
     if bundle.omitted_content_warning:
-        out.append(f"- warning: {bundle.omitted_content_warning}")
-    out.extend(f"- config warning: {w}" for w in bundle.config_warnings)
+        out.check(f"- warning: {bundle.omitted_content_warning}")
+    out.check(*(f"- config warning: {w}" for w in bundle.config_warnings))
     for file in bundle.files:
-        out += ["", *render_file(file)]
+        out.check("").extend(marked_file(file))
     if bundle.omitted_sources:
-        out += ["", "### Omitted (total line budget exhausted)", ""]
-        out += [f"- `{s.path}` — {s.reason} ({s.omitted_because}; cite this path and ask for it if needed)"
-                for s in bundle.omitted_sources]
-    return "\n".join(out).rstrip() + "\n"
+        out.check("", "### Omitted (total line budget exhausted)", "")
+        out.check(*(f"- `{s.path}` — {s.reason} ({s.omitted_because}; cite this path and ask for it if needed)"
+                    for s in bundle.omitted_sources))
+    return out.strip_end()
 
 
 def render_file(file: ContextFile) -> list[str]:
     """One file's section."""
-    lines = [
+    return marked_file(file).text().split("\n")
+
+
+def marked_file(file: ContextFile) -> MarkedText:
+    """One file's section; its content is marked ``guarded`` (it passed the guard in the preprocessor)."""
+    out = MarkedText().check(
         f"### {file.path}", "",
         f"- sourcePath: `{file.path}`",
         f"- strategy: {file.strategy}",
@@ -89,14 +101,14 @@ def render_file(file: ContextFile) -> list[str]:
         f"- finalSize: {file.final_lines} lines / {file.final_bytes} bytes",
         f"- omittedContentWarning: {file.omitted_content_warning or 'none'}",
         f"- reason: {file.reason}",
-    ]
+    )
     if file.redactions:
         counts = ", ".join(f"{category} ×{count}" for category, count in file.redactions.items())
-        lines.append(f"- redactions: {counts}")
+        out.check(f"- redactions: {counts}")
     if file.missing:
-        return [*lines, "", "Missing or unresolved source path; cite the path and request full context if required."]
+        return out.check("", "Missing or unresolved source path; cite the path and request full context if required.")
     fence = "`" * max(3, _longest_backtick_run(file.content) + 1)
-    return [*lines, "", fence, file.content, fence]
+    return out.check("", fence).guarded(file.content).check(fence)
 
 
 def _longest_backtick_run(text: str) -> int:

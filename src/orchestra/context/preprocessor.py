@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,21 +22,32 @@ from orchestra.context.cache import ExtractionCache
 from orchestra.context.code.languages import LanguageSpec, language_for
 from orchestra.context.config import BundleConfig
 from orchestra.context.directory import directory_listing
-from orchestra.context.extraction import MAX_LINE_CHARS, Extraction, build_extraction, cache_key, cut_line, render
+from orchestra.context.extraction import (
+    MAX_LINE_CHARS,
+    STRATEGY_VERSION,
+    Extraction,
+    build_extraction,
+    cache_key,
+    cut_line,
+    render,
+)
+from orchestra.context.extraction import survey as scan
 from orchestra.context.guarding import PromptGuard
+from orchestra.context.memo import MAX_EXTRACTIONS, MAX_RANKINGS, BoundedMemo, stat_key
 from orchestra.context.model import BundleBudget, ContextBundle, ContextFile, ContextSource, OmittedSource, Strategy
-from orchestra.context.ranking import RankInput, rank
+from orchestra.context.ranking import Ranked, RankInput, rank
 from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
 from orchestra.context.strategies.markdown_sections import Term, markdown_sections
 from orchestra.context.text import BINARY_PROBE_BYTES, FULL_READ_LIMIT, SourceText, from_bytes, from_string, read_file
 from orchestra.errors import OrchestraError
-from orchestra.workspace.paths import guard_path
+from orchestra.workspace.paths import PathGuard
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".mdc", ".markdown"})
 REDUCING = frozenset({"schema-extraction", "section-extraction", "head-tail-truncation", "directory-reference",
                       "binary-reference"})
 BUNDLE_WARNING = "One or more context sources were reduced or omitted; cite source paths when full files are needed."
 Progress = Callable[[int, int, str], None]
+KEEP_BYTES = 256 * 1024  # a surveyed file this small keeps its bytes until it is rendered
 Renderer = Callable[[int], ContextFile]
 
 
@@ -46,6 +58,7 @@ class BuildStats:
     parsed: int = 0
     cache_hits: int = 0
     cache_misses: int = 0
+    memo_hits: int = 0
 
 
 @dataclass
@@ -54,6 +67,19 @@ class _Prepared:
     render: Renderer
     names: list[str] = field(default_factory=list)
     references: list[int] = field(default_factory=list)
+    identity: str = ""  # the extraction's cache key: what its names and references depend on ("" = none)
+    bound: int | None = None  # most lines it can take at the per-file budget (None: render it to know)
+
+
+@dataclass
+class _Survey:
+    """What ranking needs of a code file, found without parsing it, and its extraction once built."""
+
+    spec: LanguageSpec | None
+    key: str
+    names: list[str]
+    references: list[int]
+    extraction: Extraction | None = None
 
 
 class Preprocessor:
@@ -64,6 +90,8 @@ class Preprocessor:
         self._guard = guard
         self._cache = cache
         self.stats = BuildStats()
+        self._surveys: BoundedMemo[_Survey] = BoundedMemo(MAX_EXTRACTIONS)
+        self._rankings: BoundedMemo[list[Ranked]] = BoundedMemo(MAX_RANKINGS)
 
     def close(self) -> None:
         """Release the cache's connection."""
@@ -94,56 +122,83 @@ class Preprocessor:
             if progress is not None:
                 progress(done, len(unique), path)
 
+        paths = PathGuard(self._root)  # the root resolved once for all sources
         pool: list[_Prepared] = []
         for source in unique:
             if source.required:
                 if remaining <= 0:
                     omitted.append(_omitted(source, "total line budget exhausted"))
                 else:
-                    record = self._prepare(source, per_file, list(terms), fresh).render(min(per_file, remaining))
+                    record = self._prepare(source, per_file, list(terms), fresh, paths).render(min(per_file, remaining))
                     remaining -= record.final_lines
                     files.append(record)
                 tick(source.path)
-        prepared: list[tuple[_Prepared, ContextFile]] = []
+        known: dict[int, ContextFile] = {}
+        need = 0
         for source in unique:
             if not source.required:
-                item = self._prepare(source, per_file, list(terms), fresh)
+                item = self._prepare(source, per_file, list(terms), fresh, paths)
+                if item.bound is None:  # cheap to render (text, folders, missing): render now
+                    known[len(pool)] = item.render(per_file)
+                need += known[len(pool)].final_lines if item.bound is None else item.bound
                 pool.append(item)
-                prepared.append((item, item.render(per_file)))
                 tick(source.path)
+        if need <= max(0, remaining):
+            files.extend(known[i] if i in known else item.render(per_file) for i, item in enumerate(pool))
+        else:
+            files.extend(self._fill(pool, known, remaining, per_file, terms, omitted))
         if self._cache is not None and fresh:
             self._cache.put_many({key: e for key, e in fresh.items() if e.cacheable})
-        if sum(record.final_lines for _, record in prepared) <= max(0, remaining):
-            files.extend(record for _, record in prepared)
-        else:
-            ranked = rank([RankInput(p.source.path, p.names, p.references) for p in pool], terms)
-            for place, entry in enumerate(ranked, start=1):
-                item, record = prepared[entry.index]
-                if remaining <= 0:
-                    omitted.append(_omitted(item.source, f"ranked {place} of {len(ranked)} by relevance to the "
-                                                         f"task (score {entry.relevance}); total line budget "
-                                                         "exhausted"))
-                    continue
-                if record.final_lines > remaining:
-                    record = item.render(remaining)
-                remaining -= record.final_lines
-                files.append(record)
         return _assemble(config, list(config_warnings), files, omitted)
 
+    def _fill(self, pool: list[_Prepared], known: dict[int, ContextFile], remaining: int, per_file: int,
+              terms: Sequence[Term], omitted: list[OmittedSource]) -> list[ContextFile]:
+        """The candidates that fit, best ranked first; code files are parsed in rank order, only while
+        they fit, so what is left out is never parsed. The rest go to ``omitted`` with their rank."""
+        ranked = self._rank(pool, terms)
+        chosen: list[tuple[int, ContextFile]] = []
+        for place, entry in enumerate(ranked, start=1):
+            item = pool[entry.index]
+            if remaining <= 0:
+                omitted.append(_omitted(item.source, f"ranked {place} of {len(ranked)} by relevance to the "
+                                                     f"task (score {entry.relevance}); total line budget "
+                                                     "exhausted"))
+                continue
+            record = known[entry.index] if entry.index in known else item.render(per_file)
+            if record.final_lines > remaining:
+                record = item.render(remaining)
+            remaining -= record.final_lines
+            chosen.append((entry.index, record))
+        if len(chosen) == len(pool):  # everything fitted after all: the given order, as when it fits
+            chosen.sort(key=lambda pair: pair[0])
+        return [record for _, record in chosen]
+
+    def _rank(self, pool: list[_Prepared], terms: Sequence[Term]) -> list[Ranked]:
+        """:func:`rank`, memoised by its exact inputs (paths, what their names and references come from,
+        terms); a candidate without a cache key has no names or references."""
+        key = (tuple((p.source.path, p.identity) for p in pool), tuple(terms))
+        found = self._rankings.get(key)
+        if found is None:
+            found = rank([RankInput(p.source.path, p.names, p.references) for p in pool], terms)
+            self._rankings.put(key, found)
+        return found
+
     def _prepare(self, source: ContextSource, per_file: int, terms: list[Term],
-                 fresh: dict[str, Extraction]) -> _Prepared:
+                 fresh: dict[str, Extraction], paths: PathGuard) -> _Prepared:
         if source.content is not None:
             text = from_string(source.content)
             return _Prepared(source, lambda n: self._reduce(source, text, n, terms))
         try:
-            guarded = guard_path(self._root, source.path)
+            guarded = paths.guard(source.path)
         except OrchestraError:
             return _Prepared(source, lambda _n: _missing(source))
         target = guarded.absolute
+        info: os.stat_result | None
         try:
-            mode = -1 if "*" in source.path else target.stat().st_mode
+            info = None if "*" in source.path else target.stat()
         except OSError:
-            mode = -1
+            info = None
+        mode = -1 if info is None else info.st_mode
         if mode == -1:
             return _Prepared(source, lambda _n: _missing(source))
         if stat.S_ISDIR(mode):
@@ -152,35 +207,73 @@ class Preprocessor:
                 return self._finish(source, "directory-reference", lines, 0, 0, None, False,
                                     "Directory listed without reading file contents.")
             return _Prepared(source, listing)
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(mode) or info is None:
             return _Prepared(source, lambda _n: _missing(source))
-        try:
-            with target.open("rb") as handle:
-                data = handle.read(FULL_READ_LIMIT + 1)
-            if len(data) > FULL_READ_LIMIT or b"\x00" in data[:BINARY_PROBE_BYTES]:
-                del data
-                text = read_file(target)
-                return self._prepare_text(source, guarded.relative, text, terms)
-        except OSError:
-            return _Prepared(source, lambda _n: _missing(source))
-        suffix = Path(source.path).suffix.lower()
-        if suffix in MARKDOWN_SUFFIXES:
-            return self._prepare_text(source, guarded.relative, from_bytes(data), terms)
-        spec = language_for(source.path)
-        key = cache_key(hashlib.sha256(data).hexdigest(), spec, per_file)
+        memo_key = stat_key(guarded.relative, info, per_file, STRATEGY_VERSION)
+        survey = self._surveys.get(memo_key) if memo_key is not None else None
+        kept: bytes | None = None
+        if survey is not None:
+            self.stats.memo_hits += 1
+        else:
+            try:
+                with target.open("rb") as handle:
+                    data = handle.read(FULL_READ_LIMIT + 1)
+                if len(data) > FULL_READ_LIMIT or b"\x00" in data[:BINARY_PROBE_BYTES]:
+                    del data
+                    text = read_file(target)
+                    return self._prepare_text(source, guarded.relative, text, terms)
+            except OSError:
+                return _Prepared(source, lambda _n: _missing(source))
+            suffix = Path(source.path).suffix.lower()
+            if suffix in MARKDOWN_SUFFIXES:
+                return self._prepare_text(source, guarded.relative, from_bytes(data), terms)
+            spec = language_for(source.path)
+            survey = _Survey(spec, cache_key(hashlib.sha256(data).hexdigest(), spec, per_file), *scan(data))
+            if memo_key is not None:
+                self._surveys.put(memo_key, survey)
+            kept = data if len(data) <= KEEP_BYTES else None  # else read again if it is ever rendered
+            del data
+        found = survey
+
+        def load() -> Extraction | None:
+            if found.extraction is not None:
+                return found.extraction
+            extraction = self._extraction(found, target, kept, per_file, fresh)
+            if extraction is not None and extraction.cacheable and extraction.sha256 == found.key.rsplit("|", 1)[1]:
+                found.extraction = extraction
+            return extraction
+
+        def render_code(n: int) -> ContextFile:
+            extraction = load()
+            if extraction is None:
+                return _missing(source)
+            return self._from_extraction(source, extraction, found.spec, n)
+
+        return _Prepared(source, render_code, names=found.names, references=found.references, identity=found.key,
+                         bound=per_file)
+
+    def _extraction(self, survey: _Survey, target: Path, kept: bytes | None, per_file: int,
+                    fresh: dict[str, Extraction]) -> Extraction | None:
+        """The surveyed file's extraction: this build's, the disk cache's, or parsed now."""
+        key = survey.key
         extraction = fresh.get(key)
         if extraction is None and self._cache is not None:
             extraction = self._cache.get_many([key]).get(key)
-        if extraction is None:
-            self.stats.cache_misses += 1
-            extraction = build_extraction(from_bytes(data), spec, per_file, self._guard, self._counted_extract)
-            fresh[key] = extraction
-        else:
+        if extraction is not None:
             self.stats.cache_hits += 1
-        del data
-        found = extraction
-        return _Prepared(source, lambda n: self._from_extraction(source, found, spec, n),
-                         names=found.names, references=found.references)
+            return extraction
+        data = kept
+        if data is None:
+            try:
+                with target.open("rb") as handle:
+                    data = handle.read(FULL_READ_LIMIT + 1)
+            except OSError:
+                return None
+            key = cache_key(hashlib.sha256(data).hexdigest(), survey.spec, per_file)  # changed since: its own key
+        self.stats.cache_misses += 1
+        extraction = build_extraction(from_bytes(data), survey.spec, per_file, self._guard, self._counted_extract)
+        fresh[key] = extraction
+        return extraction
 
     def _counted_extract(self, spec: LanguageSpec, data: bytes) -> object:
         from orchestra.context.code.extract import extract

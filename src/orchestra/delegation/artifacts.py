@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
+import threading
 from pathlib import Path
 
 from orchestra.delegation.model import SessionArtifacts
@@ -18,6 +20,7 @@ from orchestra.store.base import Store, Transaction
 from orchestra.workspace.atomic import atomic_write_bytes, create_unpublished, fsync_dir
 from orchestra.workspace.layout import WorkspaceLayout
 
+log = logging.getLogger("orchestra.delegation")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 PREFIX_CHARS = 80
 DIGEST_CHARS = 32  # 128 bits of sha256
@@ -45,8 +48,8 @@ def write_all(root: Path, files: dict[str, str], *, durable: frozenset[str] = fr
 
     Called inside the admitting transaction: nobody learns these names before the commit, so the
     files are written in place. Files in ``durable`` are fsynced; the others are kept in (or can be
-    re-rendered from) the session row. Each folder is fsynced once at the end. On any failure the
-    files created so far, and only those, are removed.
+    re-rendered from) the session row. The folders are not fsynced here: :func:`start_sync` does that
+    beside the commit. On any failure the files created so far, and only those, are removed.
     """
     written: list[Path] = []
     try:
@@ -54,12 +57,47 @@ def write_all(root: Path, files: dict[str, str], *, durable: frozenset[str] = fr
             target = root / relative
             create_unpublished(target, text.encode("utf-8"), sync=relative in durable)
             written.append(target)
-        for folder in dict.fromkeys(path.parent for path in written):
-            fsync_dir(folder)
     except BaseException:
         remove_all(written)
         raise
     return written
+
+
+class FolderSync:
+    """The fsync of the folders holding a spawn's artifacts, run in a helper thread.
+
+    Started inside the admitting transaction, right before its ``COMMIT``, so the folder fsync and
+    SQLite's commit fsync are in flight together instead of one after the other (on a journaling
+    filesystem they usually land in the same journal commit). :meth:`finish` waits for it before
+    the spawn answers, so once a caller has the answer both the row and the artifact names are
+    durable. A power loss between the two leaves a committed row whose prompt file may be missing:
+    :func:`repair_prompts` re-renders it from the row on the next open.
+    """
+
+    def __init__(self, folders: list[Path]) -> None:
+        self._folders = folders
+        self.error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="orchestra-artifact-fsync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for folder in self._folders:
+                fsync_dir(folder)
+        except OSError as exc:
+            self.error = exc
+
+    def finish(self) -> None:
+        """Wait for the fsync; a failure is logged (the row, committed, holds the prompt)."""
+        self._thread.join()
+        if self.error is not None:
+            log.warning("could not fsync the spawn artifact folder (%s); the prompt is re-rendered from the "
+                        "session row on the next open", type(self.error).__name__)
+
+
+def start_sync(written: list[Path]) -> FolderSync:
+    """Start fsyncing the folders of ``written`` (see :class:`FolderSync`)."""
+    return FolderSync(list(dict.fromkeys(path.parent for path in written)))
 
 
 def remove_all(paths: list[Path]) -> None:

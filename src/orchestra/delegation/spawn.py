@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestra.capacity import CapacityRequest
 from orchestra.clock import iso_ms
-from orchestra.context.manifest import ContextManifest, render_markdown
+from orchestra.context.manifest import ContextManifest, marked_markdown
 from orchestra.delegation import artifacts as files
 from orchestra.delegation import guardrails
 from orchestra.delegation import repository as repo
@@ -21,7 +21,7 @@ from orchestra.delegation.errors import DelegationRejectedError, IdempotencyConf
 from orchestra.delegation.lifecycle import EVENT_TYPES, SessionStatus
 from orchestra.delegation.model import GuardrailReport, Session, SessionArtifacts
 from orchestra.delegation.parent_action import parent_action
-from orchestra.delegation.prompt import render_child_prompt
+from orchestra.delegation.prompt import guard_prompt, render_child_prompt
 from orchestra.delegation.requests import ContextSummary, SpawnRequest, SpawnResult
 from orchestra.delegation.sweeper import deadline, sweep
 from orchestra.events import NewEvent
@@ -79,6 +79,7 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
             return service.replay(earlier, print_)
     prepared = _prepare(service, request, client_name)
     written: list[Path] = []
+    syncing: files.FolderSync | None = None
     try:
         with service.store.write() as tx:
             now = clock()
@@ -88,12 +89,17 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
                 session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
                 # Created under the write lock, after admission: a rejected request writes nothing, and a
                 # file without a session row is an orphan of a crashed call (see sweep_orphans). The row
-                # holds the prompt and the request, so the files need no fsync of their own: one folder
-                # fsync makes their names durable before the commit.
+                # holds the prompt and the request, so the files need no fsync of their own; the folder
+                # fsync runs beside the commit's (files.FolderSync) and is awaited before answering.
                 written = files.write_all(service.root, prepared.files)
+                syncing = files.start_sync(written)
     except BaseException:
+        if syncing is not None:
+            syncing.finish()
         files.remove_all(written)
         raise
+    if syncing is not None:
+        syncing.finish()
     if earlier is not None:
         return service.replay(earlier, print_)
     return _result(prepared, session, report, capacity)
@@ -122,10 +128,10 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
     manifest = service.context.manifest(task.id, role, phase=phase, paths=extra_paths)
     session_id = f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:{secrets.token_hex(8)}"
     planned = files.plan(service.layout, session_id)
-    prompt = render_child_prompt(task=task, session_id=session_id, phase=phase, role=role, adapter=adapter,
-                                 brief=brief, ownership_paths=ownership, manifest_markdown=render_markdown(manifest),
+    marked = render_child_prompt(task=task, session_id=session_id, phase=phase, role=role, adapter=adapter,
+                                 brief=brief, ownership_paths=ownership, manifest_markdown=marked_markdown(manifest),
                                  expected_result=planned.expected_result)
-    prompt = service.guard.guard_or_raise(prompt, Sink.PROMPT)
+    prompt = guard_prompt(service.guard, marked)
     warnings = _quality_warnings(task.acceptance_criteria, len(manifest.bundle.omitted_sources),
                                  manifest.bundle.final_bytes, service.policy.context_budget_tokens)
     doc: dict[str, Any] = {
