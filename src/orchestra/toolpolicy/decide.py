@@ -69,6 +69,9 @@ def decide(op: Operation, policy: ToolPolicy, caller: Caller, root: str, *, home
     if facts is not None:
         touched += [w for w in _words(op.command or "") if "state.db" in w or "keys" in w or "/" in w]
     protected = [p for p in touched if _protected(p, base, root, policy, home)]
+    if facts is not None and not protected:
+        protected = [e for e in policy.protected_paths if not os.path.isabs(e) and not any(c in e for c in "*?[")
+                     and e in (op.command or "")]  # inside a script or an argument string
     if protected:
         candidates.append(_rule(policy, "protectedPath", role, "tool.protected-path", (
             "Orchestra blocked this: it touches Orchestra's workspace key or state database (or a path the "
@@ -212,11 +215,9 @@ def _in_scope(path: str, base: str, root: str, owned: tuple[str, ...], policy: T
     absolute = resolve(path, base, home)
     if absolute is None:
         return True  # a variable we cannot resolve: not judged (reported in docs)
-    if any(absolute == s or absolute.startswith(s.rstrip("/") + "/") for s in policy.scratch_paths):
-        return True
     rel = relative_to(absolute, root)
-    if rel is None:
-        return False
+    if rel is None:  # outside the workspace: only the scratch folders
+        return any(absolute == s or absolute.startswith(s.rstrip("/") + "/") for s in policy.scratch_paths)
     return any(_matches(rel, entry) for entry in (*owned, *OWN_OUTPUTS))
 
 

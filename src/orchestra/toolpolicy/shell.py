@@ -104,7 +104,10 @@ def program(seg: list[str]) -> tuple[str, list[str]]:
             if base == "timeout" and index < len(seg) and seg[index][:1].isdigit():
                 index += 1
             continue
-        return base, seg[index + 1:]
+        rest = seg[index + 1:]
+        if base.startswith("python") and len(rest) >= 2 and rest[0] == "-m":
+            return rest[1], rest[2:]  # python -m twine … is twine
+        return base, rest
     return "", []
 
 
