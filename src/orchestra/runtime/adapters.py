@@ -19,8 +19,8 @@ TARGETS: tuple[str, ...] = ("claude", "cursor", "codex", "vscode", "windsurf", "
 class RuntimeAdapter:
     """What Orchestra knows about one runtime (reference §1.2, plus launch and lifecycle notes). Read-only."""
 
-    __slots__ = ("guard_events", "id", "label", "launch", "lifecycle_events", "parent_action", "runtime_native", "spawn_mode",
-                 "spawn_tool", "target")
+    __slots__ = ("guard_events", "id", "label", "launch", "lifecycle_events", "parent_action", "runtime_native",
+                 "spawn_mode", "spawn_tool", "target")
 
     def __init__(self, *, id: str, target: str, label: str, runtime_native: bool, spawn_mode: SpawnMode,
                  spawn_tool: str | None, parent_action: str | None, launch: str,

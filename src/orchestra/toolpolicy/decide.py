@@ -120,9 +120,10 @@ _RISK_REASONS = {
 def _risk_decisions(risks: list[tuple[str, str]], base: str, root: str, policy: ToolPolicy, role: str | None,
                     home: str | None) -> list[Decision]:
     out = []
-    for action, label in risks:
-        if action == "destructive:path":
-            if not _dangerous_target(label, base, root, policy, home):
+    for kind, detail in risks:
+        action, label = kind, detail
+        if kind == "destructive:path":
+            if not _dangerous_target(detail, base, root, policy, home):
                 continue
             action, label = "destructive", "recursive removal or permission change outside the workspace"
         rule, reason = _RISK_REASONS[action]

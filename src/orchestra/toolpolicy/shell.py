@@ -230,13 +230,13 @@ def _risks(name: str, args: list[str], facts: ShellFacts) -> None:
     elif name.startswith("mkfs") or name in ("wipefs", "fdisk", "parted") or (name == "shred" and any(
             o.startswith("/dev/") for o in operands)):
         facts.risks.append(("destructive", f"{name} on a device"))
-    elif name == "find" and ("-delete" in args or "-exec" in args and "rm" in args) and operands[:1] and \
+    elif name == "find" and ("-delete" in args or ("-exec" in args and "rm" in args)) and operands[:1] and \
             operands[0] in ("/", "~", "$HOME", "/*"):
         facts.risks.append(("destructive", "find -delete from a system folder"))
-    elif name == "git" and operands[:1] == ["push"]:
-        if "f" in flags or longs & {"--force", "--force-with-lease", "--mirror", "--force-if-includes"} or any(
-                o.startswith("+") for o in operands[1:]):
-            facts.risks.append(("forcePush", "git push --force"))
+    elif name == "git" and operands[:1] == ["push"] and (
+            "f" in flags or longs & {"--force", "--force-with-lease", "--mirror", "--force-if-includes"}
+            or any(o.startswith("+") for o in operands[1:])):
+        facts.risks.append(("forcePush", "git push --force"))
     for tool, sub in _PUBLISH:
         if name == tool and operands[:1] == [sub]:
             facts.risks.append(("publish", f"{tool} {sub}"))

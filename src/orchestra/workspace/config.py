@@ -229,9 +229,6 @@ class ToolPolicyOverrides(_Section):
     remote_script: PolicyOutcome | None = None
 
 
-_POLICY_ENTRY = Field(default_factory=list, max_length=256)
-
-
 class ToolPolicySettings(_Section):
     """``security.toolPolicy``: what the pre-tool-use hook allows, asks about or denies. The hook reads this
     section with the standard library (:mod:`orchestra.toolpolicy.config`); a test keeps both in step."""
@@ -239,9 +236,9 @@ class ToolPolicySettings(_Section):
     enabled: bool = True
     actions: ToolPolicyActions = Field(default_factory=ToolPolicyActions)
     roles: dict[str, ToolPolicyOverrides] = Field(default_factory=dict, max_length=256)
-    protected_paths: list[str] = _POLICY_ENTRY
+    protected_paths: list[str] = Field(default_factory=list, max_length=256)
     """Extra paths no agent reads or writes (``.agent-workflow/keys`` and the state database always are)."""
-    allowed_commands: list[str] = _POLICY_ENTRY
+    allowed_commands: list[str] = Field(default_factory=list, max_length=256)
     """Command prefixes the execution-risk rules never question (exfiltration and protected paths still apply)."""
     mcp_servers: list[str] = Field(default_factory=lambda: ["orchestra"], max_length=256)
     """MCP servers trusted with restricted data in their arguments."""
