@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from orchestra.toolpolicy.config import ALWAYS_PROTECTED
 from orchestra.toolpolicy.shell import analyse
 
 TYPE_CHECKING = False
@@ -67,7 +68,8 @@ def decide(op: Operation, policy: ToolPolicy, caller: Caller, root: str, *, home
     base = op.cwd if op.cwd and os.path.isabs(op.cwd) else root
     touched = list(op.paths)
     if facts is not None:
-        touched += [w for w in _words(op.command or "") if "state.db" in w or "keys" in w or "/" in w]
+        custom = len(policy.protected_paths) > len(ALWAYS_PROTECTED)
+        touched += [w for w in facts.words if "state.db" in w or "keys" in w or (custom and "/" in w)]
     protected = [p for p in touched if _protected(p, base, root, policy, home)]
     if facts is not None and not protected:
         protected = [e for e in policy.protected_paths if not os.path.isabs(e) and not any(c in e for c in "*?[")
@@ -132,21 +134,20 @@ def _risk_decisions(risks: list[tuple[str, str]], base: str, root: str, policy: 
 
 
 def _exfiltration(op: Operation, facts: object, policy: ToolPolicy) -> tuple[str, ...]:
-    from orchestra.toolpolicy.data import findings  # compiled only when something could leave the machine
     from orchestra.toolpolicy.shell import ShellFacts
 
+    if op.kind == "shell" and isinstance(facts, ShellFacts) and not facts.network:
+        return ()
+    if (op.kind == "mcp" and _known_server(op.server, policy)) or op.kind not in ("shell", "fetch", "mcp"):
+        return ()
+    from orchestra.toolpolicy.data import findings  # compiled only when something could leave the machine
+
     if op.kind == "shell" and isinstance(facts, ShellFacts):
-        if not facts.network:
-            return ()
         labels = findings(op.command or "")
         if facts.uploads:
             labels.append("secret file")
         return tuple(labels)
-    if op.kind == "fetch":
-        return tuple(findings(op.payload))
-    if op.kind == "mcp" and not _known_server(op.server, policy):
-        return tuple(findings(op.payload))
-    return ()
+    return tuple(findings(op.payload))
 
 
 def _known_server(server: str | None, policy: ToolPolicy) -> bool:
@@ -233,12 +234,3 @@ def _dangerous_target(path: str, base: str, root: str, policy: ToolPolicy, home:
         return False
     rel = relative_to(absolute, root)
     return rel is None or rel == ""
-
-
-def _words(command: str) -> list[str]:
-    from orchestra.toolpolicy.shell import tokenize
-
-    out = []
-    for word in tokenize(command[:65_536]):
-        out.append(word.split("=", 1)[1] if word.startswith("--") and "=" in word else word)
-    return out

@@ -49,9 +49,11 @@ _PUBLISH = (("npm", "publish"), ("yarn", "publish"), ("pnpm", "publish"), ("twin
 class ShellFacts:
     """The result of :func:`analyse`."""
 
-    __slots__ = ("network", "programs", "risks", "uploads", "writes")
+    __slots__ = ("network", "programs", "risks", "uploads", "words", "writes")
 
     def __init__(self) -> None:
+        self.words: list[str] = []
+        """The command's shell words (``--opt=value`` options as their value)."""
         self.network = False
         """Some part of the command sends data off the machine."""
         self.programs: list[str] = []
@@ -63,17 +65,49 @@ class ShellFacts:
         """``(action, label)`` pairs: ``destructive``, ``forcePush``, ``publish``, ``remoteScript``."""
 
 
-def tokenize(command: str) -> list[str]:
-    """Shell words and operators (``|``, ``;``, ``>``, …); falls back to whitespace on unbalanced quotes."""
-    import shlex
+_TOKEN = re.compile(
+    r"""[ \t\r]*(?:(\|\||&&|;;|\|&|&>>|&>|>>|>\||>&|<&|[|&;()<>\n])"""
+    r"""|((?:[^\s'"\\|&;()<>]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+))""", re.DOTALL)
+_PIECE = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)|([^'"\\]+)""", re.DOTALL)
+_DQ_ESCAPE = re.compile(r'\\([\\"$`])')
 
-    lexer = shlex.shlex(command.replace("\\\n", " "), posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        return list(lexer)
-    except ValueError:
-        return command.split()
+
+def tokenize(command: str) -> list[str]:
+    """Shell words (quotes removed) and operators (``|``, ``;``, ``>``, …), like ``shlex`` with
+    ``punctuation_chars`` but one regular expression; the rest of a line with an unbalanced quote is split
+    on whitespace."""
+    text = command.replace("\\\n", " ")
+    out: list[str] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            rest = text[pos:].strip()
+            out.extend(rest.replace("'", " ").replace('"', " ").split())
+            break
+        pos = match.end()
+        if match.group(1) is not None:
+            out.append(match.group(1))
+        elif match.group(2) is not None:
+            out.append(_unquote(match.group(2)))
+    return out
+
+
+def _unquote(word: str) -> str:
+    if "'" not in word and '"' not in word and "\\" not in word:
+        return word
+    parts = []
+    for piece in _PIECE.finditer(word):
+        single, double, escaped, plain = piece.groups()
+        if single is not None:
+            parts.append(single)
+        elif double is not None:
+            parts.append(_DQ_ESCAPE.sub(r"\1", double))
+        elif escaped is not None:
+            parts.append(escaped)
+        else:
+            parts.append(plain)
+    return "".join(parts)
 
 
 def segments(words: list[str]) -> list[list[str]]:
@@ -115,6 +149,7 @@ def analyse(command: str) -> ShellFacts:
     """Read ``command``: network sinks, written paths, uploads of secret files, execution risks."""
     facts = ShellFacts()
     words = tokenize(command[:65_536])
+    facts.words = [w.split("=", 1)[1] if w.startswith("--") and "=" in w else w for w in words]
     segs = segments(words)
     net_after_pipe = False
     reads_secret: list[str] = []
