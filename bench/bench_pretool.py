@@ -50,10 +50,11 @@ def _map_child(root: Path, env: dict[str, str], prompt: str) -> None:
 
 
 def _decisions_per_second(root: Path) -> dict[str, float]:
+    from tests.toolcall_corpus import CHILD_OWNS, cases
+
     from orchestra.toolpolicy.config import ToolPolicy
     from orchestra.toolpolicy.decide import Caller, decide
     from orchestra.toolpolicy.packet import from_tool
-    from tests.toolcall_corpus import CHILD_OWNS, cases
 
     corpus = cases(root, Path("/home/dev"))
     policy, child = ToolPolicy(), Caller("S", task_id="T", role="developer", ownership=CHILD_OWNS)
