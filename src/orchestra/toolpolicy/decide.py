@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from orchestra.toolpolicy.config import ALWAYS_PROTECTED
-from orchestra.toolpolicy.shell import analyse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -62,7 +61,11 @@ def decide(op: Operation, policy: ToolPolicy, caller: Caller, root: str, *, home
     role = caller.role if caller.is_child else None
     op.subject = f"child:{caller.session_id}" if caller.is_child else "parent"
     candidates: list[Decision] = []
-    facts = analyse(op.command) if op.kind == "shell" and op.command else None
+    facts = None
+    if op.kind == "shell" and op.command:
+        from orchestra.toolpolicy.shell import analyse  # only shell calls need the shell reader
+
+        facts = analyse(op.command)
     if facts is not None and facts.network:
         op.sink = "network"
     base = op.cwd if op.cwd and os.path.isabs(op.cwd) else root

@@ -16,8 +16,8 @@ _SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "(", ")", "\n", ";;", "|&"})
 _REDIRECT_OUT = frozenset({">", ">>", "&>", "&>>", ">|"})
 _URL = re.compile(r"(?i)\b(?:https?|ftp|wss?)://")
 _INLINE_HINT = re.compile(r"\s-[a-zA-Z]*[ce]\b")
-_REMOTE_HINT = re.compile(r"(?i)curl|wget|fetch|iex|invoke-expression")
-_SOURCES = {"inline": (
+_REMOTE_HINTS = ("curl", "wget", "fetch", "iex", "invoke-expression")
+_SOURCES: dict[str, tuple[str, int]] = {"inline": (
     r"\b(?:python[0-9.]*|node|deno|bun|ruby|perl|php)\b[^|;&]*?\s-[a-zA-Z]*[ce]\b.*?"
     r"(?:requests\.|urllib|http\.client|httpx|aiohttp|socket\.|smtplib|ftplib|fetch\(|axios|Net::HTTP|LWP|"
     r"open-uri|curl_exec|file_get_contents\(\s*[\"']https?)", re.DOTALL), "remote": (
@@ -25,21 +25,25 @@ _SOURCES = {"inline": (
     rf"|\b{SHELLS}\s+<\(\s*(?:curl|wget)\b|\b{SHELLS}\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b"
     rf"|\b(?:iex|Invoke-Expression)\b.*\b(?:iwr|Invoke-WebRequest|DownloadString)\b)", 0)}
 _COMPILED: dict[str, re.Pattern[str]] = {}
+_PIECE_SOURCE = r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)|([^'"\\]+)"""
+_DQ_SOURCE = r'\\([\\"$`])'
 
 
 def _pattern(name: str) -> re.Pattern[str]:
     """The larger patterns, compiled on first use (most calls never need them)."""
     found = _COMPILED.get(name)
     if found is None:
-        source, flags = _SOURCES[name]
+        source, flags = {**_SOURCES, "piece": (_PIECE_SOURCE, re.DOTALL), "dq": (_DQ_SOURCE, 0),
+                         "secret-file": (_SECRET_FILE, 0)}[name]
         found = _COMPILED[name] = re.compile(source, flags)
     return found
 
 
-SECRET_FILE = re.compile(
+_SECRET_FILE = (
     r"(?:^|/)(?:\.env(?:\.(?!example\b|sample\b|template\b|dist\b)[\w.-]+)?|\.netrc|\.pypirc|\.npmrc"
     r"|\.git-credentials|id_(?:rsa|dsa|ecdsa|ed25519)|credentials(?:\.json)?|[\w.-]+\.pem|[\w.-]+\.p12"
     r"|[\w.-]+\.key|kube/config|docker/config\.json|workspace\.key|state\.db(?:-wal|-shm)?|shadow)$")
+
 _PUBLISH = (("npm", "publish"), ("yarn", "publish"), ("pnpm", "publish"), ("twine", "upload"), ("cargo", "publish"),
             ("gem", "push"), ("poetry", "publish"), ("uv", "publish"), ("flit", "publish"), ("docker", "push"),
             ("podman", "push"), ("helm", "push"), ("mvn", "deploy"), ("gradle", "publish"), ("hatch", "publish"),
@@ -68,8 +72,11 @@ class ShellFacts:
 _TOKEN = re.compile(
     r"""[ \t\r]*(?:(\|\||&&|;;|\|&|&>>|&>|>>|>\||>&|<&|[|&;()<>\n])"""
     r"""|((?:[^\s'"\\|&;()<>]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+))""", re.DOTALL)
-_PIECE = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)|([^'"\\]+)""", re.DOTALL)
-_DQ_ESCAPE = re.compile(r'\\([\\"$`])')
+
+
+def is_secret_file(path: str) -> bool:
+    """Whether ``path`` names a credential store (``.env``, ``~/.ssh/id_*``, ``~/.aws/credentials``, keys…)."""
+    return _pattern("secret-file").search(path) is not None
 
 
 def tokenize(command: str) -> list[str]:
@@ -97,12 +104,12 @@ def _unquote(word: str) -> str:
     if "'" not in word and '"' not in word and "\\" not in word:
         return word
     parts = []
-    for piece in _PIECE.finditer(word):
+    for piece in _pattern("piece").finditer(word):
         single, double, escaped, plain = piece.groups()
         if single is not None:
             parts.append(single)
         elif double is not None:
-            parts.append(_DQ_ESCAPE.sub(r"\1", double))
+            parts.append(_pattern("dq").sub(r"\1", double) if "\\" in double else double)
         elif escaped is not None:
             parts.append(escaped)
         else:
@@ -167,15 +174,16 @@ def analyse(command: str) -> ShellFacts:
             facts.uploads.extend(_uploaded(name, args))
             net_after_pipe = net_after_pipe or piped_in
         if name in ("cat", "base64", "xxd", "gzip", "tar", "zip", "openssl", "head", "tail", "gpg"):
-            reads_secret = [a for a in args if not a.startswith("-") and SECRET_FILE.search(a)]
+            reads_secret = [a for a in args if not a.startswith("-") and is_secret_file(a)]
         elif not piped_in:
             reads_secret = []
         facts.writes.extend(_written(name, args))
         _risks(name, args, facts)
-    if _URL.search(command) or "/dev/tcp/" in command or "/dev/udp/" in command or (
+    if ("://" in command and _URL.search(command)) or "/dev/tcp/" in command or "/dev/udp/" in command or (
             _INLINE_HINT.search(command) and _pattern("inline").search(command)):
         facts.network = True
-    if _REMOTE_HINT.search(command) and _pattern("remote").search(command):
+    lowered = command.lower()
+    if any(hint in lowered for hint in _REMOTE_HINTS) and _pattern("remote").search(command):
         facts.risks.append(("remoteScript", "a downloaded script piped into a shell"))
     return facts
 
@@ -206,7 +214,7 @@ def _uploaded(name: str, args: list[str]) -> list[str]:
         elif name in ("scp", "rsync", "sftp") and not arg.startswith("-") and index < len(args) - 1 and \
                 previous not in ("-i", "-P", "-p", "-o", "-F", "-e"):
             candidate = arg
-        if candidate and SECRET_FILE.search(candidate.rstrip("/")):
+        if candidate and is_secret_file(candidate.rstrip("/")):
             out.append(candidate)
     return out
 
