@@ -119,7 +119,8 @@ def test_corpus_through_the_entry_point(host: str, workspace: Path,
     app, sid = spawn_child(open_app, workspace, "codex-cli")
     agent = map_codex_child(app, workspace, sid) if host != "cursor" else None
     items, expected = [], {}
-    for case in cases(workspace, HOME):
+    corpus = cases(workspace, HOME)
+    for case in corpus:
         if case["child"] and agent is None:
             continue  # Cursor's gates carry no sub-agent id
         body = payload(case, host, workspace, agent if case["child"] else None)
@@ -142,8 +143,8 @@ def test_corpus_through_the_entry_point(host: str, workspace: Path,
     with sqlite3.connect(workspace / ".agent-workflow" / "state.db") as conn:
         rows = conn.execute("SELECT type, summary, metadata FROM events WHERE type LIKE 'TOOL_POLICY_%'").fetchall()
     blocked = sum(1 for case_id, outcome in got.items() if outcome != "allow")
-    asked_codex = sum(1 for k, v in expected.items() if host == "codex" and v == "allow" and
-                      next(c for c in cases(workspace, HOME) if c["id"] == k)["expect"] == "ask")
+    wanted = {c["id"]: c["expect"] for c in corpus}
+    asked_codex = sum(1 for k in expected if host == "codex" and wanted[k] == "ask")
     assert len(rows) == blocked + asked_codex  # every deny and ask is audited (Codex asks too)
     text = json.dumps(rows)
     assert not any(value in text for value in fakes().values())  # never the value
@@ -350,3 +351,14 @@ def test_entry_point_imports_no_heavy_module(initialized: Path) -> None:
     heavy = {m for m in modules if m.split(".")[0] in {"pydantic", "mcp", "cryptography", "anyio", "argparse",
                                                        "ahocorasick_rs", "phonenumbers"}}
     assert heavy == set() and not any(m.startswith("orchestra.security") for m in modules)
+
+
+def test_a_child_cannot_escape_its_paths_through_a_symlink(tmp_path: Path) -> None:
+    (tmp_path / "src" / "app").mkdir(parents=True)
+    (tmp_path / "src" / "billing").mkdir()
+    (tmp_path / "src" / "app" / "link").symlink_to(tmp_path / "src" / "billing")
+    child = Caller("S", task_id="T", role="developer", ownership=("src/app",))
+    escape = from_tool("Write", {"file_path": str(tmp_path / "src" / "app" / "link" / "x.py"), "content": "x"})
+    inside = from_tool("Write", {"file_path": str(tmp_path / "src" / "app" / "x.py"), "content": "x"})
+    assert decide(escape, ToolPolicy(), child, str(tmp_path)).outcome == "deny"
+    assert decide(inside, ToolPolicy(), child, str(tmp_path)).outcome == "allow"

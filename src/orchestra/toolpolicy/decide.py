@@ -217,12 +217,19 @@ def _protected(path: str, base: str, root: str, policy: ToolPolicy, home: str | 
 
 def _in_scope(path: str, base: str, root: str, owned: tuple[str, ...], policy: ToolPolicy,
               home: str | None) -> bool:
+    """Whether a child may write ``path``: as written and as really reached (through any symlink)."""
     absolute = resolve(path, base, home)
     if absolute is None:
-        return True  # a variable we cannot resolve: not judged (reported in docs)
+        return True  # a variable we cannot resolve: not judged (see docs/security.md)
+    return _owned(absolute, root, owned, policy) and _owned(os.path.realpath(absolute), os.path.realpath(root),
+                                                            owned, policy)
+
+
+def _owned(absolute: str, root: str, owned: tuple[str, ...], policy: ToolPolicy) -> bool:
     rel = relative_to(absolute, root)
     if rel is None:  # outside the workspace: only the scratch folders
-        return any(absolute == s or absolute.startswith(s.rstrip("/") + "/") for s in policy.scratch_paths)
+        scratch = {*policy.scratch_paths, *(os.path.realpath(s) for s in policy.scratch_paths)}
+        return any(absolute == s or absolute.startswith(s.rstrip("/") + "/") for s in scratch)
     return any(_matches(rel, entry) for entry in (*owned, *OWN_OUTPUTS))
 
 

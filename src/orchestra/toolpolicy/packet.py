@@ -98,9 +98,10 @@ def from_tool(tool: str, args: Mapping[str, Any], *, cwd: str | None = None) -> 
         if tool == "Glob" and isinstance(pattern, str):
             paths = (*paths, pattern)
         return Operation("read", "file.read", tool, payload="", paths=paths, cwd=cwd)
-    if tool in FETCH_TOOLS:
+    if tool in FETCH_TOOLS:  # what reaches the network is the URL or the query (a prompt goes to the model)
         url = args.get("url") if isinstance(args.get("url"), str) else None
-        return Operation("fetch", "url.fetch", tool, payload=text, url=url, cwd=cwd)
+        sent = "\n".join(v for k in ("url", "query", "q", "search_term") if isinstance(v := args.get(k), str))
+        return Operation("fetch", "url.fetch", tool, payload=sent or text, url=url, cwd=cwd)
     if tool.startswith("mcp__"):
         server = tool.split("__")[1] if tool.count("__") >= 2 else tool[5:]
         return Operation("mcp", "mcp.call", tool, payload=text, server=server, cwd=cwd)
