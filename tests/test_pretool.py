@@ -362,3 +362,15 @@ def test_a_child_cannot_escape_its_paths_through_a_symlink(tmp_path: Path) -> No
     inside = from_tool("Write", {"file_path": str(tmp_path / "src" / "app" / "x.py"), "content": "x"})
     assert decide(escape, ToolPolicy(), child, str(tmp_path)).outcome == "deny"
     assert decide(inside, ToolPolicy(), child, str(tmp_path)).outcome == "allow"
+
+
+def test_a_codex_child_is_known_by_its_thread_id(workspace: Path,
+                                                open_app: Callable[[dict[str, Any]], Orchestra]) -> None:
+    app, sid = spawn_child(open_app, workspace, "codex-cli")
+    thread = map_codex_child(app, workspace, sid)
+    patch = "*** Begin Patch\n*** Update File: README.md\n+x\n*** End Patch\n"
+    call = {"session_id": thread, "turn_id": "t2", "cwd": str(workspace), "hook_event_name": "PreToolUse",
+            "tool_name": "apply_patch", "tool_input": {"command": patch}}
+    out = json.loads(guard(call, "codex-cli", workspace).stdout)["hookSpecificOutput"]
+    assert out["permissionDecision"] == "deny" and sid in out["permissionDecisionReason"]
+    assert guard({**call, "session_id": "codex-parent"}, "codex-cli", workspace).stdout == ""

@@ -67,7 +67,7 @@ def evaluate(payload: Mapping[str, Any], *, runtime: str | None, workspace: str 
     try:
         from orchestra.toolpolicy.decide import decide
 
-        caller = find_caller(db, root, payload)
+        caller = find_caller(db, root, payload, host)
         decision = decide(op, policy, caller, root, home=env.get("HOME") or None)
     except Exception as exc:  # a guard error: fail closed only where the policy says so
         from orchestra.toolpolicy.decide import Caller, Decision
@@ -110,18 +110,20 @@ def load_policy(root: str) -> ToolPolicy | str:
         return "config-unreadable"
 
 
-def find_caller(db: str, root: str, payload: Mapping[str, Any]) -> Caller:
+def find_caller(db: str, root: str, payload: Mapping[str, Any], host: str = "claude") -> Caller:
     """The delegated child making this call, or the parent.
 
     A call inside a host sub-agent carries the host's agent id (Claude Code and Codex ``agent_id``); the
-    lifecycle hooks record it on the session. Claude Code records it only when the child stops, so the
-    child's transcript (``…/<session>/subagents/agent-<id>.jsonl`` beside the parent's) is read for its
-    ``Session id:`` line when the id is not yet known.
+    lifecycle hooks record it on the session. A Codex sub-agent is its own thread, so its hooks' ``session_id``
+    is that agent id too. Claude Code records the id only when the child stops, so the child's transcript
+    (``…/<session>/subagents/agent-<id>.jsonl`` beside the parent's) is read for its ``Session id:`` line
+    when the id is not yet known.
     """
     from orchestra.toolpolicy.decide import Caller
 
-    agent = next((payload[k].strip()[:200] for k in ("agent_id", "subagent_id")
-                  if isinstance(payload.get(k), str) and payload[k].strip()), None)
+    keys = ("agent_id", "subagent_id", "session_id") if host == "codex" else ("agent_id", "subagent_id")
+    agent = next((payload[k].strip()[:200] for k in keys if isinstance(payload.get(k), str) and payload[k].strip()),
+                 None)
     if agent is None:
         return Caller()
     conn = lifecycle._connect(db, readonly=True)
