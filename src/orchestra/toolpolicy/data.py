@@ -2,8 +2,9 @@
 
 A deliberate subset of :mod:`orchestra.security.rules`: vendor token shapes, private keys, JWTs, literal
 values assigned to secret-named keys, payment cards (Luhn and issuer prefix), US SSNs (dashed, valid
-ranges), IBANs (mod 97) and e-mail addresses. Only *labels* leave this module, never the values.
-Phone numbers are not detected here (that needs ``phonenumbers``).
+ranges), IBANs (mod 97), e-mail addresses and international phone numbers written with ``+`` and a country code
+(10-15 digits). Only *labels* leave this module, never the values. National phone formats without ``+`` are
+not detected here (that needs ``phonenumbers``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _IBAN = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Z0-9])")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*"
                     r"\.[A-Za-z]{2,24}(?![\w@-])")
+_PHONE = re.compile(r"(?<![\w+/.-])\+[1-9][\d .()-]{8,20}\d(?![\d\w])")
 _EMAIL_OK = ("example.com", "example.org", "example.net", "users.noreply.github.com", "localhost")
 
 
@@ -74,7 +76,8 @@ def _email_ok(text: str, match: re.Match[str]) -> bool:
 
 
 def findings(text: str) -> list[str]:
-    """Labels of the restricted data in ``text`` (``secret``, ``card``, ``national-id``, ``iban``, ``email``)."""
+    """Labels of the restricted data in ``text`` (``secret``, ``card``, ``national-id``, ``iban``, ``phone``,
+    ``email``)."""
     head = text[:SCAN_LIMIT]
     found: list[str] = []
     if _TOKENS.search(head):
@@ -100,6 +103,12 @@ def findings(text: str) -> list[str]:
             if _iban_ok(match.group()):
                 found.append("iban")
                 break
+        if "+" in head:
+            for match in _PHONE.finditer(head):
+                digits = sum(c.isdigit() for c in match.group())
+                if 10 <= digits <= 15 and match.group().count("(") == match.group().count(")"):
+                    found.append("phone")
+                    break
     if "@" in head:
         for match in _EMAIL.finditer(head):
             if not _email_ok(head, match):
