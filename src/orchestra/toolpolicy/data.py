@@ -105,8 +105,8 @@ def findings(text: str) -> list[str]:
                 break
         if "+" in head:
             for match in _PHONE.finditer(head):
-                digits = sum(c.isdigit() for c in match.group())
-                if 10 <= digits <= 15 and match.group().count("(") == match.group().count(")"):
+                count = sum(c.isdigit() for c in match.group())
+                if 10 <= count <= 15 and match.group().count("(") == match.group().count(")"):
                     found.append("phone")
                     break
     if "@" in head:
