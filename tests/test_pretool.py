@@ -337,6 +337,16 @@ def test_init_installs_the_guard_beside_the_lifecycle_hooks(workspace: Path) -> 
         assert "hook pre-tool --runtime cursor-cli" in cursor[event][0]["command"]
     again = run_cli("init", "--target", "claude,codex,cursor", "--json", cwd=workspace)
     assert {f["action"] for f in json.loads(again.stdout)["runtime"]["files"]} == {"unchanged"}
+    settings = workspace / ".claude" / "settings.json"
+    data = json.loads(settings.read_text())
+    guard_group = next(g for g in data["hooks"]["PreToolUse"] if g["matcher"] != "Agent|Task")
+    guard_group["hooks"][0]["timeout"] = 99  # a hand edit of our guard entry
+    settings.write_text(json.dumps(data))
+    drift = json.loads(run_cli("init", "--target", "claude", "--json", cwd=workspace).stdout)["runtime"]
+    change = next(f for f in drift["files"] if f["path"] == ".claude/settings.json")
+    assert change["action"] == "drift" and "hooks.PreToolUse" in change["note"]
+    kept = json.loads(settings.read_text())["hooks"]["PreToolUse"]
+    assert [g["hooks"][0].get("timeout") for g in kept] == [10, 99] and len(kept) == 2
 
 
 def test_entry_point_imports_no_heavy_module(initialized: Path) -> None:
