@@ -3,7 +3,8 @@
 ``orchestra health`` runs on every prompt in every runtime with the hook installed,
 so its plain forms (the flags the installed hooks use) are parsed here by hand,
 without importing ``argparse``; ``orchestra hook <event>`` (the sub-agent lifecycle hook) goes
-straight to :mod:`orchestra.runtime.hook`. Anything else, including ``--help`` and every error,
+straight to :mod:`orchestra.runtime.hook`, ``orchestra hook pre-tool`` (the point-of-action guard) to
+:mod:`orchestra.runtime.pretool`. Anything else, including ``--help`` and every error,
 goes to :func:`orchestra.cli.main.main`, which stays the one definition of the CLI.
 """
 
@@ -41,6 +42,10 @@ def parse_health_fast(argv: Sequence[str]) -> dict[str, str | bool | None] | Non
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``orchestra``; errors print ``orchestra: <message>`` on stderr and exit 1."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:2] == ["hook", "pre-tool"] and not {"-h", "--help"} & set(arguments):
+        from orchestra.runtime.pretool import main as pretool_main
+
+        return pretool_main(arguments[2:])
     if arguments[:1] == ["hook"] and not {"-h", "--help"} & set(arguments):
         from orchestra.runtime.hook import main as hook_main
 

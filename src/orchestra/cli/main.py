@@ -103,6 +103,21 @@ def _add_init_runtime_options(init: argparse.ArgumentParser) -> None:
                            "project-level MCP file)")
 
 
+def _add_policy_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                        common: argparse.ArgumentParser) -> None:
+    policy = commands.add_parser("policy", parents=[common], help="the tool policy of the pre-tool-use guard")
+    policy_actions = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    ptest = policy_actions.add_parser("test", parents=[common],
+                                      help="the decision for a hypothetical tool call (exit 0 allow, 2 ask, 3 deny)")
+    ptest.add_argument("call", help='the call as JSON, e.g. \'{"tool_name":"Bash","tool_input":{"command":"ls"}}\' '
+                                    "(or a Cursor gate payload; - reads stdin)")
+    ptest.add_argument("--host", choices=("claude", "codex", "cursor"), default="claude",
+                       help="whose payload shape and answer format (default: claude)")
+    ptest.add_argument("--session", default=None, help="decide as the delegated child with this host agent id")
+    ptest.add_argument("--json", action="store_true", help="print JSON (with the exact host output)")
+    ptest.set_defaults(handler=_lazy("orchestra.cli.policy_commands", "run_policy_test"))
+
+
 def _add_health_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                         common: argparse.ArgumentParser) -> None:
     health = commands.add_parser("health", parents=[common],
@@ -114,6 +129,7 @@ def _add_health_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     health.add_argument("--json", action="store_true", help="print the report as JSON")
     health.add_argument("--quiet", action="store_true", help="record only; print nothing (for hosts that parse stdout)")
     health.set_defaults(handler=_lazy("orchestra.cli.health_commands", "run_health"))
+    _add_policy_command(commands, common)  # the other hook-side command: what the pre-tool guard decides
 
 
 def _add_task_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -19,12 +19,12 @@ TARGETS: tuple[str, ...] = ("claude", "cursor", "codex", "vscode", "windsurf", "
 class RuntimeAdapter:
     """What Orchestra knows about one runtime (reference §1.2, plus launch and lifecycle notes). Read-only."""
 
-    __slots__ = ("id", "label", "launch", "lifecycle_events", "parent_action", "runtime_native", "spawn_mode",
-                 "spawn_tool", "target")
+    __slots__ = ("guard_events", "id", "label", "launch", "lifecycle_events", "parent_action", "runtime_native",
+                 "spawn_mode", "spawn_tool", "target")
 
     def __init__(self, *, id: str, target: str, label: str, runtime_native: bool, spawn_mode: SpawnMode,
                  spawn_tool: str | None, parent_action: str | None, launch: str,
-                 lifecycle_events: tuple[str, ...]) -> None:
+                 lifecycle_events: tuple[str, ...], guard_events: tuple[str, ...] = ()) -> None:
         self.id = id
         self.target = target
         self.label = label
@@ -39,6 +39,9 @@ class RuntimeAdapter:
         self.lifecycle_events = lifecycle_events
         """Host hook events ``orchestra init`` installs to report child start/stop; empty when the parent
         must report by hand."""
+        self.guard_events = guard_events
+        """Host hook events ``orchestra init`` wires to the point-of-action guard (``orchestra hook pre-tool``);
+        empty when the host cannot refuse a tool call from a hook."""
 
     def __repr__(self) -> str:
         return f"RuntimeAdapter(id={self.id!r}, target={self.target!r})"
@@ -65,6 +68,11 @@ class RuntimeAdapter:
 
 HOOK_MATCHERS: dict[str, str] = {"claude-cli": "Agent|Task", "codex-cli": "spawn_agent"}
 """The tool matcher of the ``PreToolUse``/``PostToolUse`` lifecycle hooks, per runtime."""
+GUARD_MATCHERS: dict[str, str] = {
+    "claude-cli": "Bash|Read|Write|Edit|MultiEdit|NotebookEdit|Grep|Glob|WebFetch|WebSearch|mcp__.*",
+    "codex-cli": "Bash|apply_patch|Edit|Write|mcp__.*",
+}
+"""The tool matcher of the point-of-action guard's ``PreToolUse`` hook, per runtime."""
 
 _MANUAL = "This runtime cannot start sub-agents; run the child prompt yourself in a new session."
 
@@ -74,14 +82,14 @@ ADAPTERS: tuple[RuntimeAdapter, ...] = (
         spawn_mode="request-only", spawn_tool="Agent", parent_action="claude-agent-request",
         launch="Call the Agent tool (formerly Task) with the child prompt as its prompt; Orchestra's hooks "
                "(orchestra init --target claude) report its start and stop.",
-        lifecycle_events=("PreToolUse", "PostToolUse", "SubagentStop"),
+        lifecycle_events=("PreToolUse", "PostToolUse", "SubagentStop"), guard_events=("PreToolUse",),
     ),
     RuntimeAdapter(
         id="codex-cli", target="codex", label="Codex CLI", runtime_native=True,
         spawn_mode="parent-tool", spawn_tool="spawn_agent", parent_action="codex-spawn-agent",
         launch="Call spawn_agent with the child prompt as its message; Orchestra's hooks "
                "(orchestra init --target codex) report its start and stop.",
-        lifecycle_events=("PreToolUse", "PostToolUse", "SubagentStart", "SubagentStop"),
+        lifecycle_events=("PreToolUse", "PostToolUse", "SubagentStart", "SubagentStop"), guard_events=("PreToolUse",),
     ),
     RuntimeAdapter(
         id="cursor-cli", target="cursor", label="Cursor", runtime_native=True,
@@ -89,6 +97,7 @@ ADAPTERS: tuple[RuntimeAdapter, ...] = (
         launch="Start a Cursor sub-agent (Task tool) with the child prompt; Orchestra's hooks "
                "(orchestra init --target cursor) report its start and stop.",
         lifecycle_events=("subagentStart", "subagentStop"),
+        guard_events=("beforeShellExecution", "beforeMCPExecution", "beforeReadFile"),
     ),
     RuntimeAdapter(
         id="vscode-agent", target="vscode", label="VS Code agent", runtime_native=False,

@@ -202,6 +202,73 @@ class TaskPolicy(_Section):
     """The role a spawn or context bundle uses when neither the call nor the task names one."""
 
 
+PolicyOutcome = Literal["allow", "ask", "deny"]
+
+
+class ToolPolicyActions(_Section):
+    """allow/ask/deny per rule family of the point-of-action guard (``orchestra hook pre-tool``)."""
+
+    exfiltration: PolicyOutcome = "deny"
+    protected_path: PolicyOutcome = "deny"
+    out_of_scope_write: PolicyOutcome = "deny"
+    destructive: PolicyOutcome = "ask"
+    force_push: PolicyOutcome = "ask"
+    publish: PolicyOutcome = "ask"
+    remote_script: PolicyOutcome = "ask"
+
+
+class ToolPolicyOverrides(_Section):
+    """A delegated child's per-role changes to :class:`ToolPolicyActions` (unset keys inherit)."""
+
+    exfiltration: PolicyOutcome | None = None
+    protected_path: PolicyOutcome | None = None
+    out_of_scope_write: PolicyOutcome | None = None
+    destructive: PolicyOutcome | None = None
+    force_push: PolicyOutcome | None = None
+    publish: PolicyOutcome | None = None
+    remote_script: PolicyOutcome | None = None
+
+
+class ToolPolicySettings(_Section):
+    """``security.toolPolicy``: what the pre-tool-use hook allows, asks about or denies. The hook reads this
+    section with the standard library (:mod:`orchestra.toolpolicy.config`); a test keeps both in step."""
+
+    enabled: bool = True
+    actions: ToolPolicyActions = Field(default_factory=ToolPolicyActions)
+    roles: dict[str, ToolPolicyOverrides] = Field(default_factory=dict, max_length=256)
+    protected_paths: list[str] = Field(default_factory=list, max_length=256)
+    """Extra paths no agent reads or writes (``.agent-workflow/keys`` and the state database always are)."""
+    allowed_commands: list[str] = Field(default_factory=list, max_length=256)
+    """Command prefixes the execution-risk rules never question (exfiltration and protected paths still apply)."""
+    mcp_servers: list[str] = Field(default_factory=lambda: ["orchestra"], max_length=256)
+    """MCP servers trusted with restricted data in their arguments."""
+    scratch_paths: list[str] = Field(default_factory=lambda: ["/tmp", "/var/tmp"], max_length=256)
+    """Folders outside the workspace that a child may write and a removal there is not questioned."""
+    on_error: Literal["allow", "deny"] = "allow"
+    """What a guard error decides: fail open (``allow``) or closed (``deny``)."""
+
+    @field_validator("protected_paths", "allowed_commands", "mcp_servers", "scratch_paths")
+    @classmethod
+    def _entries(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item.strip() or len(item) > 1024 or "\x00" in item:
+                raise ValueError("entries are non-empty strings of at most 1024 characters")
+        return [item.strip() for item in value]
+
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, value: dict[str, ToolPolicyOverrides]) -> dict[str, ToolPolicyOverrides]:
+        if any(not 1 <= len(role) <= 64 for role in value):
+            raise ValueError("role names are 1-64 characters")
+        return value
+
+
+class SecuritySettings(_Section):
+    """Security settings of the workspace."""
+
+    tool_policy: ToolPolicySettings = Field(default_factory=ToolPolicySettings)
+
+
 class OrchestraConfig(BaseModel):
     """The whole config file. Unknown top-level sections are preserved."""
 
@@ -215,6 +282,7 @@ class OrchestraConfig(BaseModel):
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     tasks: TaskPolicy = Field(default_factory=TaskPolicy)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     def to_json(self) -> str:
         """The file form: camelCase keys, two-space indent, trailing newline."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 HOOK_MARK = "health --runtime"
 LIFECYCLE_MARK = " hook "
+GUARD_MARK = " hook pre-tool "
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,27 @@ def lifecycle_command(exe: Executables, runtime: str, event: str) -> str:
     if runtime == "cursor-cli":
         return f"({guarded}) || echo '{{}}'"
     return f"({guarded}) || true"
+
+
+def guard_command(exe: Executables, runtime: str) -> str:
+    """``orchestra hook pre-tool --runtime <id>``: silent (no opinion) when ``orchestra`` is missing or fails;
+    Cursor's gates then get ``{}``."""
+    orch = shlex.quote(exe.orchestra)
+    call = f"{orch} hook pre-tool --runtime {runtime}"
+    guarded = f"command -v {orch} >/dev/null 2>&1 && {call} 2>/dev/null"
+    if runtime == "cursor-cli":
+        return f"({guarded}) || echo '{{}}'"
+    return f"({guarded}) || true"
+
+
+def hook_kind(command: object) -> str | None:
+    """``health``, ``guard`` or ``lifecycle`` for one of our hook commands, else ``None``."""
+    if not is_orchestra_hook(command):
+        return None
+    text = str(command)
+    if GUARD_MARK in text:
+        return "guard"
+    return "health" if HOOK_MARK in text else "lifecycle"
 
 
 def is_orchestra_hook(command: object) -> bool:

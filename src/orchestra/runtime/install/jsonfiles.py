@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from orchestra.runtime.install.commands import is_orchestra_hook
+from orchestra.runtime.install.commands import hook_kind
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
@@ -100,12 +100,13 @@ def merge_grouped_hooks(data: dict[str, Any], event: str, matcher: str | None,
     groups = hooks.setdefault(event, [])
     if not isinstance(groups, list):
         return f"'hooks.{event}' is not a list"
+    kind = hook_kind(hook.get("command"))
     for group in groups:
         items = group.get("hooks") if isinstance(group, dict) else None
         if not isinstance(items, list):
             continue
         for index, item in enumerate(items):
-            if isinstance(item, dict) and is_orchestra_hook(item.get("command")):
+            if isinstance(item, dict) and _same_kind(item.get("command"), kind):
                 if ctx is None or not ctx.keep(f"hooks.{event}", item, hook):
                     items[index] = {**item, **hook}
                 return out
@@ -126,13 +127,20 @@ def merge_flat_hooks(data: dict[str, Any], event: str, hook: dict[str, Any],
     items = hooks.setdefault(event, [])
     if not isinstance(items, list):
         return f"'hooks.{event}' is not a list"
+    kind = hook_kind(hook.get("command"))
     for index, item in enumerate(items):
-        if isinstance(item, dict) and is_orchestra_hook(item.get("command")):
+        if isinstance(item, dict) and _same_kind(item.get("command"), kind):
             if ctx is None or not ctx.keep(f"hooks.{event}", item, hook):
                 items[index] = {**item, **hook}
             return out
     items.append(hook)
     return out
+
+
+def _same_kind(command: object, kind: str | None) -> bool:
+    """Whether ``command`` is our hook of the same kind (the guard and the lifecycle hook share ``PreToolUse``)."""
+    found = hook_kind(command)
+    return found is not None and (found == kind or kind is None)
 
 
 def _parse_jsonc(text: str) -> dict[str, Any] | None:

@@ -7,8 +7,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from orchestra.runtime.adapters import HOOK_MATCHERS, get_adapter
-from orchestra.runtime.install.commands import Executables, health_command, lifecycle_command
+from orchestra.runtime.adapters import GUARD_MATCHERS, HOOK_MATCHERS, get_adapter
+from orchestra.runtime.install.commands import Executables, guard_command, health_command, lifecycle_command
 from orchestra.runtime.install.files import locate, plan_block, plan_json, plan_toml
 from orchestra.runtime.install.jsonfiles import MergeContext, merge_flat_hooks, merge_grouped_hooks, merge_server
 from orchestra.runtime.install.model import FileChange, InitOptions
@@ -113,6 +113,10 @@ def _cursor(plan: TargetPlan, root: Path, exe: Executables, options: InitOptions
             if isinstance(out, str):
                 break
             out = merge_flat_hooks(out, event, {"command": lifecycle_command(exe, "cursor-cli", event)}, ctx)
+        for event in get_adapter("cursor-cli").guard_events:
+            if isinstance(out, str):
+                break
+            out = merge_flat_hooks(out, event, {"command": guard_command(exe, "cursor-cli")}, ctx)
         return out
 
     _json(plan, root, ".cursor/hooks.json", "cursor", "hooks", merge, options)
@@ -154,6 +158,11 @@ def _lifecycle_grouped(data: dict[str, Any] | str, exe: Executables, runtime: st
         matcher = HOOK_MATCHERS[runtime] if event in ("PreToolUse", "PostToolUse") else None
         hook = {"type": "command", "command": lifecycle_command(exe, runtime, event), "timeout": HOOK_TIMEOUT_S}
         out = merge_grouped_hooks(out, event, matcher, hook, ctx)
+    for event in get_adapter(runtime).guard_events:
+        if isinstance(out, str):
+            break
+        hook = {"type": "command", "command": guard_command(exe, runtime), "timeout": HOOK_TIMEOUT_S}
+        out = merge_grouped_hooks(out, event, GUARD_MATCHERS[runtime], hook, ctx)
     return out
 
 
