@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import anyio
@@ -69,10 +69,16 @@ async def with_approval(ctx: Context[Any, Any], app: Orchestra,
                         operation: Callable[[CallerApprovals], T]) -> T | InputRequiredResult:
     """Run ``operation`` (a core call, in a worker thread) with this caller's approval gate; when it needs a
     person and the client can ask one, ask and, on accept, run it again (it then uses the grant)."""
+    return await with_approval_async(ctx, app, lambda gate: anyio.to_thread.run_sync(lambda: operation(gate)))
+
+
+async def with_approval_async(ctx: Context[Any, Any], app: Orchestra,
+                              operation: Callable[[CallerApprovals], Awaitable[T]]) -> T | InputRequiredResult:
+    """:func:`with_approval` for an async core call."""
     gate = app.approvals.for_caller(approval_caller(ctx))
     await _apply_retry_answer(ctx, app, gate.caller)
     try:
-        return await anyio.to_thread.run_sync(lambda: operation(gate))
+        return await operation(gate)
     except ApprovalRequiredError as exc:
         if not can_elicit(ctx, app):
             raise
@@ -86,7 +92,7 @@ async def with_approval(ctx: Context[Any, Any], app: Orchestra,
             raise  # no answer in time: the request stays pending for `orchestra approve`
         approval_id = exc.approval_id
     await anyio.to_thread.run_sync(lambda: app.approvals.answer(approval_id, gate.caller, outcome))
-    return await anyio.to_thread.run_sync(lambda: operation(gate))
+    return await operation(gate)
 
 
 async def _ask(ctx: Context[Any, Any], app: Orchestra, exc: ApprovalRequiredError) -> Answer | None:

@@ -37,6 +37,10 @@ class CallerApprovals:
         """Use the grant in the operation's write transaction."""
         self.service.consume(tx, ticket)
 
+    def use(self, ticket: ApprovalTicket | None) -> None:
+        """Use the grant in a transaction of its own, right before an action outside the store."""
+        self.service.use(ticket)
+
 
 def check(approval: CallerApprovals | None, subject: ApprovalSubject) -> ApprovalTicket | None:
     """:meth:`CallerApprovals.check`, or ``None`` without a gate."""

@@ -120,6 +120,14 @@ class ApprovalService:
         self._audit(tx, "APPROVAL_CONSUMED", row, actor=str(row["principal"]),
                     summary=f"Approval used by {ticket.action}")
 
+    def use(self, ticket: ApprovalTicket | None) -> None:
+        """Consume a grant in a transaction of its own, right before an action that is not a store write
+        (a provider call): single use still holds; an action failing afterwards does not give it back."""
+        if ticket is None:
+            return
+        with self._store.write() as tx:
+            self.consume(tx, ticket)
+
     # -- the person's side ----------------------------------------------------------------------------
 
     def grant(self, approval_id: str, *, approver: str, via: DecidedVia = "cli") -> Approval:
