@@ -20,7 +20,7 @@ from mcp import Client
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
-from tests.surface_calls import FAKE_PROVIDER_CONFIG, typical_calls  # noqa: E402
+from tests.surface_calls import FAKE_PROVIDER_CONFIG, person_approves, typical_calls  # noqa: E402
 
 from _common import emit  # noqa: E402
 from bench_server_start import BARE_SERVER, time_to_initialize  # noqa: E402
@@ -52,7 +52,7 @@ async def _listing(app: Orchestra) -> dict[str, dict[str, int]]:
 
 
 async def _results(app: Orchestra) -> dict[str, int]:
-    async with Client(create_server(app), mode="legacy") as client:
+    async with Client(create_server(app), mode="legacy", elicitation_callback=person_approves) as client:
         results = await typical_calls(client.call_tool)
     return {name: _bytes(result.structured_content) for name, result in results.items()}
 

@@ -14,6 +14,14 @@ FAKE_PROVIDER_CONFIG: dict[str, Any] = {"providers": {"defaults": {"provider": "
 Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 
+async def person_approves(_context: Any, _params: Any) -> Any:
+    """An elicitation callback: the client's user allows what the server asks about (chat_delete needs a
+    person's approval by default; see docs/approvals.md)."""
+    from mcp.types import ElicitResult
+
+    return ElicitResult(action="accept", content={"approve": True})
+
+
 async def typical_calls(call: Call) -> dict[str, Any]:
     """Call every tool once (chat and ledger tools included); return each result by tool name."""
     out: dict[str, Any] = {}

@@ -10,6 +10,7 @@ from mcp import Client
 
 from tests.faults.support import error_text, server_params
 from tests.helpers import run_cli
+from tests.surface_calls import person_approves
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +36,8 @@ async def test_chat_respond_with_an_invalid_role_is_invalid_input(workspace: Pat
 
 async def test_deleted_chat_text_leaves_no_trace_in_the_database_files(workspace: Path) -> None:
     db = workspace / ".agent-workflow" / "state.db"
-    async with Client(server_params(workspace, "--tools", "all"), mode="legacy") as client:
+    async with Client(server_params(workspace, "--tools", "all"), mode="legacy",
+                      elicitation_callback=person_approves) as client:
         await client.call_tool("task_add", {"id": "T-1", "title": "chat"})
         thread = await client.call_tool("chat_thread_create", {**SCOPE, "title": "q", "actor": ACTOR})
         tid = thread.structured_content["id"]

@@ -22,7 +22,7 @@ from orchestra_mcp.groups import OPTIONAL_GROUPS, parse_groups
 from orchestra_mcp.server import create_server
 from tests.helpers import BIN_DIR, clean_env
 from tests.ledger.conftest import OpenApp
-from tests.surface_calls import FAKE_PROVIDER_CONFIG, NEEDS_OPERATOR_SETUP, typical_calls
+from tests.surface_calls import FAKE_PROVIDER_CONFIG, NEEDS_OPERATOR_SETUP, person_approves, typical_calls
 
 pytestmark = pytest.mark.anyio
 MODES = ["legacy", "auto"]
@@ -42,7 +42,8 @@ def surface_app(open_app: OpenApp) -> Orchestra:
 
 @pytest.fixture(params=MODES)
 async def client(request: pytest.FixtureRequest, surface_app: Orchestra) -> AsyncIterator[Client]:
-    async with Client(create_server(surface_app), mode=request.param) as connected:
+    async with Client(create_server(surface_app), mode=request.param,
+                      elicitation_callback=person_approves) as connected:
         yield connected
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Self
 from pydantic import BaseModel, Field
 
 from orchestra import __version__
+from orchestra.approvals import ApprovalService
 from orchestra.capacity import CapacityService
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
@@ -64,6 +65,14 @@ def open_state_store(layout: WorkspaceLayout) -> SQLiteStore:
     return store
 
 
+def _any_budget(config: OrchestraConfig) -> bool:
+    budgets = config.budgets
+    limits = [budgets.defaults, *budgets.by_role.values(), *budgets.by_task.values()]
+    return any(value is not None for item in limits
+               for name, value in item.model_dump().items() if name.startswith("max_") and name not in
+               ("max_retries", "max_runtime_ms"))
+
+
 class WorkspaceStatus(BaseModel):
     """A summary of the workspace and its state store."""
 
@@ -95,6 +104,7 @@ class Orchestra:
         self._key = key
         guard = self.guard = SecurityGuard(key)
         self.events = EventLog(store, ChainKey(key))
+        self.approvals = ApprovalService(store, self.events, guard, key, config.approvals)
         self.fragments = FragmentService(store, self.events, LocalKeyProvider(layout.fragment_keys_dir),
                                          FragmentPolicy.from_config(config), key)
         self.tasks = TaskService(store, self.events, layout.root, guard)
@@ -106,6 +116,7 @@ class Orchestra:
             layout=layout, store=store, events=self.events, tasks=self.tasks, context=self.context,
             runtime=self.runtime, guard=guard, policy=config.runtime_policy.delegation.guardrails,
             capacity=self.capacity, fragments=self.fragments, task_policy=config.tasks,
+            budget_overrun=self._budget_overrun,
         )
 
     @cached_property
@@ -159,6 +170,13 @@ class Orchestra:
 
         return TranscriptionService(layout=self.layout, store=self.store, events=self.events, tasks=self.tasks,
                                     guard=self.guard, settings=self.config.transcription)
+
+    def _budget_overrun(self, task_id: str, role: str) -> list[str]:
+        """The budgets the task's (and role's) recorded usage is already past (for a spawn's approval)."""
+        if not _any_budget(self.config):
+            return []  # nothing configured: the ledger is not even loaded
+        result = self.budgets.check(task_id, role=role)
+        return [f"{v.scope} {v.metric} {v.actual} > {v.limit}" for v in result.violations]
 
     def _task_role(self, task_id: str) -> str | None:
         from orchestra.errors import NotFoundError

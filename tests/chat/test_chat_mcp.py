@@ -12,6 +12,7 @@ from mcp.types import Implementation, ServerNotification, TextContent, TextResou
 
 from orchestra.app import Orchestra
 from orchestra_mcp.server import create_server
+from tests.surface_calls import person_approves
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:resources/(un)?subscribe is removed")]
 
@@ -42,7 +43,7 @@ async def test_chat_tools_end_to_end(app: Orchestra, mode: str) -> None:  # noqa
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         updates.append((progress, total, message))
 
-    async with Client(create_server(app), mode=mode) as client:
+    async with Client(create_server(app), mode=mode, elicitation_callback=person_approves) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         for name in ("chat_thread_create", "chat_threads", "chat_message_append", "chat_messages", "chat_export",
                      "chat_delete"):

@@ -29,7 +29,8 @@ def _config(workspace: Path) -> None:
     quota = {"maxActive": 64, "maxQueued": 1000, "maxActivePerProvider": 64, "maxActivePerRuntime": 64}
     (folder / "config.json").write_text(json.dumps({"runtimePolicy": {"delegation": {"guardrails": guardrails}},
                                                     "capacity": {"platform": quota, "tenant": quota,
-                                                                 "workspace": quota}}))
+                                                                 "workspace": quota},
+                                                    "approvals": {"actions": []}}))  # no person to ask here
 
 
 def _setup(workspace: Path) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from orchestra_mcp.server import create_server
 from tests.fragments.helpers import HUMAN, SCOPE, files_containing, policy, rows_containing, write_config
 from tests.helpers import run_cli
 from tests.ledger.loopback import loopback_ollama
+from tests.surface_calls import person_approves
 
 pytestmark = pytest.mark.anyio
 CANARY = "ghp_" + "Kx7Qm2Lw9Rt5Yp3Nc6Vb1Kd9Hf4Gs0Ja2Ue7"
@@ -39,7 +40,8 @@ async def test_canary_never_leaks(workspace: Path, caplog: pytest.LogCaptureFixt
     app = Orchestra.open(workspace)
     app.tasks.add({"id": "T-1", "title": "t", "owner_role": "developer"})
     thread = app.chat.create_thread(SCOPE, "Leak review", HUMAN).id
-    async with Client(create_server(app, ["chat", "compliance"]), mode=mode) as client:
+    async with Client(create_server(app, ["chat", "compliance"]), mode=mode,
+                      elicitation_callback=person_approves) as client:
         appended = await client.call_tool("chat_message_append", {
             "thread_id": thread, "actor": HUMAN, "idempotency_key": "k-1",
             "text": f"I pasted {CANARY} by mistake; mail {EMAIL_CANARY}"})

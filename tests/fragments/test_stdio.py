@@ -11,6 +11,7 @@ from mcp import Client, StdioServerParameters
 from orchestra.app import Orchestra
 from tests.fragments.helpers import append, policy, write_config
 from tests.helpers import BIN_DIR, clean_env, run_cli
+from tests.surface_calls import person_approves
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -22,7 +23,7 @@ async def test_restore_over_stdio_needs_a_cli_grant(workspace: Path) -> None:
         fid = app.fragments.list_fragments(source_id=message).fragments[0].fragment_id
     params = StdioServerParameters(command=str(BIN_DIR / "orchestra-mcp"),
                                    args=["--workspace", str(workspace), "--tools", "compliance"], env=clean_env())
-    async with Client(params, mode="legacy") as client:
+    async with Client(params, mode="legacy", elicitation_callback=person_approves) as client:
         denied = await client.call_tool("fragment_restore", {"fragment_id": fid, "reason": "support"})
         assert (denied.structured_content or {})["status"] == "blocked_unauthorized"
         grant = run_cli("--workspace", str(workspace), "fragments", "grant", fid, "--json")

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestra.approvals.gate import CallerApprovals
 from orchestra.chat.compliance import Progress
 from orchestra.chat.model import (
     AppendResult,
@@ -150,7 +151,9 @@ class ChatCalls:
                                  progress=progress, **selection)
 
     def delete(self, kind: ExportKind, caller: Caller, *, reason_code: str, actor_id: str | None = None,
-               actor_role: str | None = None, **selection: Any) -> DeleteResult:
-        """A compliance delete acted by the caller unless another actor is named."""
+               actor_role: str | None = None, approval: CallerApprovals | None = None,
+               **selection: Any) -> DeleteResult:
+        """A compliance delete acted by the caller unless another actor is named (with ``approval``, after a
+        person approved it when the configuration says so)."""
         return self._chat.delete(kind, actor_id=actor_id or caller.actor_id, actor_role=actor_role or "parent_agent",
-                                 reason_code=reason_code, **selection)
+                                 reason_code=reason_code, approval=approval, **selection)

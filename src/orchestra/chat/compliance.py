@@ -15,6 +15,9 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from orchestra.approvals import gate as approvals
+from orchestra.approvals.gate import CallerApprovals
+from orchestra.approvals.model import ApprovalSubject
 from orchestra.chat.errors import ChatNotFoundError, InvalidRequestError
 from orchestra.chat.export_files import AtomicStreamWriter
 from orchestra.chat.guarding import guard_fields
@@ -260,16 +263,25 @@ class ChatCompliance:
 
     # -- delete ------------------------------------------------------------------------------------------
 
-    def delete(self, selection: ChatSelection, *, actor_id: str, actor_role: str, reason_code: str) -> DeleteResult:
-        """Tombstone every active message and thread of the selection (one transaction) and audit it."""
+    def delete(self, selection: ChatSelection, *, actor_id: str, actor_role: str, reason_code: str,
+               approval: CallerApprovals | None = None) -> DeleteResult:
+        """Tombstone every active message and thread of the selection (one transaction) and audit it; with
+        ``approval``, only after a person approved this exact delete (the grant is used in that transaction)."""
         check_actor_id(actor_id)
         check_role(actor_role)
         check_reason_code(reason_code)
         threads = self._threads(selection)
+        ticket = approvals.check(approval, ApprovalSubject(
+            action="chat_delete", reason_code="destructive_action", task_id=_task_of(selection, threads),
+            arguments={"selection": selection.model_dump(mode="json", exclude_none=True), "actorId": actor_id,
+                       "actorRole": actor_role, "reasonCode": reason_code},
+            summary=f"tombstone the chat {selection.kind} {_selected(selection)} ({len(threads)} thread(s); "
+                    f"reason {reason_code})"))
         now = iso_ms()
         deleted_threads: list[str] = []
         deleted_messages = 0
         with self._store.write() as tx:
+            approvals.consume(approval, tx, ticket)
             for row in threads:
                 thread_id = str(row["id"])
                 deleted_messages += tx.execute(
@@ -326,6 +338,14 @@ class _ExportState:
 def _export_shadow(shadow: RedactedShadow) -> dict[str, Any]:
     """A shadow as exports carry it (no digest: exports leave the workspace)."""
     return shadow.model_dump(mode="json", exclude={"plaintext_digest"})
+
+
+def _selected(selection: ChatSelection) -> str:
+    if selection.kind == "thread":
+        return str(selection.thread_id)
+    if selection.kind == "run":
+        return f"{selection.task_id}/{selection.run_id}"
+    return str(selection.task_id)
 
 
 def _task_of(selection: ChatSelection, threads: list[Row]) -> str:

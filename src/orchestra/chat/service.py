@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from orchestra.approvals.gate import CallerApprovals
 from orchestra.chat.compliance import ChatCompliance, Progress
 from orchestra.chat.cursor import CursorCodec
 from orchestra.chat.errors import (
@@ -111,11 +112,13 @@ class ChatService:
 
     def delete(self, kind: ExportKind, *, actor_id: str, actor_role: str, reason_code: str,
                thread_id: str | None = None, task_id: str | None = None, run_id: str | None = None,
-               tenant_id: str = LOCAL_TENANT, workspace_id: str = LOCAL_WORKSPACE) -> DeleteResult:
+               tenant_id: str = LOCAL_TENANT, workspace_id: str = LOCAL_WORKSPACE,
+               approval: CallerApprovals | None = None) -> DeleteResult:
         """Tombstone a thread, a task or a run (see :class:`ChatCompliance`)."""
         selection = self.compliance.selection(kind, thread_id=thread_id, task_id=task_id, run_id=run_id,
                                               tenant_id=tenant_id, workspace_id=workspace_id)
-        return self.compliance.delete(selection, actor_id=actor_id, actor_role=actor_role, reason_code=reason_code)
+        return self.compliance.delete(selection, actor_id=actor_id, actor_role=actor_role, reason_code=reason_code,
+                                      approval=approval)
 
     # -- threads -----------------------------------------------------------------------------------------
 

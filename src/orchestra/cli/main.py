@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     hook.add_argument("event", help="the host's event, e.g. SubagentStop, subagentStart, PreToolUse")
     hook.add_argument("--runtime", default=None, help="the host's runtime id (cursor-cli answers '{}')")
 
-    _add_fragment_commands(commands, common)
+    _add_operator_commands(commands, common)
 
     audit = commands.add_parser("audit", parents=[common], help="audit log commands")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -251,6 +251,15 @@ def _add_fragment_commands(commands: argparse._SubParsersAction[argparse.Argumen
                         help="also rewrap every data key to the new version and destroy the old versions")
     rotate.add_argument("--json", action="store_true", help="print JSON")
     rotate.set_defaults(handler=_lazy(module, "run_keys_rotate"))
+
+
+def _add_operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                           common: argparse.ArgumentParser) -> None:
+    """The operator's commands: fragments and keys, approvals."""
+    from orchestra.cli import approval_commands
+
+    _add_fragment_commands(commands, common)
+    approval_commands.add_parsers(commands, common)
 
 
 def _add_session_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from orchestra.approvals.gate import CallerApprovals
 from orchestra.capacity import CapacityService
 from orchestra.clock import iso_ms, utc_now
 from orchestra.context.service import ContextService
@@ -57,7 +58,8 @@ class DelegationService:
                  context: ContextService, runtime: RuntimeService, guard: SecurityGuard,
                  policy: DelegationGuardrails, capacity: CapacityService,
                  clock: Callable[[], datetime] = utc_now, fragments: FragmentService | None = None,
-                 task_policy: TaskPolicy | None = None) -> None:
+                 task_policy: TaskPolicy | None = None,
+                 budget_overrun: Callable[[str, str], list[str]] | None = None) -> None:
         self.layout = layout
         self.root: Path = layout.root
         self.store = store
@@ -71,6 +73,8 @@ class DelegationService:
         self.clock = clock
         self.fragments = fragments
         self.task_policy = task_policy or TaskPolicy()
+        self.budget_overrun = budget_overrun
+        """The budgets a task's and role's recorded usage is past (a spawn then needs a person's approval)."""
         self.watched: dict[str, tuple[float, int]] = {}
         """Handoff files already found invalid, by session (looked at again when they change)."""
         capacity.add_maintainer(self._maintain)
@@ -82,10 +86,12 @@ class DelegationService:
     # -- spawning -------------------------------------------------------------------------------------------
 
     def spawn(self, data: SpawnRequest | dict[str, Any], *, client_name: str | None = None,
-              actor: str = "parent") -> SpawnResult:
-        """Admit (``requested``), queue (``queued``) or reject a request for a sub-agent."""
+              actor: str = "parent", approval: CallerApprovals | None = None) -> SpawnResult:
+        """Admit (``requested``), queue (``queued``) or reject a request for a sub-agent.
+
+        With ``approval`` (an MCP caller), a spawn for a task past its budget needs a person's approval."""
         request = parse_model(SpawnRequest, data, "spawn request")
-        return spawn(self, request, client_name=client_name, actor=actor, clock=self.clock)
+        return spawn(self, request, client_name=client_name, actor=actor, clock=self.clock, approval=approval)
 
     def replay(self, row: Row, print_: str) -> SpawnResult:
         """The result of an earlier spawn with the same idempotency key."""

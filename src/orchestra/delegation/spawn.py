@@ -11,6 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orchestra.approvals import gate as approvals
+from orchestra.approvals.gate import CallerApprovals
+from orchestra.approvals.model import ApprovalSubject, ApprovalTicket
 from orchestra.capacity import CapacityRequest
 from orchestra.clock import iso_ms
 from orchestra.context.manifest import ContextManifest, marked_markdown
@@ -69,8 +72,9 @@ class _Prepared:
 
 
 def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str | None,
-          actor: str, clock: Callable[[], datetime]) -> SpawnResult:
-    """Replay, or prepare → write artifacts → admit in one transaction (artifacts removed on failure)."""
+          actor: str, clock: Callable[[], datetime], approval: CallerApprovals | None = None) -> SpawnResult:
+    """Replay, or prepare → (a person's approval past a budget) → write artifacts → admit in one
+    transaction, the approval consumed in it (artifacts removed on failure)."""
     print_ = fingerprint(request)
     if request.idempotency_key:
         with service.store.read() as tx:
@@ -78,6 +82,7 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
         if earlier is not None:
             return service.replay(earlier, print_)
     prepared = _prepare(service, request, client_name)
+    ticket = _budget_gate(service, request, prepared, approval)
     written: list[Path] = []
     syncing: files.FolderSync | None = None
     try:
@@ -86,6 +91,7 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
             sweep(tx, service.events, service.policy, now, service.capacity)
             earlier = repo.by_idempotency_key(tx, request.idempotency_key) if request.idempotency_key else None
             if earlier is None:
+                approvals.consume(approval, tx, ticket)
                 session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
                 # Created under the write lock, after admission: a rejected request writes nothing, and a
                 # file without a session row is an orphan of a crashed call (see sweep_orphans). The row
@@ -103,6 +109,21 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
     if earlier is not None:
         return service.replay(earlier, print_)
     return _result(prepared, session, report, capacity)
+
+
+def _budget_gate(service: DelegationService, request: SpawnRequest, prepared: _Prepared,
+                 approval: CallerApprovals | None) -> ApprovalTicket | None:
+    """A spawn for a task whose recorded usage is past a budget waits for a person (when configured)."""
+    if approval is None or service.budget_overrun is None or not approval.requires("spawn_over_budget"):
+        return None
+    over = service.budget_overrun(prepared.task_id, prepared.role)
+    if not over:
+        return None
+    return approvals.check(approval, ApprovalSubject(
+        action="spawn_over_budget", arguments=request.model_dump(mode="json", exclude={"idempotency_key"}),
+        reason_code="budget_exceeded", task_id=prepared.task_id,
+        summary=f"spawn a {prepared.role} sub-agent for task {prepared.task_id} past its budget "
+                f"({'; '.join(over[:5])})"))
 
 
 def _prepare(service: DelegationService, request: SpawnRequest, client_name: str | None) -> _Prepared:

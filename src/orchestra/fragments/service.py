@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from orchestra.approvals.gate import CallerApprovals
+from orchestra.approvals.model import ApprovalSubject
 from orchestra.clock import iso_ms, utc_now
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog, NewEvent
 from orchestra.fragments.envelope import ALGORITHM, Sealed, seal
+from orchestra.fragments.errors import FragmentNotFoundError
 from orchestra.fragments.keys import KeyProvider
 from orchestra.fragments.model import (
     AuditEvent,
@@ -236,13 +239,26 @@ class FragmentService:
         check_identifier(fragment_id, "fragment_id")
         return issue_grant(self, fragment_id, principal, minutes)
 
-    def shred(self, fragment_id: str, *, actor: str, reason_code: str) -> CryptoShredResult:
-        """Crypto-shred one fragment (see :mod:`orchestra.fragments.shred`)."""
+    def shred(self, fragment_id: str, *, actor: str, reason_code: str,
+              approval: CallerApprovals | None = None) -> CryptoShredResult:
+        """Crypto-shred one fragment (see :mod:`orchestra.fragments.shred`); with ``approval``, only after a
+        person approved it (the grant is used in the shredding transaction)."""
         check_identifier(fragment_id, "fragment_id")
         check_identifier(actor, "actor")
         check_identifier(reason_code, "reason_code")
-        return shred_where(self, "fragment_id = ?", [str(fragment_id)[:200]], actor=actor, reason_code=reason_code,
-                           require_one=True)
+        fragment_id = str(fragment_id)[:200]
+        ticket = None
+        if approval is not None and approval.requires("fragment_shred"):
+            with self.store.read() as tx:
+                row = tx.fetchone("SELECT task_id FROM restricted_fragments WHERE fragment_id = ?", (fragment_id,))
+            if row is None:
+                raise FragmentNotFoundError("no fragment has that id")
+            ticket = approval.check(ApprovalSubject(
+                action="fragment_shred", reason_code="destructive_action", task_id=row["task_id"],
+                arguments={"fragmentId": fragment_id, "reasonCode": reason_code},
+                summary=f"crypto-shred restricted fragment {fragment_id} for good (reason {reason_code})"))
+        return shred_where(self, "fragment_id = ?", [fragment_id], actor=actor, reason_code=reason_code,
+                           require_one=True, approval=approval, ticket=ticket)
 
     def shred_scope(self, *, thread_ids: Sequence[str] = (), task_id: str | None = None, actor: str,
                     reason_code: str) -> CryptoShredResult:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from orchestra.approvals import gate as approvals
 from orchestra.clock import iso_ms
 from orchestra.errors import ValidationError
 from orchestra.events import NewEvent
@@ -28,6 +29,8 @@ from orchestra.fragments.rows import FINAL_STATES, context_of, in_clause
 from orchestra.store.base import Row, Transaction
 
 if TYPE_CHECKING:
+    from orchestra.approvals.gate import CallerApprovals
+    from orchestra.approvals.model import ApprovalTicket
     from orchestra.fragments.service import FragmentService
 
 MAX_IDS = 500
@@ -52,12 +55,15 @@ def _delete(tx: Transaction, table: str, ids: list[str]) -> int:
 
 
 def shred(service: FragmentService, where: str, params: list[Any], *, actor: str, reason_code: str,
-          tenant_wide: str | None = None, require_one: bool = False) -> CryptoShredResult:
-    """Shred every not-yet-shredded fragment matching ``where`` (a trusted SQL condition)."""
+          tenant_wide: str | None = None, require_one: bool = False, approval: CallerApprovals | None = None,
+          ticket: ApprovalTicket | None = None) -> CryptoShredResult:
+    """Shred every not-yet-shredded fragment matching ``where`` (a trusted SQL condition); a person's grant
+    (``ticket``) is used in the same transaction."""
     if not reason_code or len(reason_code) > 64 or not reason_code.replace("_", "").replace("-", "").isalnum():
         raise ValidationError("reason_code must be 1-64 letters, digits, '_' or '-'")
     stamp = iso_ms(service.clock())
     with service.store.write() as tx:
+        approvals.consume(approval, tx, ticket)
         rows = tx.fetchall(f"SELECT fragment_id, tenant_id, workspace_id, task_id, lifecycle_status, legal_hold"
                            f" FROM restricted_fragments WHERE ({where})", params)
         if require_one and not rows:

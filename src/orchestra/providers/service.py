@@ -17,11 +17,13 @@ from typing import Any
 import anyio
 from pydantic import ValidationError as PydanticValidationError
 
+from orchestra.approvals.gate import CallerApprovals
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog, NewEvent
 from orchestra.ledger.budgets import BudgetEstimate, BudgetService
 from orchestra.ledger.service import LedgerService
 from orchestra.providers.aliases import ModelAlias, list_aliases, resolve_alias
+from orchestra.providers.approved_egress import approvable, approved_messages
 from orchestra.providers.base import ModelProvider
 from orchestra.providers.errors import ProviderError
 from orchestra.providers.model import MAX_MESSAGES, MAX_TOTAL_CHARS, CallScope, ChatMessage, Completion
@@ -96,10 +98,13 @@ class ProviderService:
         max_tokens: int | None = None,
         temperature: float | None = None,
         history: bool = False,
+        approval: CallerApprovals | None = None,
     ) -> Completion:
         """Run one call through egress, budget preflight, the provider and the ledger.
 
         ``history``: the messages are a stored conversation sent as data (``Sink.PROVIDER_HISTORY``).
+        ``approval`` (an MCP caller): messages the guard quarantined (not blocked) may go once a person
+        approved this exact call (:mod:`orchestra.providers.approved_egress`).
         """
         msgs, call_scope = _parse_messages(messages), _parse_scope(scope)
         settings = self.resolve(check_identifier(alias, "alias"))
@@ -122,18 +127,23 @@ class ProviderService:
             adapter.id, adapter.base_url, [m.model_dump() for m in msgs], guard=self._guard,
             request_id=call_scope.request_id, link_local_allow=self._link_local_allow,
             sink=Sink.PROVIDER_HISTORY if history else Sink.PROVIDER))
-        if not decision.allowed or decision.messages is None:
+        outgoing = decision.messages if decision.allowed else None
+        if outgoing is None and approval is not None and approvable(decision):
+            outgoing = await anyio.to_thread.run_sync(lambda: approved_messages(
+                self._guard, approval, decision, msgs, provider=adapter.id, model=model_id, history=history,
+                task_id=call_scope.task_id, role=call_scope.role))
+        if outgoing is None:
             await anyio.to_thread.run_sync(self._record_egress_block, decision, call_scope, actor)
             raise EgressDeniedError(
                 "provider egress blocked by policy before provider execution",
                 details={"decision_id": decision.decision_id, "outcome": decision.outcome.value,
                          "reasons": decision.reasons, "rules": sorted({f.rule_id for f in decision.findings})},
             )
-        estimate = BudgetEstimate(requests=1, input_tokens=estimate_messages(m.content for m in decision.messages))
+        estimate = BudgetEstimate(requests=1, input_tokens=estimate_messages(m.content for m in outgoing))
         budget = await anyio.to_thread.run_sync(
             lambda: self._budgets.preflight(call_scope.task_id, call_scope.role, estimate, actor=actor))
 
-        request = Request(model=model_id, messages=tuple(decision.messages), base_url=decision.normalized_base_url,
+        request = Request(model=model_id, messages=tuple(outgoing), base_url=decision.normalized_base_url,
                           max_tokens=limit, temperature=temperature)
         prompt_id = call_scope.prompt_id or "prompt-" + secrets.token_hex(8)
         base = _ledger_base(call_scope, adapter.id, model_id, prompt_id)

@@ -514,6 +514,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE tasks ADD COLUMN status_reason TEXT",
         ),
     ),
+    Migration(
+        version=12,
+        description="approvals a person gives: bound to one operation by a keyed fingerprint, expiring, single use",
+        statements=(
+            """
+            CREATE TABLE approvals (
+                id TEXT PRIMARY KEY,
+                action TEXT NOT NULL,
+                reason_code TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                principal TEXT NOT NULL,
+                session TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                task_id TEXT,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'granted', 'denied', 'consumed', 'expired')),
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                decided_at TEXT,
+                decided_by TEXT,
+                decided_via TEXT,
+                consumed_at TEXT
+            )
+            """,
+            "CREATE UNIQUE INDEX approvals_open ON approvals(principal, session, action, fingerprint)"
+            " WHERE status IN ('pending', 'granted')",
+            "CREATE INDEX approvals_by_status ON approvals(status, expires_at)",
+            "CREATE INDEX approvals_by_created ON approvals(created_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

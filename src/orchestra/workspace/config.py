@@ -269,6 +269,29 @@ class SecuritySettings(_Section):
     tool_policy: ToolPolicySettings = Field(default_factory=ToolPolicySettings)
 
 
+ApprovalActionName = Literal["chat_delete", "fragment_shred", "spawn_over_budget", "provider_egress_quarantine"]
+
+
+def _default_approval_actions() -> list[ApprovalActionName]:
+    return ["chat_delete", "fragment_shred", "spawn_over_budget", "provider_egress_quarantine"]
+
+
+class ApprovalSettings(_Section):
+    """Which operations an MCP caller may run only after a person approved them (docs/approvals.md).
+
+    ``chat_delete`` and ``fragment_shred`` (destructive), ``spawn_over_budget`` (a spawn for a task whose
+    recorded usage is past a configured budget), ``provider_egress_quarantine`` (a provider call the guard
+    quarantined, e.g. shell or SQL text). The CLI acts as the person at the terminal and is not gated."""
+
+    actions: list[ApprovalActionName] = Field(default_factory=_default_approval_actions, max_length=8)
+    expiry_minutes: int = Field(15, ge=1, le=1440)
+    """How long a pending request waits for a person, and how long a grant may then be used."""
+    elicitation: bool = True
+    """Ask through MCP elicitation when the client supports it (off: only `orchestra approve`)."""
+    elicitation_timeout_s: int = Field(300, ge=5, le=3600)
+    """How long to wait for the client's answer before leaving the request to the CLI."""
+
+
 class OrchestraConfig(BaseModel):
     """The whole config file. Unknown top-level sections are preserved."""
 
@@ -283,6 +306,7 @@ class OrchestraConfig(BaseModel):
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     tasks: TaskPolicy = Field(default_factory=TaskPolicy)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
 
     def to_json(self) -> str:
         """The file form: camelCase keys, two-space indent, trailing newline."""

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import InputRequiredResult
 from pydantic import Field
 
 from orchestra.app import Orchestra
@@ -27,6 +28,7 @@ from orchestra.chat.views import (
 )
 from orchestra.runtime.inference import client_runtime
 from orchestra_mcp.annotations import CALLS_MODEL, CREATES, DESTRUCTIVE, IDEMPOTENT, READ_ONLY
+from orchestra_mcp.approvals import with_approval
 from orchestra_mcp.errors import resource_errors, tool_errors
 from orchestra_mcp.progress import run_with_progress
 from orchestra_mcp.subscriptions import ResourceSubscriptions
@@ -179,14 +181,14 @@ def register(server: MCPServer, app: Orchestra, subscriptions: ResourceSubscript
         thread_id: OptThreadId = None,
         task_id: OptTaskId = None,
         run_id: OptRunId = None,
-    ) -> DeleteResult:
+    ) -> DeleteResult | InputRequiredResult:
         """Tombstone a thread, task or run: text cleared, left out of exports; a repeat changes nothing.
         Audited."""
         who = caller(ctx)
         with tool_errors("chat_delete"):
-            return await anyio.to_thread.run_sync(lambda: app.chat_calls.delete(
+            return await with_approval(ctx, app, lambda approval: app.chat_calls.delete(
                 scope, who, actor_id=actor_id, actor_role=actor_role, reason_code=reason_code, thread_id=thread_id,
-                task_id=task_id, run_id=run_id, tenant_id=LOCAL, workspace_id=LOCAL))
+                task_id=task_id, run_id=run_id, tenant_id=LOCAL, workspace_id=LOCAL, approval=approval))
 
     @server.resource("orchestra://chat/threads/{thread_id}", name="chat_thread", title="Chat thread",
                      mime_type="application/json")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import InputRequiredResult
 from pydantic import Field
 
 from orchestra.app import Orchestra
 from orchestra.fragments import CryptoShredResult, FragmentPage, LifecycleStatus, RestoreResult, mcp_caller
 from orchestra_mcp.annotations import CREATES, DESTRUCTIVE, READ_ONLY
+from orchestra_mcp.approvals import with_approval
 from orchestra_mcp.errors import tool_errors
 
 FragmentIdParam = Annotated[str, Field(description="The fragment id (fragment-...).", max_length=128)]
@@ -51,8 +53,9 @@ def register(server: MCPServer, app: Orchestra) -> None:
         fragment_id: FragmentIdParam,
         reason_code: Annotated[str, Field(description="Why, e.g. 'gdpr_erasure' (1-64 of A-Z a-z 0-9 _ -).",
                                           max_length=64)],
-    ) -> CryptoShredResult:
+        ctx: Context[Any],
+    ) -> CryptoShredResult | InputRequiredResult:
         """Destroy a fragment for good (ciphertext, wrapped key, key version); refused under legal hold."""
         with tool_errors("fragment_shred"):
-            return await anyio.to_thread.run_sync(lambda: app.fragments.shred(
-                fragment_id, actor="mcp", reason_code=reason_code))
+            return await with_approval(ctx, app, lambda approval: app.fragments.shred(
+                fragment_id, actor="mcp", reason_code=reason_code, approval=approval))

@@ -9,12 +9,14 @@ from typing import Annotated, Any, Literal
 import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import InputRequiredResult
 from pydantic import Field
 
 from orchestra.app import Orchestra
 from orchestra.delegation.lifecycle import SessionStatus, UpdateStatus
 from orchestra.delegation.requests import SessionDetail, SessionList, SpawnResult, UpdateResult, WaitResult
 from orchestra_mcp.annotations import CREATES, IDEMPOTENT
+from orchestra_mcp.approvals import with_approval
 from orchestra_mcp.errors import resource_errors, tool_errors
 
 MAX_WAIT_S = 50.0
@@ -36,7 +38,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
     """Add the delegation tools and resources to ``server``."""
 
     @server.tool(title="Request a sub-agent", annotations=CREATES)
-    def spawn_request(
+    async def spawn_request(
         task_id: Annotated[str, Field(description="Task the child works on.", max_length=64)],
         ctx: Context[Any],
         role: Annotated[str | None, Field(description="Default: the task's owner role.",
@@ -55,15 +57,15 @@ def register(server: MCPServer, app: Orchestra) -> None:
         idempotency_key: Annotated[str | None, Field(
             description="Retry key (8-128 of A-Za-z0-9._:-).",
             max_length=128)] = None,
-    ) -> SpawnResult:
+    ) -> SpawnResult | InputRequiredResult:
         """Ask for a sub-agent. 'requested': launch it as parent_action says; 'queued': not yet. Never
         waits."""
         with tool_errors("spawn_request"):
-            return app.delegation.spawn({
+            return await with_approval(ctx, app, lambda approval: app.delegation.spawn({
                 "task_id": task_id, "role": role, "phase": phase, "run_id": run_id, "runtime": runtime,
                 "brief": brief, "ownership_paths": ownership_paths or [], "depth": depth,
                 "idempotency_key": idempotency_key,  # tenant and workspace: the principal's (hosted mode)
-            }, client_name=client_name(ctx))
+            }, client_name=client_name(ctx), approval=approval))
 
     @server.tool(title="Report a session's lifecycle", annotations=IDEMPOTENT)
     def session_update(

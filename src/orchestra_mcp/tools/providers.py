@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import InputRequiredResult
 from pydantic import BaseModel, Field
 
 from orchestra.app import Orchestra
 from orchestra.providers import ChatMessage, Completion, ModelAlias
 from orchestra_mcp.annotations import CALLS_MODEL, READ_ONLY
+from orchestra_mcp.approvals import with_approval_async
 from orchestra_mcp.errors import tool_errors
 
 
@@ -35,6 +37,7 @@ def register(server: MCPServer, app: Orchestra) -> None:
         task_id: Annotated[str, Field(description="Task the call serves (usage recorded).",
                                                   max_length=64)],
         role: Annotated[str, Field(description="Your role (role budgets apply).")],
+        ctx: Context[Any],
         provider: Annotated[str | None, Field(description="'ollama' or 'fake' (default: the alias's).")] = None,
         model: Annotated[str | None, Field(description="Default: the alias's.")] = None,
         alias: Annotated[str, Field(description="Model alias.")] = "default",
@@ -46,11 +49,12 @@ def register(server: MCPServer, app: Orchestra) -> None:
         actor: Annotated[str | None, Field(description="Default: the role.")] = None,
         initiated_by: Annotated[Literal["human", "parent_agent", "subagent", "system"] | None, Field(
             description="Who initiated it.")] = None,
-    ) -> Completion:
+    ) -> Completion | InputRequiredResult:
         """Call a model through the guarded path: egress check, budget preflight, bounded retries, ledger
         record. Denials connect nothing."""
         with tool_errors("provider_complete"):
             scope = {"task_id": task_id, "role": role, "phase": phase, "session_id": session_id,
                      "run_id": run_id, "actor": actor, "initiated_by": initiated_by}
-            return await app.providers.complete(messages, scope=scope, provider=provider, model=model,
-                                                alias=alias, max_tokens=max_tokens, temperature=temperature)
+            return await with_approval_async(ctx, app, lambda approval: app.providers.complete(
+                messages, scope=scope, provider=provider, model=model, alias=alias, max_tokens=max_tokens,
+                temperature=temperature, approval=approval))
