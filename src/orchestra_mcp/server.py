@@ -39,7 +39,10 @@ context; capacity_snapshot says why a spawn was queued.
 CLOSING = (
     "Results are structured; absent fields are null or their default. An error starts with a stable code "
     "and changes nothing; a bad argument is one line 'invalid_input: <argument>: <what is wrong, with the "
-    "allowed range or values>' (unknown arguments are refused, with the accepted names; true is not a number).\n"
+    "allowed range or values>' (unknown arguments are refused, with the accepted names; true is not a number). "
+    "'approval_required: … approval id <id>' means a person must decide: tell the user what you asked for and "
+    "the id, ask them to run 'orchestra approve <id>' in their own terminal, then repeat the same call. Never "
+    "run orchestra approve yourself.\n"
 )
 
 

@@ -13,12 +13,12 @@ if TYPE_CHECKING:
 
 OUTCOMES = ("allow", "ask", "deny")
 ACTIONS = ("exfiltration", "protectedPath", "outOfScopeWrite", "destructive", "forcePush", "publish",
-           "remoteScript")
+           "remoteScript", "operatorCommand")
 """Every rule family the policy can set to allow/ask/deny."""
 
 DEFAULT_ACTIONS: dict[str, str] = {
     "exfiltration": "deny", "protectedPath": "deny", "outOfScopeWrite": "deny", "destructive": "ask",
-    "forcePush": "ask", "publish": "ask", "remoteScript": "ask",
+    "forcePush": "ask", "publish": "ask", "remoteScript": "ask", "operatorCommand": "deny",
 }
 ALWAYS_PROTECTED = (".agent-workflow/keys", ".agent-workflow/state.db")
 """Workspace-relative prefixes no agent may read or write, whatever the configuration says."""

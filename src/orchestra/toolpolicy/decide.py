@@ -117,6 +117,9 @@ _RISK_REASONS = {
                   "Push normally, or confirm with the user first."),
     "publish": ("tool.publish", "Orchestra asks before publishing ({label}): a release cannot be taken back. "
                 "Confirm with the user first."),
+    "operatorCommand": ("tool.operator-command", "Orchestra blocked this: `{label}` is a person's decision and an "
+                        "agent may not run it. Tell the user what is pending (the approval id) and ask them to run "
+                        "the command in their own terminal."),
     "remoteScript": ("tool.remote-script", "Orchestra asks before running {label}. Download the script to a file, "
                      "read it, then run it."),
 }

@@ -34,7 +34,7 @@ def _pattern(name: str) -> re.Pattern[str]:
     found = _COMPILED.get(name)
     if found is None:
         source, flags = {**_SOURCES, "piece": (_PIECE_SOURCE, re.DOTALL), "dq": (_DQ_SOURCE, 0),
-                         "secret-file": (_SECRET_FILE, 0)}[name]
+                         "secret-file": (_SECRET_FILE, 0), "operator": (_OPERATOR, re.IGNORECASE)}[name]
         found = _COMPILED[name] = re.compile(source, flags)
     return found
 
@@ -43,6 +43,15 @@ _SECRET_FILE = (
     r"(?:^|/)(?:\.env(?:\.(?!example\b|sample\b|template\b|dist\b)[\w.-]+)?|\.netrc|\.pypirc|\.npmrc"
     r"|\.git-credentials|id_(?:rsa|dsa|ecdsa|ed25519)|credentials(?:\.json)?|[\w.-]+\.pem|[\w.-]+\.p12"
     r"|[\w.-]+\.key|kube/config|docker/config\.json|workspace\.key|state\.db(?:-wal|-shm)?|shadow)$")
+
+OPERATOR_COMMANDS = {"approve": None, "fragments": ("restore", "grant", "shred"), "keys": ("rotate",),
+                     "token": ("create", "revoke")}
+"""The CLI's person-only commands (an agent must never approve or authorise its own request)."""
+_CLI_OPTIONS_WITH_VALUE = frozenset({"--workspace", "--data-dir"})
+_OPERATOR = (
+    r"\borchestra\.cli\b.{0,2000}?[\[(,]\s*['\"](approve|fragments['\"],\s*['\"](?:restore|grant|shred)"
+    r"|keys['\"],\s*['\"]rotate|token['\"],\s*['\"](?:create|revoke))['\"]")
+"""The same commands run in-process: ``python -c "from orchestra.cli… main(['approve', …])"``."""
 
 _PUBLISH = (("npm", "publish"), ("yarn", "publish"), ("pnpm", "publish"), ("twine", "upload"), ("cargo", "publish"),
             ("gem", "push"), ("poetry", "publish"), ("uv", "publish"), ("flit", "publish"), ("docker", "push"),
@@ -152,8 +161,9 @@ def program(seg: list[str]) -> tuple[str, list[str]]:
     return "", []
 
 
-def analyse(command: str) -> ShellFacts:
-    """Read ``command``: network sinks, written paths, uploads of secret files, execution risks."""
+def analyse(command: str, *, depth: int = 0) -> ShellFacts:
+    """Read ``command``: network sinks, written paths, uploads of secret files, execution risks. A script
+    given to a shell with ``-c`` (``bash -c '…'``) is read as well, two levels deep."""
     facts = ShellFacts()
     words = tokenize(command[:65_536])
     facts.words = [w.split("=", 1)[1] if w.startswith("--") and "=" in w else w for w in words]
@@ -179,10 +189,21 @@ def analyse(command: str) -> ShellFacts:
             reads_secret = []
         facts.writes.extend(_written(name, args))
         _risks(name, args, facts)
+        if name == "orchestra" or name.startswith("orchestra."):
+            _operator_command(args, facts)
+        if depth < 2 and _SHELL_NAME.fullmatch(name):
+            script = next((args[i + 1] for i, a in enumerate(args[:-1]) if _C_FLAG.fullmatch(a)), None)
+            if script is not None:
+                _merge(facts, analyse(script, depth=depth + 1))
     if ("://" in command and _URL.search(command)) or "/dev/tcp/" in command or "/dev/udp/" in command or (
             _INLINE_HINT.search(command) and _pattern("inline").search(command)):
         facts.network = True
     lowered = command.lower()
+    if "orchestra.cli" in command:
+        operator = _pattern("operator").search(command)
+        if operator is not None:
+            words = operator.group(1).replace("'", " ").replace('"', " ").replace(",", " ").split()
+            facts.risks.append(("operatorCommand", "orchestra " + " ".join(words)))
     if any(hint in lowered for hint in _REMOTE_HINTS) and _pattern("remote").search(command):
         facts.risks.append(("remoteScript", "a downloaded script piped into a shell"))
     return facts
@@ -251,6 +272,38 @@ def _written(name: str, args: list[str]) -> list[str]:
     elif name == "dd":
         out.extend(a[3:] for a in plain if a.startswith("of="))
     return [p for p in out if p and p not in ("/dev/null", "/dev/stdout", "/dev/stderr")]
+
+
+_SHELL_NAME = re.compile(SHELLS)
+_C_FLAG = re.compile(r"-[a-zA-Z]*c[a-zA-Z]*")
+
+
+def _merge(facts: ShellFacts, inner: ShellFacts) -> None:
+    facts.network = facts.network or inner.network
+    facts.programs.extend(inner.programs)
+    facts.writes.extend(inner.writes)
+    facts.uploads.extend(inner.uploads)
+    facts.risks.extend(risk for risk in inner.risks if risk not in facts.risks)
+
+
+def _operator_command(args: list[str], facts: ShellFacts) -> None:
+    """``orchestra [--workspace W] approve …`` and the other person-only commands."""
+    operands: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _CLI_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if not operands or operands[0] not in OPERATOR_COMMANDS:
+        return
+    subs = OPERATOR_COMMANDS[operands[0]]
+    if subs is None:
+        facts.risks.append(("operatorCommand", f"orchestra {operands[0]}"))
+    elif len(operands) > 1 and operands[1] in subs:
+        facts.risks.append(("operatorCommand", f"orchestra {operands[0]} {operands[1]}"))
 
 
 def _risks(name: str, args: list[str], facts: ShellFacts) -> None:

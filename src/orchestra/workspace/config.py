@@ -215,6 +215,9 @@ class ToolPolicyActions(_Section):
     force_push: PolicyOutcome = "ask"
     publish: PolicyOutcome = "ask"
     remote_script: PolicyOutcome = "ask"
+    operator_command: PolicyOutcome = "deny"
+    """An agent running the CLI's person-only commands (``orchestra approve``, fragment restore/grant/shred,
+    key rotation, API tokens): a model must never approve or authorise its own request."""
 
 
 class ToolPolicyOverrides(_Section):
@@ -227,6 +230,7 @@ class ToolPolicyOverrides(_Section):
     force_push: PolicyOutcome | None = None
     publish: PolicyOutcome | None = None
     remote_script: PolicyOutcome | None = None
+    operator_command: PolicyOutcome | None = None
 
 
 class ToolPolicySettings(_Section):
