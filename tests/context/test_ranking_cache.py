@@ -7,6 +7,9 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from orchestra.app import Orchestra
 from orchestra.context.cache import ExtractionCache
@@ -229,3 +232,54 @@ def test_an_extraction_survives_its_cache_encoding(app: Orchestra) -> None:
     again = Extraction.from_json(extraction.to_json())
     assert again == extraction
     assert set(json.loads(extraction.to_json())) == {f.name for f in fields(Extraction)}
+
+
+def test_a_new_process_reuses_the_ranking_without_scanning(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestra.context import extraction, preprocessor
+
+    scans: list[int] = []
+
+    def counted(data: bytes) -> tuple[list[str], list[int]]:
+        scans.append(len(data))
+        return extraction.survey(data)
+
+    monkeypatch.setattr(preprocessor, "scan", counted)
+    paths = _seed_tree(workspace)
+    budget: dict[str, Any] = {"max_lines_per_file": 20, "total_line_budget": 60}
+    with Orchestra.open(workspace) as first:
+        first.tasks.add({"id": "K-1", "title": "Fix the InvoiceParser", "ownership_paths": paths})
+        first.tasks.add({"id": "K-2", "title": "Tidy filler3 steps", "ownership_paths": paths})
+        cold = first.context.manifest("K-1", "developer", **budget).bundle
+        assert cold.omitted_sources and len(scans) == len(paths)
+    with Orchestra.open(workspace) as second:  # what a new server process sees
+        warm = second.context.manifest("K-1", "developer", **budget).bundle
+        stats = second.context.preprocessor.stats
+        assert stats.ranking_hits == 1 and len(scans) == len(paths), "the stored ranking answered: nothing scanned"
+        assert stats.parsed == 0
+        assert warm.model_dump_json() == cold.model_dump_json()
+        other = second.context.manifest("K-2", "developer", **budget).bundle  # other terms: ranked again
+        assert len(scans) == 2 * len(paths) and stats.ranking_hits == 1
+        assert "pkg/filler_3.py" in {s.path for s in cold.omitted_sources}
+        assert "pkg/filler_3.py" in {f.path for f in other.files}, "the other task's own ranking, not the stored one"
+        (workspace / "pkg/zz_invoices.py").write_text("def unrelated() -> None:\n    pass\n" * 40)
+        changed = second.context.manifest("K-1", "developer", **budget).bundle  # a changed file: ranked again
+        assert len(scans) == 3 * len(paths)
+        assert changed.content_hash != cold.content_hash
+
+
+def test_a_forged_ranking_is_ignored(workspace: Path) -> None:
+    paths = _seed_tree(workspace)
+    budget: dict[str, Any] = {"max_lines_per_file": 20, "total_line_budget": 60}
+    with Orchestra.open(workspace) as first:
+        first.tasks.add({"id": "F-1", "title": "Fix the InvoiceParser", "ownership_paths": paths})
+        cold = first.context.manifest("F-1", "developer", **budget).bundle
+    cache = workspace / ".agent-workflow" / "cache" / "context.sqlite"
+    with sqlite3.connect(cache) as conn:
+        rows = conn.execute("SELECT key FROM extractions WHERE key LIKE 'ranking|%'").fetchall()
+        assert len(rows) == 1
+        forged = json.dumps([[i, 0, 0.0] for i in reversed(range(len(paths)))]).encode()
+        conn.execute("UPDATE extractions SET blob = ? WHERE key = ?", (forged, rows[0][0]))
+    with Orchestra.open(workspace) as second:
+        again = second.context.manifest("F-1", "developer", **budget).bundle
+        assert second.context.preprocessor.stats.ranking_hits == 0
+        assert again.model_dump_json() == cold.model_dump_json()

@@ -92,6 +92,27 @@ class ExtractionCache:
         self.stats.misses += len(keys) - len(found)
         return found
 
+    def get_blob(self, key: str) -> bytes | None:
+        """A verified raw entry (e.g. a ranking: see :mod:`orchestra.context.preprocessor`), or ``None``."""
+        with self._lock:
+            conn = self._open()
+            if conn is None:
+                return None
+            try:
+                row = conn.execute("SELECT blob, digest FROM extractions WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error:
+                return None
+        if row is None:
+            return None
+        if not hmac.compare_digest(self._mac(key, row[0]), row[1]):
+            self.stats.rejected += 1
+            return None
+        return bytes(row[0])
+
+    def put_blob(self, key: str, blob: bytes) -> None:
+        """Store one raw entry (authenticated and bounded like the extractions)."""
+        self._put_rows([(key, blob, self._mac(key, blob), len(blob))])
+
     def put_many(self, entries: dict[str, Extraction]) -> None:
         """Store ``entries`` in one transaction, then evict the oldest past the size bound."""
         if not entries:
@@ -100,6 +121,9 @@ class ExtractionCache:
         for key, extraction in sorted(entries.items()):
             blob = extraction.to_json()
             rows.append((key, blob, self._mac(key, blob), len(blob)))
+        self._put_rows(rows)
+
+    def _put_rows(self, rows: list[tuple[str, bytes, str, int]]) -> None:
         with self._lock:
             conn = self._open()
             if conn is None:

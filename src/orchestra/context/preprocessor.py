@@ -15,7 +15,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from orchestra.context.cache import ExtractionCache
@@ -59,27 +59,43 @@ class BuildStats:
     cache_hits: int = 0
     cache_misses: int = 0
     memo_hits: int = 0
+    ranking_hits: int = 0
 
 
 @dataclass
 class _Prepared:
     source: ContextSource
     render: Renderer
-    names: list[str] = field(default_factory=list)
-    references: list[int] = field(default_factory=list)
+    survey: _Survey | None = None  # a code file's names and references, scanned only if ranking needs them
     identity: str = ""  # the extraction's cache key: what its names and references depend on ("" = none)
     bound: int | None = None  # most lines it can take at the per-file budget (None: render it to know)
 
 
 @dataclass
 class _Survey:
-    """What ranking needs of a code file, found without parsing it, and its extraction once built."""
+    """What ranking needs of a code file (its defined names and used identifiers, found without parsing
+    it, on first need: a ranking served from a cache never scans) and its extraction once built."""
 
     spec: LanguageSpec | None
     key: str
-    names: list[str]
-    references: list[int]
+    target: Path
+    data: bytes | None = None  # the bytes read for the key, kept until scanned when small enough
+    scanned: tuple[list[str], list[int]] | None = None
     extraction: Extraction | None = None
+
+    def scan(self) -> tuple[list[str], list[int]]:
+        """The names and reference ids (see :func:`orchestra.context.extraction.survey`)."""
+        if self.scanned is None:
+            data = self.data
+            if data is None:
+                try:
+                    with self.target.open("rb") as handle:
+                        data = handle.read(FULL_READ_LIMIT + 1)
+                except OSError:
+                    data = b""
+            self.scanned = scan(data)
+            self.data = None
+        return self.scanned
 
 
 class Preprocessor:
@@ -147,6 +163,9 @@ class Preprocessor:
             files.extend(known[i] if i in known else item.render(per_file) for i, item in enumerate(pool))
         else:
             files.extend(self._fill(pool, known, remaining, per_file, terms, omitted))
+        for item in pool:
+            if item.survey is not None:
+                item.survey.data = None  # memoised surveys keep no file bytes between builds
         if self._cache is not None and fresh:
             self._cache.put_many({key: e for key, e in fresh.items() if e.cacheable})
         return _assemble(config, list(config_warnings), files, omitted)
@@ -178,9 +197,36 @@ class Preprocessor:
         terms); a candidate without a cache key has no names or references."""
         key = (tuple((p.source.path, p.identity) for p in pool), tuple(terms))
         found = self._rankings.get(key)
+        if found is not None:
+            return found
+        stored_key = _ranking_key(key[0], terms)
+        found = self._stored_ranking(stored_key, len(pool))
         if found is None:
-            found = rank([RankInput(p.source.path, p.names, p.references) for p in pool], terms)
-            self._rankings.put(key, found)
+            inputs = []
+            for p in pool:
+                names, references = p.survey.scan() if p.survey is not None else ([], [])
+                inputs.append(RankInput(p.source.path, names, references))
+            found = rank(inputs, terms)
+            if self._cache is not None:
+                self._cache.put_blob(stored_key, json.dumps(
+                    [[r.index, r.relevance, r.pagerank] for r in found], separators=(",", ":")).encode())
+        self._rankings.put(key, found)
+        return found
+
+    def _stored_ranking(self, key: str, size: int) -> list[Ranked] | None:
+        """A ranking another process (or an earlier server) stored for the same inputs."""
+        if self._cache is None:
+            return None
+        blob = self._cache.get_blob(key)
+        if blob is None:
+            return None
+        try:
+            found = [Ranked(int(i), int(relevance), float(pagerank)) for i, relevance, pagerank in json.loads(blob)]
+        except (ValueError, TypeError):
+            return None
+        if sorted(r.index for r in found) != list(range(size)):
+            return None
+        self.stats.ranking_hits += 1
         return found
 
     def _prepare(self, source: ContextSource, per_file: int, terms: list[Term],
@@ -228,10 +274,10 @@ class Preprocessor:
             if suffix in MARKDOWN_SUFFIXES:
                 return self._prepare_text(source, guarded.relative, from_bytes(data), terms)
             spec = language_for(source.path)
-            survey = _Survey(spec, cache_key(hashlib.sha256(data).hexdigest(), spec, per_file), *scan(data))
+            kept = data if len(data) <= KEEP_BYTES else None  # else read again if it is ever rendered
+            survey = _Survey(spec, cache_key(hashlib.sha256(data).hexdigest(), spec, per_file), target, kept)
             if memo_key is not None:
                 self._surveys.put(memo_key, survey)
-            kept = data if len(data) <= KEEP_BYTES else None  # else read again if it is ever rendered
             del data
         found = survey
 
@@ -249,7 +295,7 @@ class Preprocessor:
                 return _missing(source)
             return self._from_extraction(source, extraction, found.spec, n)
 
-        return _Prepared(source, render_code, names=found.names, references=found.references, identity=found.key,
+        return _Prepared(source, render_code, survey=found, identity=found.key,
                          bound=per_file)
 
     def _extraction(self, survey: _Survey, target: Path, kept: bytes | None, per_file: int,
@@ -364,6 +410,12 @@ def choose_reduction(path: str, text: SourceText, max_lines: int, terms: list[Te
     ending = text.tail if text.truncated_read else text.lines[-TAIL_LINES:]
     head = [cut_line(x) for x in text.lines[:HEAD_LINES]]
     return "head-tail-truncation", head_tail(head, max_lines, text.total_lines, [cut_line(x) for x in ending])
+
+
+def _ranking_key(candidates: tuple[tuple[str, str], ...], terms: Sequence[Term]) -> str:
+    """The disk-cache key of a ranking: every candidate's path and content key, and the terms."""
+    material = json.dumps([STRATEGY_VERSION, candidates, [[t.text, t.weight] for t in terms]], separators=(",", ":"))
+    return "ranking|" + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def _omitted(source: ContextSource, because: str) -> OmittedSource:
