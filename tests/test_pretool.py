@@ -207,10 +207,14 @@ def test_unavailable_orchestra_never_blocks(runtime: str, tmp_path: Path) -> Non
         assert (done.returncode, done.stdout) == (0, silent)
     assert not (plain / ".agent-workflow").exists()
     Orchestra.open(plain).close()
+    harmless = {**bad, "cwd": str(plain), "tool_input": {"command": "pytest -q"}}
     for config in ("{not json", json.dumps({"security": {"toolPolicy": {"actions": {"exfiltration": "maybe"}}}})):
         (plain / ".agent-workflow" / "config.json").write_text(config, encoding="utf-8")
-        done = guard({**bad, "cwd": str(plain)}, runtime, plain)
+        done = guard(harmless, runtime, plain)  # a broken config never blocks ordinary work ...
         assert (done.returncode, done.stdout) == (0, silent)
+        done = guard({**bad, "cwd": str(plain)}, runtime, plain)  # ... nor switches the guard off
+        assert done.returncode in (0, 2) and done.stdout != silent and "default policy" in done.stdout + done.stderr
+    (plain / ".agent-workflow" / "config.json").write_text("{}", encoding="utf-8")
     for garbage in ("", "[]", "not json", "{" * 5000):
         done = guard(garbage, runtime, plain)
         assert (done.returncode, done.stdout) == (0, silent)

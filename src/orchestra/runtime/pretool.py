@@ -61,9 +61,13 @@ def evaluate(payload: Mapping[str, Any], *, runtime: str | None, workspace: str 
     db = lifecycle.workspace_db(root)
     if db is None:
         return Outcome(host, None, "not-initialized")
-    policy = load_policy(root)
-    if isinstance(policy, str):
-        return Outcome(host, None, policy)
+    loaded = load_policy(root)
+    if isinstance(loaded, str):  # a broken config.json never switches the guard off: the defaults apply
+        from orchestra.toolpolicy.config import ToolPolicy
+
+        policy = ToolPolicy()
+    else:
+        policy = loaded
     try:
         from orchestra.toolpolicy.decide import decide
 
@@ -79,6 +83,9 @@ def evaluate(payload: Mapping[str, Any], *, runtime: str | None, workspace: str 
                             "policy fails closed; retry, or ask the user to run `orchestra doctor`.")
     if decision.outcome == "allow":
         return Outcome(host, decision, "allow")
+    if isinstance(loaded, str):
+        decision.reason += (" (This workspace's config.json could not be read as a valid policy, so Orchestra's "
+                            "default policy applied; ask the user to run `orchestra doctor`.)")
     recorded = record and record_decision(db, op, decision, caller, host)
     return Outcome(host, decision, decision.outcome, recorded)
 

@@ -22,6 +22,10 @@ DEFAULT_ACTIONS: dict[str, str] = {
 }
 ALWAYS_PROTECTED = (".agent-workflow/keys", ".agent-workflow/state.db")
 """Workspace-relative prefixes no agent may read or write, whatever the configuration says."""
+WRITE_PROTECTED = (".agent-workflow/config.json", ".claude/settings.json", ".claude/settings.local.json",
+                   ".codex/hooks.json", ".codex/config.toml", ".cursor/hooks.json")
+"""Files no agent may write (reading is fine): the policy itself and the host files that install this hook.
+An agent that could edit them could switch off the guard that governs it."""
 DEFAULT_MCP_SERVERS = ("orchestra",)
 DEFAULT_SCRATCH = ("/tmp", "/var/tmp")
 KEY = "security.toolPolicy"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from orchestra.toolpolicy.config import ALWAYS_PROTECTED
+from orchestra.toolpolicy.config import ALWAYS_PROTECTED, WRITE_PROTECTED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,6 +82,12 @@ def decide(op: Operation, policy: ToolPolicy, caller: Caller, root: str, *, home
             "Orchestra blocked this: it touches Orchestra's workspace key or state database (or a path the "
             "workspace policy protects). No agent reads or writes these; use the orchestra CLI or MCP tools to "
             "read workflow state instead.")))
+    written = list(op.paths) if op.kind == "write" else list(facts.writes) if facts is not None else []
+    if any(_policy_file(p, base, root, home) for p in written):
+        candidates.append(_rule(policy, "protectedPath", role, "tool.policy-file", (
+            "Orchestra blocked this: it changes Orchestra's configuration or the host settings that install "
+            "Orchestra's hooks, which govern this agent. Tell the user what you want changed and why; they "
+            "edit these files themselves (or run `orchestra init`).")))
     labels = _exfiltration(op, facts, policy)
     if labels:
         candidates.append(_rule(policy, "exfiltration", role, "tool.exfiltration", (
@@ -90,7 +96,6 @@ def decide(op: Operation, policy: ToolPolicy, caller: Caller, root: str, *, home
             "value: reference credentials through an environment variable or the tool's own login, and do not "
             "send secrets, card numbers or personal data off this machine."), labels))
     if caller.is_child and caller.ownership:
-        written = list(op.paths) if op.kind == "write" else list(facts.writes) if facts is not None else []
         outside = [p for p in written if not _in_scope(p, base, root, caller.ownership, policy, home)]
         if outside:
             owned = ", ".join(caller.ownership[:6]) + (" …" if len(caller.ownership) > 6 else "")
@@ -214,6 +219,19 @@ def _protected(path: str, base: str, root: str, policy: ToolPolicy, home: str | 
                 if candidate == entry or candidate.startswith(entry.rstrip("/") + "/"):
                     return True
             elif rel is not None and _matches(rel, entry):
+                return True
+    return False
+
+
+def _policy_file(path: str, base: str, root: str, home: str | None) -> bool:
+    """Whether writing ``path`` would change the policy or the host files that install the hook."""
+    absolute = resolve(path, base, home)
+    if absolute is None:
+        return False
+    for candidate in {absolute, os.path.realpath(absolute)} if os.path.lexists(absolute) else {absolute}:
+        for top in (root, os.path.realpath(root)):
+            rel = relative_to(candidate, top)
+            if rel is not None and rel in WRITE_PROTECTED:
                 return True
     return False
 
