@@ -19,8 +19,8 @@ def test_healthy_workspace(workspace: Path) -> None:
     assert run_cli("task", "add", "--title", "x", cwd=workspace).returncode == 0
     code, checks = _doctor(workspace)
     assert {n: c["status"] for n, c in checks.items()} == {
-        "workspace": "ok", "database": "ok", "audit chain": "ok", "workspace key": "ok", ".mcp.json": "ok",
-        ".claude/settings.json": "ok", "mcp server": "ok"}, checks
+        "workspace": "ok", "config.json": "ok", "database": "ok", "audit chain": "ok", "workspace key": "ok",
+        ".mcp.json": "ok", ".claude/settings.json": "ok", "mcp server": "ok"}, checks
     assert code == 0
 
 
@@ -57,3 +57,18 @@ def test_uninitialized_folder_creates_nothing(workspace: Path) -> None:
     code, checks = _doctor(workspace)
     assert code == 1 and "not initialized" in checks["workspace"]["detail"]
     assert sorted(p.name for p in workspace.iterdir()) == [".git"]
+
+
+def test_an_invalid_config_is_named_with_its_key(workspace: Path) -> None:
+    assert run_cli("init", cwd=workspace).returncode == 0
+    config = workspace / ".agent-workflow" / "config.json"
+    data = json.loads(config.read_text())
+    data.setdefault("security", {}).setdefault("toolPolicy", {})["actoins"] = {}
+    config.write_text(json.dumps(data))
+    code, checks = _doctor(workspace, "--no-server")
+    assert code == 1
+    assert checks["config.json"]["status"] == "fail"
+    assert "security.toolPolicy" in checks["config.json"]["detail"] and "actoins" in checks["config.json"]["detail"]
+    config.write_text("{broken")
+    code, checks = _doctor(workspace, "--no-server")
+    assert code == 1 and "not valid JSON" in checks["config.json"]["detail"]

@@ -67,6 +67,7 @@ def diagnose(root: Path, source: str, *, start_server: bool = True) -> DoctorRep
         report.add("workspace", "fail", f"{root} (from {source}) is not initialized: run `orchestra init`")
         return report
     report.add("workspace", "ok", f"{root} (from {source})")
+    _config(report, folder / "config.json")
     _database(report, folder / "state.db")
     _key(report, folder / "keys" / "workspace.key")
     servers = _mcp_configs(report, root)
@@ -77,6 +78,24 @@ def diagnose(root: Path, source: str, *, start_server: bool = True) -> DoctorRep
     elif start_server:
         report.add("mcp server", "warn", "no host config registers the server (run `orchestra init --target …`)")
     return report
+
+
+def _config(report: DoctorReport, path: Path) -> None:
+    """``config.json`` must validate: the server refuses to start on it, the pre-tool guard falls back to
+    its default policy."""
+    from orchestra.errors import OrchestraError
+    from orchestra.workspace.config import load_config
+
+    if not path.exists():
+        report.add("config.json", "ok", "absent: the defaults apply")
+        return
+    try:
+        load_config(path)
+    except OrchestraError as exc:
+        report.add("config.json", "fail", f"{exc} (the server will not start; the pre-tool guard applies its "
+                                          "default policy until this is fixed)")
+        return
+    report.add("config.json", "ok", "valid")
 
 
 def _database(report: DoctorReport, db: Path) -> None:
