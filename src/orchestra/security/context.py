@@ -20,7 +20,8 @@ URL_VALUE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://")
 _REFERENCE_RE = re.compile(
     r"^(?:process\.env|os\.environ|os\.getenv|getenv|env|ENV|System\.getenv|Environment\.|config\.|settings\.|"
     r"secrets\.|vault:|ref\+|arn:|projects/|!Ref|!Sub|!GetAtt|\{\{|\$\{|\$\(|%\{|#\{|<%|ENC\[|sops:|"
-    r"secretKeyRef|valueFrom|keyvault:|@Microsoft\.KeyVault|op://|awssm:|gcpsm:|doppler:)"
+    r"secretKeyRef|valueFrom|keyvault:|@Microsoft\.KeyVault|op://|awssm:|gcpsm:|doppler:|!vault|!secret|!env|!ENV"
+    r"|!include|!ssm|!sops)"
 )
 _STOP_SUFFIX_RE = re.compile(
     r"(?:^[_.-]?(?:s|es|ids?|len|min|max|env|var|kind|mode|dir|alg|algo|algorithm|spec|ring|alias|board|word|words"
@@ -98,13 +99,23 @@ def wordy(raw: str) -> bool:
         return True
     covered = 0
     numbers = 0
-    for seg in _WORD_SEG_RE.findall(raw):
+    words = 0
+    segments = _WORD_SEG_RE.findall(raw)
+    for seg in segments:
         if seg.isalpha() and len(seg) >= 2 and (seg.islower() or seg[1:].islower() or seg.isupper()):
             covered += len(seg)
+            words += len(seg) >= 3
         elif seg.isdigit() and len(seg) <= 4:
             numbers += 1
             covered += len(seg)
-    return numbers <= 1 and covered >= 0.8 * len(raw)
+    if numbers <= 1 and covered >= 0.8 * len(raw):
+        return True
+    # ``user:18231175:profile``, ``tenant/42/orders``: words around one id, joined by single separators
+    ids = sum(1 for seg in segments if seg.isdigit())
+    seps = [seg for seg in segments if not seg.isalnum()]
+    seps_ok = bool(seps) and all(seg in ":/._-" for seg in seps)
+    return seps_ok and ids == 1 and words >= 2 and covered + sum(len(s) for s in segments if s.isdigit()) + sum(
+        1 for s in segments if not s.isalnum()) == len(raw)
 
 
 def generated(raw: str, *, min_len: int, min_entropy: float) -> bool:
@@ -180,3 +191,60 @@ def secret_value_ok(raw: str, quoted: bool, name: str, *, strong: bool) -> bool:
             return True
         return len(raw) >= 20 and shannon_entropy(raw) >= 3.3 and not wordy(raw)
     return generated(raw, min_len=16, min_entropy=3.2) and not wordy(raw)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a generated value near a secret keyword (positional arguments, prose, space-separated CLI/config)
+
+_HASH_WORDS_RE = re.compile(
+    r"hash|digest|checksum|commit|etag|md5|fingerprint|integrity|revision|\brev\b|sha\d*sum|[\"']sha[\"']"
+    r"|\bsha\b|nonce|salt|\biv\b|request|trace|span|correlation|\bids?\b|_id\b|-id\b|\bkid\b|uuid|guid",
+    re.IGNORECASE,
+)
+_HASH_PREFIX_RE = re.compile(r"(?i:sha\d{0,3}|md5|sha512-|blake2b?)[:=-]$")
+_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
+_ANNOTATION_RE = re.compile(r"^[\"']?[ \t]{0,2}:[ \t]{0,2}[A-Za-z_][A-Za-z0-9_.\[\], |]{0,40}[ \t]{0,2}=")
+"""A type annotation between a name and its value (``JWT_SECRET: str = "…"``, ``val key: String = "…"``)."""
+_OTHER_NAME_RE = re.compile(r"[\"'][A-Za-z_][A-Za-z0-9_-]*[\"'][ \t]{0,2}:|[A-Za-z_][A-Za-z0-9_.-]*[ \t]{0,2}=(?![=>])")
+
+
+_PART_RE = re.compile(r"[-_./+]")
+
+
+def _named(raw: str) -> bool:
+    """Word-like parts (``PuTTY-User-Key-File-3``, ``my-service.prod.internal``) cover most of the value."""
+    parts = [p for p in _PART_RE.split(raw) if p]
+    words = sum(len(p) for p in parts if p.isalpha() and len(p) >= 3)
+    return len(parts) >= 3 and words >= 0.6 * len(raw)
+
+
+def keyword_literal_ok(text: str, kw_start: int, kw_end: int, value_start: int, raw: str) -> bool:
+    """A value found a few characters after a secret keyword (``hmac.new(b"…")``, ``Datadog key …``,
+    ``secret_access_key …``) is a secret only when it is plainly generated: long, varied, high entropy,
+    not a hash, UUID, reference, path or structured name, and the keyword is not part of a stopped name."""
+    name = key_prefix(text, kw_start) + text[kw_start:kw_end]
+    j = kw_end
+    while j < len(text) and j - kw_end < 24 and text[j] in KEY_CHARS:
+        j += 1
+    suffix = text[kw_end:j]
+    name += suffix
+    if name_is_stopped(name, suffix) or re.search(r"public|pub_?key|publishable", name, re.IGNORECASE):
+        return False
+    gap = text[kw_end + len(suffix) : value_start]
+    if _OTHER_NAME_RE.search(_ANNOTATION_RE.sub("", gap, count=1)):
+        return False  # the value is assigned to another name (``{"kty": "EC", "x": "…"}``)
+    if _HASH_PREFIX_RE.search(text[max(0, value_start - 8) : value_start]):
+        return False
+    if is_uuid(raw) or is_reference(raw) or wordy(raw) or _named(raw):
+        return False
+    if CALL_RE.match(raw) or PATH_RE.match(raw) or raw.startswith(("//", "http", "www.")):
+        return False
+    if _HEX_RE.match(raw):
+        if len(raw) < 32 or _HASH_WORDS_RE.search(gap) or _HASH_WORDS_RE.search(name):
+            return False
+        return shannon_entropy(raw) >= 3.3
+    if _HASH_WORDS_RE.search(gap):
+        return False
+    if not any(c.isdigit() for c in raw) or not any(c.isalpha() for c in raw):
+        return False
+    return generated(raw, min_len=20, min_entropy=3.6)

@@ -71,6 +71,15 @@ def _phone_valid(candidate: str, keyword: bool) -> bool:
     return False
 
 
+_SEQUENTIAL = "01234567890"
+
+
+def _sequential(value: str) -> bool:
+    """``123 456 789``, ``0123456789``: counting digits (codes and examples), not a subscriber number."""
+    digits = "".join(c for c in value if c.isdigit())
+    return len(digits) >= 8 and (digits in _SEQUENTIAL or digits in _SEQUENTIAL[::-1])
+
+
 _PHONE_CLUSTER_RE = re.compile(r"\d(?:[ .()/-]{0,3}\d)+", re.ASCII)
 """Digits with short separator runs between them: where a phone number can be (a charset-prefixed scan)."""
 _ID_CLUSTER_RE = re.compile(r"[0-9A-Z](?:[ ./-]?[0-9A-Z]){5,22}", re.ASCII)
@@ -123,7 +132,7 @@ def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[
         value = raw.rstrip(" .-(")
         if value.count("(") != value.count(")"):
             value = value.strip("()")
-        if not value or _DATE_LIKE_RE.match(value) or "  " in value:
+        if not value or _DATE_LIKE_RE.match(value) or "  " in value or _sequential(value):
             continue
         budget -= 1
         if budget < 0:
