@@ -35,7 +35,7 @@ STRICT_WINDOW = 16
 _SECRET_KINDS = (
     "aws_key_id", "aws_secret", "github", "github_pat", "gitlab", "slack", "stripe", "google", "openai", "openai_proj",
     "anthropic", "npm", "pypi", "hf", "jwt", "bearer", "basic", "secret", "hex32", "hex40", "hex64", "b64_32",
-    "b64_44", "urlsafe_43",
+    "b64_44", "urlsafe_43", "uuid_secret",
 )  # fmt: skip
 _ID_KINDS = (
     "ssn", "ssn_plain", "iban", "passport", "ein", "account", "nid_cpf", "nid_dni", "nid_nie", "nid_cf",
@@ -165,6 +165,7 @@ HELDOUT_FAKES: dict[str, Callable[[random.Random], str]] = {
     "b64_32": _b64(32),
     "b64_44": lambda r: base64.b64encode(r.randbytes(32)).decode(),
     "urlsafe_43": lambda r: _rand(r, ALNUM + "_-", 43),
+    "uuid_secret": lambda r: str(uuid.UUID(int=r.getrandbits(128), version=4)),
     "pw_short": _pw_short,
     "pw_words": _pw_words,
     "phone_e164": _phone("e164"),

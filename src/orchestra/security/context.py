@@ -41,7 +41,7 @@ _STOP_NAME_RE = re.compile(
     r"object_?key|s3_?key|bucket_?key|map_?key|dict_?key|row_?key|group_?key|routing_?key|primary_?key|"
     r"max_?tokens?|num_?tokens?|tokens_?(?:used|count|per)|token_?(?:count|usage|limit|type|budget)|"
     r"secret_?(?:name|ref|id|arn)|translation|i18n|label_?key|sessions?_?(?:count|store|timeout)|"
-    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url",
+    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url|publishable",
     re.IGNORECASE,
 )
 _STRONG_RE = re.compile(
@@ -55,6 +55,12 @@ _PROSE_WORDS = frozenset(
         "this", "it", "you", "your", "my", "our", "their", "here", "there", "will", "should", "must", "can",
     }
 )  # fmt: skip
+_CODE_WORDS = frozenset(
+    {"raise", "return", "pass", "continue", "break", "None", "null", "nil", "throw", "await", "yield", "else",
+     "elif", "if", "not", "in", "is", "and", "or", "new", "self", "this", "def", "fn", "func", "function", "lambda",
+     "undefined", "True", "False", "true", "false"}
+)  # fmt: skip
+"""Language keywords: ``if password != confirm_password: raise`` assigns nothing."""
 _DIGIT_RE = re.compile(r"\d")
 _WORD_SEG_RE = re.compile(r"[A-Za-z]+|[0-9]+|[^A-Za-z0-9]+")
 
@@ -155,7 +161,7 @@ def value_shape_ok(raw: str, quoted: bool, kw: str) -> bool:
         return False
     if CALL_RE.match(raw) or PATH_RE.match(raw) or URL_VALUE_RE.match(raw):
         return False
-    return not raw.startswith(("#", "//", "--", "/*"))
+    return quoted or not raw.startswith(("#", "//", "--", "/*"))  # a comment, unless inside quotes
 
 
 def password_value_ok(raw: str, quoted: bool, *, spaced_code: bool, min_len: int = 4) -> bool:
@@ -166,7 +172,7 @@ def password_value_ok(raw: str, quoted: bool, *, spaced_code: bool, min_len: int
     code_like = spaced_code or not raw.islower() or "." in raw or "_" in raw
     if not quoted and is_code_reference(raw) and code_like:
         return False
-    if raw.lower() in _PROSE_WORDS:
+    if raw.lower() in _PROSE_WORDS or raw in _CODE_WORDS:
         return False
     return not (" " in raw and not quoted)
 
@@ -248,3 +254,25 @@ def keyword_literal_ok(text: str, kw_start: int, kw_end: int, value_start: int, 
     if not any(c.isdigit() for c in raw) or not any(c.isalpha() for c in raw):
         return False
     return generated(raw, min_len=20, min_entropy=3.6)
+
+
+_ALGORITHM_RE = re.compile(
+    r"^(?:sha-?\d{1,3}|md5|bcrypt|scrypt|argon2(?:id|i|d)?|pbkdf2\w*|aes-?\d{3}\w*|rsa-?\d{3,4}|utf-?8|v\d{1,2}"
+    r"|\d{1,3}(?:chars?|characters?|digits?)|x\d{2,3}|ed25519|hs\d{3}|rs\d{3})$",
+    re.IGNORECASE,
+)
+
+
+def bare_password_ok(raw: str) -> bool:
+    """A password named in prose without ``is``/``:`` (``with password kx2?``): it must look like one."""
+    if len(raw) < 5 or len(raw) > 64 or _ALGORITHM_RE.match(raw) or is_reference(raw) or raw in _CODE_WORDS:
+        return False
+    if URL_VALUE_RE.match(raw) or PATH_RE.match(raw) or ("@" in raw[1:-1] and "." in raw.rsplit("@", maxsplit=1)[-1]):
+        return False
+    has_digit = any(c.isdigit() for c in raw)
+    has_alpha = any(c.isalpha() for c in raw)
+    has_symbol = any(not c.isalnum() for c in raw)
+    mixed = any(c.isupper() for c in raw[1:]) and any(c.islower() for c in raw)
+    if not (has_digit and has_alpha) or not (has_symbol or mixed or len(raw) >= 8):
+        return False
+    return not raw.rstrip(".,;:!?").isdigit() and shannon_entropy(raw) >= 2.3

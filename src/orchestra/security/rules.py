@@ -1106,6 +1106,50 @@ PII_RULES: tuple[Rule, ...] = (
 )
 
 
+
+def _bare_password_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    raw = raw.rstrip(".,;:!?)")
+    if quoted:
+        return ctx.value_shape_ok(raw, True, "pass") and ctx.password_value_ok(raw, True, spaced_code=False)
+    return ctx.bare_password_ok(raw)
+
+
+def _stdin_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, quoted, "") or raw.startswith("-"):
+        return False
+    return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
+
+
+_K8S_DATA_RE = re.compile(r"(?m)^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?\n")
+_K8S_ENTRY_RE = re.compile(r"(?m)^(?P<indent>[ \t]+)[\"']?[A-Za-z0-9_.-]{1,128}[\"']?:[ \t]+(?P<value>[^\s#][^\r\n]{0,4095})$")
+
+
+def find_k8s_secret_values(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Values of the ``data:``/``stringData:`` map of a ``kind: Secret`` manifest (YAML, one document)."""
+    endpos = len(text) if endpos is None else endpos
+    for kind in re.finditer(r"kind:[ \t]{0,4}Secret\b", text[pos:endpos]):
+        doc_start = text.rfind("\n---", 0, pos + kind.start()) + 1
+        doc_end = text.find("\n---", pos + kind.end())
+        doc_end = endpos if doc_end < 0 else min(doc_end, endpos)
+        for block in _K8S_DATA_RE.finditer(text, doc_start, doc_end):
+            base = len(block.group("indent"))
+            i = block.end()
+            while i < doc_end:
+                entry = _K8S_ENTRY_RE.match(text, i, doc_end)
+                if entry is None or len(entry.group("indent")) <= base:
+                    break
+                raw, _ = ctx.clean_value(entry.group("value"))
+                if raw and not ctx.is_reference(raw) and raw not in ("|", ">", "|-", ">-"):
+                    start = entry.start("value")
+                    end = entry.end("value")
+                    if text[start] in "\"'" and text[end - 1] == text[start]:
+                        start, end = start + 1, end - 1
+                    yield start, end
+                i = entry.end() + 1
+
+
 # ---------------------------------------------------------------------------------------------------------
 # more secrets by context: positional literals near a keyword, quoted name/value pairs, more CLI tools,
 # prose, HCL variables
@@ -1286,6 +1330,141 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             (Category.PASSWORD, "(?i:pass|pwd)", "password", "db_password"),
             (Category.SECRET, "(?i:secret|token|key|credential)", "secret", "api_token"),
         )
+    ),
+    Rule(
+        "password.prose-bare",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password named in prose with no connector (\"with password kx2?\", \"new password Xy7!…, old one…\", "
+        "\"authenticate with password 'X'\"): a quoted value, or one with letters, digits and symbols/case",
+        _c(
+            r"\b(?i:pass(?:word|phrase)|passwd|pw)\b[ \t]{1,2}(?:(?i:to|of|=)[ \t]{1,2})?"
+            r"(?P<value>\"[^\"\r\n]{3,128}\"|'[^'\r\n]{3,128}'|`[^`\r\n]{3,128}`|[^\s\"'`,;()\[\]{}<>]{5,64})"
+            r"(?=$|[\s,;.!?)\]])"
+        ),
+        prefilter=("pass", "pw"),
+        value_groups=("value",),
+        validate=_bare_password_ok,
+        anchors=(("pass", (0,)), ("pw", (0,))),
+        priority=56,
+    ),
+    Rule(
+        "password.config-directive",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in a space-separated config directive (redis requirepass/masterauth, slapd rootpw, bindpw, "
+        "pgbouncer/keepalived auth_pass), value only",
+        _c(
+            r"(?m:^)[ \t]{0,8}(?i:requirepass|masterauth|masteruser_?pass|rootpw|bindpw|auth_pass|ldap_bind_pw"
+            r"|bind_?pw|dbpass|db_pass|mysql_pass)[ \t]{1,8}(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'"
+            r"|[^\s\"'#][^\s\"']{0,255})[ \t]*(?=\r?\n|$)"
+        ),
+        prefilter=("requirepass", "masterauth", "masteruser", "rootpw", "bindpw", "auth_pass", "bind_pw",
+                   "ldap_bind_pw", "dbpass", "db_pass", "mysql_pass"),
+        value_groups=("value",),
+        validate=lambda v, m: ctx.value_shape_ok(*_clean(v, m), "") and ctx.password_value_ok(
+            *_clean(v, m), spaced_code=False, min_len=3),
+        literal_window=(16, 300),
+        priority=62,
+    ),
+    Rule(
+        "password.stdin",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password piped or fed to a tool (echo X | sudo -S, sudo -S <<< X, echo X | docker login --password-stdin, "
+        "--password-file=<(echo X), htpasswd -b FILE USER X), value only",
+        _c(
+            r"(?:\b(?:echo|printf)[ \t]{1,4}(?:-[nE][ \t]{1,4})?(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'"
+            r"|[^\s\"'|$-][^\s\"'|]{0,255})[ \t]{0,4}(?:\|[ \t]{0,4}(?=[^\n]{0,120}?(?:sudo[ \t]{1,4}-S|"
+            r"--password-stdin|passwd|chpasswd|cryptsetup|sshpass|-passin|--passphrase-fd|kinit|smbpasswd))|\)"
+            r"(?<=\))(?=[^\n]{0,0})))|\bsudo[ \t]{1,4}-S[^\n<]{0,80}<<<[ \t]{0,4}(?P<v2>\"[^\"\r\n]{1,256}\""
+            r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})|\bhtpasswd[ \t]{1,4}-[a-zA-Z]{0,4}b[a-zA-Z]{0,4}[ \t]{1,4}"
+            r"(?:-[a-zA-Z]{1,4}[ \t]{1,4})?\S{1,256}[ \t]{1,4}\S{1,64}[ \t]{1,4}(?P<v3>\"[^\"\r\n]{1,256}\""
+            r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})"
+        ),
+        prefilter=("echo", "printf", "sudo", "htpasswd"),
+        value_groups=("value", "v2", "v3"),
+        validate=_stdin_ok,
+        anchors=(("echo", (0,)), ("printf", (0,)), ("sudo", (0,)), ("htpasswd", (0,))),
+        priority=61,
+    ),
+    Rule(
+        "password.userpass-literal",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "\"user:password\" literal given to a USERPWD/credentials option (CURLOPT_USERPWD, userpass, basic_auth), "
+        "password only",
+        _c(
+            r"(?i:userpwd|user_?pass(?:word)?|userinfo|basic_?auth|credentials?|auth)[\"']?[ \t]{0,4}[,:=][ \t]{0,4}"
+            r"(?P<q>[\"'])[^\"':\s/@]{1,64}:(?P<value>[^\"'\s]{1,128})(?P=q)"
+        ),
+        prefilter=("userpwd", "userpass", "user_pass", "userinfo", "basic", "credential", "auth"),
+        value_groups=("value",),
+        validate=lambda v, m: not v.isdigit() and _short_flag_ok(v, m),
+        literal_window=(16, 300),
+        priority=63,
+    ),
+    Rule(
+        "password.db-connect-args",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password as the positional argument of a database connect call (new PDO(dsn, user, 'X'), "
+        "mysqli_connect(host, user, 'X'), new mysqli(host, user, 'X')), value only",
+        _c(
+            r"\b(?:new[ \t]{1,2}(?:PDO|mysqli)|mysqli?_connect|mysqli_real_connect|oci_connect|sqlsrv_connect"
+            r"|DriverManager\.getConnection|pymysql\.connect|MySQLdb\.connect)[ \t]?\([ \t]?"
+            r"(?:[^,()\r\n]{1,200},[ \t]?){1,2}?(?P<q>[\"'])[^\"'\r\n]{1,64}(?P=q)[ \t]?,[ \t]?"
+            r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}')"
+        ),
+        prefilter=("pdo", "mysqli", "mysql_connect", "oci_connect", "sqlsrv_connect", "getconnection", "connect("),
+        value_groups=("value",),
+        validate=_call_arg_ok,
+        literal_window=(40, 400),
+        priority=61,
+    ),
+    Rule(
+        "password.xml-keyed-element",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password as the text of an element whose key/name attribute names it (<entry key=\"jdbc.password\">X"
+        "</entry>, <param name=\"dbPassword\">X</param>), value only",
+        _c(
+            r"<(?P<tag>[A-Za-z][A-Za-z0-9:._-]{0,30})[ \t][^>\r\n]{0,120}?\b(?:key|name|id)=[\"']"
+            r"(?P<name>[^\"'\r\n]{0,60}(?i:pass|pwd)[^\"'\r\n]{0,60})[\"'][^>\r\n]{0,120}?>"
+            r"(?P<value>[^<\r\n]{1,256})</(?P=tag)>"
+        ),
+        prefilter=("pass", "pwd"),
+        value_groups=("value",),
+        validate=lambda v, m: not ctx.name_is_stopped(m.group("name"), "") and ctx.value_shape_ok(v, True, "")
+        and ctx.password_value_ok(v, True, spaced_code=False),
+        literal_window=(200, 400),
+        priority=62,
+    ),
+    Rule(
+        "secret.presigned-signature",
+        Category.SECRET,
+        Severity.HIGH,
+        "signature or session token in a presigned URL (X-Amz-Signature, Signature, X-Goog-Signature, "
+        "X-Amz-Security-Token), value only",
+        _c(
+            r"[?&](?i:x-amz-signature|signature|x-goog-signature|x-amz-security-token|x-goog-credential-token)="
+            r"(?P<value>[A-Za-z0-9%+/=_.-]{20,4096})"
+        ),
+        prefilter=("signature=", "security-token="),
+        value_groups=("value",),
+        validate=lambda v, m: not is_placeholder(v) and shannon_entropy(v) >= 3.5,
+        literal_window=(24, 4200),
+        priority=70,
+    ),
+    Rule(
+        "secret.kubernetes-secret-data",
+        Category.SECRET,
+        Severity.HIGH,
+        "values under data:/stringData: of a Kubernetes Secret manifest (kind: Secret), values only",
+        _c(r"kind:[ \t]{0,4}Secret\b"),
+        prefilter=("kind:",),
+        finder=find_k8s_secret_values,
+        priority=58,
     ),
 )
 """Secrets by context beyond plain assignments (see :mod:`orchestra.security.context`)."""
