@@ -30,12 +30,13 @@ _PHONE_CANDIDATE_RE = re.compile(
 _PHONE_KEYWORD_RE = re.compile(
     r"(?i:phone|tel\b|tel[:.]|tél|mobile|mobil|cell|call|fax|whats ?app|sms|text me|contact|reach|ring|dial"
     r"|handy|telefon|téléphone|teléfono|telefono|telefone|móvil|movil|portable|cellulare|numero|número|nummer"
-    r"|number|no\.|#)",
+    r"|number|no\.|#|shipping|ship to|deliver|courier|customer|recipient|emergency|landline|viber|signal|wechat)",
 )
 _PHONE_HINTS = (
     "phone", "tel", "tél", "mobil", "cell", "call", "fax", "whats", "sms", "text", "contact", "reach", "ring",
     "dial", "handy", "fono", "fone", "móvil", "movil", "portable", "numer", "númer", "nummer", "number", "no.",
-    "#",
+    "#", "shipping", "ship to", "deliver", "courier", "customer", "recipient", "emergency", "landline", "viber",
+    "signal", "wechat",
 )  # fmt: skip
 """Lower-case substrings one of which every phone keyword contains (a cheap gate before the regex)."""
 _DATE_LIKE_RE = re.compile(

@@ -1123,7 +1123,9 @@ def _stdin_ok(value: str, match: re.Match[str]) -> bool:
 
 
 _K8S_DATA_RE = re.compile(r"(?m)^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?\n")
-_K8S_ENTRY_RE = re.compile(r"(?m)^(?P<indent>[ \t]+)[\"']?[A-Za-z0-9_.-]{1,128}[\"']?:[ \t]+(?P<value>[^\s#][^\r\n]{0,4095})$")
+_K8S_ENTRY_RE = re.compile(
+    r"(?m)^(?P<indent>[ \t]+)[\"']?[A-Za-z0-9_.-]{1,128}[\"']?:[ \t]+(?P<value>[^\s#][^\r\n]{0,4095})$"
+)
 
 
 def find_k8s_secret_values(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
