@@ -95,3 +95,31 @@ def test_planted_line_survives_no_surrounding_text(source: str, seed: int, aroun
         if survives(value, alone) or any(value in part for part in around):
             continue  # measured by the recall test; here only the surrounding text matters
         assert not survives(value, out), (source, value)
+
+
+ADVERSARIAL_CONTEXT = {
+    "user_colon": "user a:" * 150_000,
+    "login_slash": "login a / b " * 90_000,
+    "key_tokens": ("key " + "A1b2" * 150 + " ") * 1700,
+    "secret_gap": ("secret " + "x " * 30 + "y") * 15_000,
+    "echo_pipe": "echo abc | " * 100_000,
+    "password_bare": "password abc1! " * 70_000,
+    "pass_quote": "'password', " * 90_000,
+    "variable": 'variable "db_password" { ' * 40_000,
+    "kind_secret": "kind: Secret\ndata:\n" + "  k: v\n" * 150_000,
+    "entry": '<entry key="password">' * 45_000,
+    "signature": "?signature=" + "A" * 1_000_000,
+    "htpasswd": "htpasswd -b " * 90_000,
+    "ppk": "Private-Lines: 9\n" + "QUFB\n" * 200_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL_CONTEXT))
+def test_one_megabyte_adversarial_context_line_finishes(name: str) -> None:
+    """The context rules stay bounded on 1 MB built from their own literals (a safety bound, not speed)."""
+    import time
+
+    text = ADVERSARIAL_CONTEXT[name][:1_000_000]
+    start = time.perf_counter()
+    GUARD.redact(text)
+    assert time.perf_counter() - start < 30.0, name

@@ -1122,6 +1122,8 @@ def _stdin_ok(value: str, match: re.Match[str]) -> bool:
     return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
 
 
+MAX_SECRET_DATA_ENTRIES = 1024
+"""Entries read per ``data:`` block (a bound for adversarial texts; a Secret holds at most 1 MiB)."""
 _K8S_DATA_RE = re.compile(r"(?m)^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?\n")
 _K8S_ENTRY_RE = re.compile(
     r"(?m)^(?P<indent>[ \t]+)[\"']?[A-Za-z0-9_.-]{1,128}[\"']?:[ \t]+(?P<value>[^\s#][^\r\n]{0,4095})$"
@@ -1138,7 +1140,9 @@ def find_k8s_secret_values(text: str, pos: int = 0, endpos: int | None = None) -
         for block in _K8S_DATA_RE.finditer(text, doc_start, doc_end):
             base = len(block.group("indent"))
             i = block.end()
-            while i < doc_end:
+            for _ in range(MAX_SECRET_DATA_ENTRIES):
+                if i >= doc_end:
+                    break
                 entry = _K8S_ENTRY_RE.match(text, i, doc_end)
                 if entry is None or len(entry.group("indent")) <= base:
                     break
@@ -1157,7 +1161,8 @@ def find_k8s_secret_values(text: str, pos: int = 0, endpos: int | None = None) -
 # prose, HCL variables
 
 _KEYWORD_LITERAL_RE = _c(
-    r"(?i:secret|token|key|hmac|jwt|signing|credential|auth|bearer)(?P<gap>[^\r\n]{0,60}?)"
+    r"(?i:secret|token|key|hmac|jwt|signing|credential|auth|bearer)(?P<gap>[A-Za-z0-9_.-]{0,24}+"
+    r"(?![A-Za-z0-9_.-])[^\r\n]{0,60}?)"
     r"(?<![A-Za-z0-9+/=_.~-])(?P<value>[A-Za-z0-9+/_.~-]{20,512}={0,2})(?![A-Za-z0-9+/_.~=-])"
 )
 _KEYWORD_LITERALS = ("secret", "token", "key", "hmac", "jwt", "signing", "credential", "auth", "bearer")
@@ -1181,7 +1186,7 @@ def _quoted_pair_ok(value: str, match: re.Match[str]) -> bool:
 
 
 _QUOTED_PAIR = (
-    r"(?P<q>[\"'])(?P<name>[A-Za-z0-9_.:-]{0,40}{kw}[A-Za-z0-9_.:-]{0,40})(?P=q)[ \t]{0,4}(?:,|=>)[ \t]{0,4}"
+    r"(?P<q>[\"'])(?P<name>[A-Za-z0-9_.:-]{3,80}+)(?P=q)[ \t]{0,4}(?:,|=>)[ \t]{0,4}"
     r"b?(?P<value>\"[^\"\r\n]{1,512}\"|'[^'\r\n]{1,512}')"
 )
 
@@ -1210,6 +1215,16 @@ def _hcl_ok(value: str, match: re.Match[str]) -> bool:
     return ctx.secret_value_ok(raw, True, name, strong=ctx.is_strong_name(name))
 
 
+def _hcl_password_ok(value: str, match: re.Match[str]) -> bool:
+    return bool(re.search(r"pass|pwd", match.group("name"), re.I)) and _hcl_ok(value, match)
+
+
+def _hcl_secret_ok(value: str, match: re.Match[str]) -> bool:
+    name = match.group("name")
+    return not re.search(r"pass|pwd", name, re.I) and bool(re.search(r"secret|token|key|credential", name, re.I)) \
+        and _hcl_ok(value, match)
+
+
 CONTEXT_RULES: tuple[Rule, ...] = (
     Rule(
         "secret.keyword-literal",
@@ -1231,10 +1246,10 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         Severity.CRITICAL,
         "password as the second of two quoted arguments or a hash pair (define('DB_PASSWORD', '…'), "
         "setenv(\"PGPASSWORD\", \"…\"), 'password' => '…'), value only",
-        _c(_QUOTED_PAIR.replace("{kw}", "(?i:pass|pwd)")),
+        _c(_QUOTED_PAIR),
         prefilter=("pass", "pwd"),
         value_groups=("value",),
-        validate=_quoted_pair_ok,
+        validate=lambda v, m: bool(re.search(r"pass|pwd", m.group("name"), re.I)) and _quoted_pair_ok(v, m),
         literal_window=(48, 600),
         priority=59,
     ),
@@ -1244,10 +1259,11 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "secret as the second of two quoted arguments or a hash pair (Header.Set(\"X-Api-Key\", \"…\"), "
         "set_secret(\"api_token\", \"…\"), 'auth_key' => '…'), value only",
-        _c(_QUOTED_PAIR.replace("{kw}", "(?i:secret|token|key|auth|credential)")),
+        _c(_QUOTED_PAIR),
         prefilter=("secret", "token", "key", "auth", "credential"),
         value_groups=("value",),
-        validate=lambda v, m: not re.search(r"pass|pwd", m.group("name"), re.I) and _quoted_pair_ok(v, m),
+        validate=lambda v, m: not re.search(r"pass|pwd", m.group("name"), re.I)
+        and bool(re.search(r"secret|token|key|auth|credential", m.group("name"), re.I)) and _quoted_pair_ok(v, m),
         literal_window=(48, 600),
         priority=49,
     ),
@@ -1318,19 +1334,18 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             f"default value of a Terraform/HCL variable named like a {what} (variable \"{example}\" "
             "{ default = \"…\" }), value only",
             _c(
-                r"\bvariable[ \t]{1,4}\"(?P<name>[A-Za-z0-9_-]{0,40}" + names + r"[A-Za-z0-9_-]{0,40})\"[ \t]{0,4}\{"
+                r"\bvariable[ \t]{1,4}\"(?P<name>[A-Za-z0-9_-]{1,80}+)\"[ \t]{0,4}\{"
                 r"[^}]{0,300}?\bdefault[ \t]{0,4}=[ \t]{0,4}(?P<value>\"[^\"\r\n]{1,256}\")"
             ),
             prefilter=("variable",),
             value_groups=("value",),
-            validate=_hcl_ok if cat is Category.PASSWORD
-            else (lambda v, m: not re.search(r"pass|pwd", m.group("name"), re.I) and _hcl_ok(v, m)),
+            validate=_hcl_password_ok if cat is Category.PASSWORD else _hcl_secret_ok,
             anchors=(("variable", (0,)),),
             priority=60,
         )
-        for cat, names, what, example in (
-            (Category.PASSWORD, "(?i:pass|pwd)", "password", "db_password"),
-            (Category.SECRET, "(?i:secret|token|key|credential)", "secret", "api_token"),
+        for cat, what, example in (
+            (Category.PASSWORD, "password", "db_password"),
+            (Category.SECRET, "secret", "api_token"),
         )
     ),
     Rule(
@@ -1381,7 +1396,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r"--password-stdin|passwd|chpasswd|cryptsetup|sshpass|-passin|--passphrase-fd|kinit|smbpasswd))|\)"
             r"(?<=\))(?=[^\n]{0,0})))|\bsudo[ \t]{1,4}-S[^\n<]{0,80}<<<[ \t]{0,4}(?P<v2>\"[^\"\r\n]{1,256}\""
             r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})|\bhtpasswd[ \t]{1,4}-[a-zA-Z]{0,4}b[a-zA-Z]{0,4}[ \t]{1,4}"
-            r"(?:-[a-zA-Z]{1,4}[ \t]{1,4})?\S{1,256}[ \t]{1,4}\S{1,64}[ \t]{1,4}(?P<v3>\"[^\"\r\n]{1,256}\""
+            r"(?:-[a-zA-Z]{1,4}[ \t]{1,4})?[^\s-]\S{0,255}+[ \t]{1,4}[^\s-]\S{0,63}+[ \t]{1,4}(?P<v3>\"[^\"\r\n]{1,256}\""
             r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})"
         ),
         prefilter=("echo", "printf", "sudo", "htpasswd"),
@@ -1432,12 +1447,13 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         "</entry>, <param name=\"dbPassword\">X</param>), value only",
         _c(
             r"<(?P<tag>[A-Za-z][A-Za-z0-9:._-]{0,30})[ \t][^>\r\n]{0,120}?\b(?:key|name|id)=[\"']"
-            r"(?P<name>[^\"'\r\n]{0,60}(?i:pass|pwd)[^\"'\r\n]{0,60})[\"'][^>\r\n]{0,120}?>"
+            r"(?P<name>[^\"'\r\n<>]{1,120}+)[\"'][^>\r\n]{0,120}?>"
             r"(?P<value>[^<\r\n]{1,256})</(?P=tag)>"
         ),
         prefilter=("pass", "pwd"),
         value_groups=("value",),
-        validate=lambda v, m: not ctx.name_is_stopped(m.group("name"), "") and ctx.value_shape_ok(v, True, "")
+        validate=lambda v, m: bool(re.search(r"pass|pwd", m.group("name"), re.I))
+        and not ctx.name_is_stopped(m.group("name"), "") and ctx.value_shape_ok(v, True, "")
         and ctx.password_value_ok(v, True, spaced_code=False),
         literal_window=(200, 400),
         priority=62,
