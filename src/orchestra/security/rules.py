@@ -1396,7 +1396,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             r"--password-stdin|passwd|chpasswd|cryptsetup|sshpass|-passin|--passphrase-fd|kinit|smbpasswd))|\)"
             r"(?<=\))(?=[^\n]{0,0})))|\bsudo[ \t]{1,4}-S[^\n<]{0,80}<<<[ \t]{0,4}(?P<v2>\"[^\"\r\n]{1,256}\""
             r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})|\bhtpasswd[ \t]{1,4}-[a-zA-Z]{0,4}b[a-zA-Z]{0,4}[ \t]{1,4}"
-            r"(?:-[a-zA-Z]{1,4}[ \t]{1,4})?[^\s-]\S{0,255}+[ \t]{1,4}[^\s-]\S{0,63}+[ \t]{1,4}(?P<v3>\"[^\"\r\n]{1,256}\""
+            r"(?:-[a-zA-Z]{1,4}[ \t]{1,4})?[^\s-]\S{0,255}+[ \t]{1,4}[^\s-]\S{0,63}+[ \t]{1,4}"
+            r"(?P<v3>\"[^\"\r\n]{1,256}\""
             r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})"
         ),
         prefilter=("echo", "printf", "sudo", "htpasswd"),
