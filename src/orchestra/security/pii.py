@@ -30,12 +30,13 @@ _PHONE_CANDIDATE_RE = re.compile(
 _PHONE_KEYWORD_RE = re.compile(
     r"(?i:phone|tel\b|tel[:.]|tél|mobile|mobil|cell|call|fax|whats ?app|sms|text me|contact|reach|ring|dial"
     r"|handy|telefon|téléphone|teléfono|telefono|telefone|móvil|movil|portable|cellulare|numero|número|nummer"
-    r"|number|no\.|#)",
+    r"|number|no\.|#|shipping|ship to|deliver|courier|customer|recipient|emergency|landline|viber|signal|wechat)",
 )
 _PHONE_HINTS = (
     "phone", "tel", "tél", "mobil", "cell", "call", "fax", "whats", "sms", "text", "contact", "reach", "ring",
     "dial", "handy", "fono", "fone", "móvil", "movil", "portable", "numer", "númer", "nummer", "number", "no.",
-    "#",
+    "#", "shipping", "ship to", "deliver", "courier", "customer", "recipient", "emergency", "landline", "viber",
+    "signal", "wechat",
 )  # fmt: skip
 """Lower-case substrings one of which every phone keyword contains (a cheap gate before the regex)."""
 _DATE_LIKE_RE = re.compile(
@@ -69,6 +70,15 @@ def _phone_valid(candidate: str, keyword: bool) -> bool:
     except Exception:  # phonenumbers.NumberParseException and friends
         return False
     return False
+
+
+_SEQUENTIAL = "01234567890"
+
+
+def _sequential(value: str) -> bool:
+    """``123 456 789``, ``0123456789``: counting digits (codes and examples), not a subscriber number."""
+    digits = "".join(c for c in value if c.isdigit())
+    return len(digits) >= 8 and (digits in _SEQUENTIAL or digits in _SEQUENTIAL[::-1])
 
 
 _PHONE_CLUSTER_RE = re.compile(r"\d(?:[ .()/-]{0,3}\d)+", re.ASCII)
@@ -123,7 +133,7 @@ def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[
         value = raw.rstrip(" .-(")
         if value.count("(") != value.count(")"):
             value = value.strip("()")
-        if not value or _DATE_LIKE_RE.match(value) or "  " in value:
+        if not value or _DATE_LIKE_RE.match(value) or "  " in value or _sequential(value):
             continue
         budget -= 1
         if budget < 0:
