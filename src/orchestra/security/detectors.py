@@ -15,6 +15,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
+from orchestra.security.prefilter import RulePrefilter
 from orchestra.security.rules import Rule
 from orchestra.security.validators import MARKER_RE, strip_markers
 
@@ -424,7 +425,7 @@ class Detector:
     its candidate starts (or ``search`` from the start of its candidate ranges) instead of searching
     every window, and its prefilter is only consulted once it has a hit."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], *, use_prefilter: bool = True) -> None:
         self.reference = ReferenceDetector(rules)
         self.rules: tuple[Rule, ...] = self.reference.rules
         self.keywords = KeywordSet.of_rules(self.rules)
@@ -444,6 +445,10 @@ class Detector:
         self._always = frozenset(always)
         """Which rules can possibly hit: a rule runs only when one of its literals occurs (or, for digit rules,
         when the text has a run of 3+ digits); the others would find no candidate and are skipped."""
+        self.prefilter: RulePrefilter | None = RulePrefilter(self.rules) if use_prefilter else None
+        """One RE2 set pass naming the rules whose (relaxed) pattern matches the text at all; built once the
+        detector is warm (see :meth:`_prefilter_ready`), so one-shot processes never pay for it."""
+        self._calls = 0
         for rule in self.rules:
             if (rule.anchors or rule.digit_run_anchor) and rule.finder is not None:
                 raise ValueError(f"rule {rule.rule_id}: anchors are not supported with a finder")
@@ -453,6 +458,9 @@ class Detector:
     def scan(self, text: str, index: TextIndex | None = None) -> list[Hit]:
         """All validated hits, in rule order then text order. Markers never count as values."""
         if not text:
+            return []
+        possible = self._possible(text)
+        if possible is not None and not possible:
             return []
         if index is None or index.text is not text:
             index = TextIndex(text, self.keywords)
@@ -464,6 +472,8 @@ class Detector:
             active.update(triggers.get(lit, ()))
         if self._digit_rules and index.digit_windows():
             active |= self._digit_rules
+        if possible is not None:
+            active &= possible
         if not active:
             return []
         has_marker = "[REDACTED_" in text
@@ -508,6 +518,24 @@ class Detector:
             ):
                 hits.extend(found)
         return hits
+
+
+    def _possible(self, text: str) -> frozenset[int] | None:
+        """The rules the RE2 prefilter lets run (``None``: no prefilter yet, the literal prefilter decides)."""
+        prefilter = self.prefilter
+        if prefilter is None:
+            return None
+        if not prefilter.built:
+            self._calls += 1
+            if self._calls < PREFILTER_WARM_CALLS and len(text) < PREFILTER_WARM_CHARS:
+                return None
+        return prefilter.active(text)
+
+
+PREFILTER_WARM_CALLS = 16
+PREFILTER_WARM_CHARS = 4096
+"""The RE2 set is built on the 16th scan or the first of a 4 KB text (building costs tens of ms: a hook process
+that guards one short text is faster without it)."""
 
 
 def _scan_points(

@@ -5,7 +5,9 @@ Fail closed: any exception inside the guard yields ``block`` with reason ``guard
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import secrets
 from collections.abc import Sequence
 
@@ -33,8 +35,52 @@ DEFAULT_MAX_TEXT_CHARS = 16 * 1024 * 1024
 MIN_KEY_BYTES = 16
 
 
+class _DecisionIds:
+    """``guard-<8 hex random per process><8 hex counter>``: unique, and ~10x cheaper than a fresh
+    ``secrets.token_hex`` per call. A forked child draws a new random half."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.prefix = "guard-" + secrets.token_hex(4)
+        self.counter = itertools.count(secrets.randbelow(1 << 16))
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.counter) & 0xFFFFFFFF:08x}"
+
+
+_IDS = _DecisionIds()
+os.register_at_fork(after_in_child=_IDS.reset)
+
+
 def _new_decision_id() -> str:
-    return "guard-" + secrets.token_hex(8)
+    return _IDS.next()
+
+
+_DECISION_FIELDS = tuple(GuardDecision.model_fields)
+_FAST_CONSTRUCT = (
+    not GuardDecision.__pydantic_post_init__
+    and not GuardDecision.__private_attributes__
+    and GuardDecision.model_config.get("extra") != "allow"
+)
+_ALL_SET = frozenset(_DECISION_FIELDS)
+_new_model = object.__new__
+_set_attr = object.__setattr__
+
+
+def build_decision(**values: object) -> GuardDecision:
+    """A :class:`GuardDecision` from already validated parts, every field given: what ``model_construct`` does
+    for this model (no aliases, defaults, extras or private attributes) without its per-field loop. Checked
+    against ``model_validate`` in the tests; falls back to ``model_construct`` if the model ever grows one."""
+    if not _FAST_CONSTRUCT or len(values) != len(_DECISION_FIELDS):
+        return GuardDecision.model_construct(**values)
+    decision: GuardDecision = _new_model(GuardDecision)
+    _set_attr(decision, "__dict__", {name: values[name] for name in _DECISION_FIELDS})
+    _set_attr(decision, "__pydantic_fields_set__", set(_ALL_SET))
+    _set_attr(decision, "__pydantic_extra__", None)
+    _set_attr(decision, "__pydantic_private__", None)
+    return decision
 
 
 class SecurityGuard:
@@ -84,7 +130,8 @@ class SecurityGuard:
         decision_id = _new_decision_id()
         request_id = context.request_id if context is not None else None
         try:
-            sink = Sink(sink)
+            if type(sink) is not Sink:
+                sink = Sink(sink)
             if not isinstance(text, str):
                 return self._closed(decision_id, request_id, sink, "invalid_text")
             if len(text) > self.max_text_chars:
@@ -95,16 +142,19 @@ class SecurityGuard:
                 return self._closed(decision_id, request_id, sink, "redaction_not_converged")
             if capture is not None:
                 capture.append(analysis)
-            findings = sanitize(analysis.occurrences, self._key)
-            categories = sorted({f.category for f in findings})
-            outcome, reasons = decide(sink, categories)
+            if analysis.occurrences:
+                findings = sanitize(analysis.occurrences, self._key)
+                categories = sorted({f.category for f in findings})
+                outcome, reasons = decide(sink, categories)
+            else:
+                findings, categories, outcome, reasons = [], [], Outcome.ALLOW, ["no_findings"]
             passable = outcome in PASSABLE_OUTCOMES
             out_text: str | None = None
             if passable:
                 encoding = (context.encoding if context is not None else None) or SINK_ENCODING[sink]
                 out_text = encode(analysis.text if outcome is Outcome.REDACT else text, encoding)
             # every field is built here from validated parts: skip pydantic's validation (a few µs per call)
-            return GuardDecision.model_construct(
+            return build_decision(
                 decision_id=decision_id,
                 request_id=request_id,
                 sink=sink,
