@@ -15,6 +15,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
+from orchestra.security.lazy_pattern import real_pattern
 from orchestra.security.prefilter import RulePrefilter
 from orchestra.security.rules import Rule
 from orchestra.security.validators import MARKER_RE, strip_markers
@@ -115,8 +116,9 @@ class ReferenceDetector:
             hits.extend(Hit(rule, s, e) for s, e in rule.finder(text, lo, hi) if not _is_marker(text, s, e))
             return
         pos = lo
+        search = rule.pattern.search
         while pos <= hi:
-            match = rule.pattern.search(text, pos, hi)
+            match = search(text, pos, hi)
             if match is None:
                 break
             start, end = _value_span(rule, match)
@@ -543,7 +545,7 @@ def _scan_points(
 ) -> None:
     """The reference search loop over ``span``, trying ``pattern.match`` only at candidate starts."""
     lo, hi = span
-    pattern = rule.pattern
+    pattern = real_pattern(rule.pattern)
     j = bisect_left(cands, lo)
     count = len(cands)
     pos = lo
@@ -566,7 +568,7 @@ def _scan_ranges(
 ) -> None:
     """The reference search loop over ``span``, searching only from the start of candidate ranges."""
     lo, hi = span
-    pattern = rule.pattern
+    pattern = real_pattern(rule.pattern)
     k = bisect_left(ranges, (lo, -1))
     if k > 0 and ranges[k - 1][1] >= lo:
         k -= 1

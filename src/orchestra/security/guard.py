@@ -10,12 +10,14 @@ import logging
 import os
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from orchestra.security.detectors import Detector
 from orchestra.security.errors import GuardInternalError, PolicyBlockedError
 from orchestra.security.model import (
     EXECUTION_RISK_CATEGORIES,
     PASSABLE_OUTCOMES,
+    Category,
     GuardContext,
     GuardDecision,
     Outcome,
@@ -60,7 +62,9 @@ def _new_decision_id() -> str:
 
 _DECISION_FIELDS = tuple(GuardDecision.model_fields)
 _FAST_CONSTRUCT = (
-    not GuardDecision.__pydantic_post_init__
+    _DECISION_FIELDS == ("decision_id", "request_id", "sink", "outcome", "allowed", "reasons", "findings",
+                         "categories", "redaction_count", "text")
+    and not GuardDecision.__pydantic_post_init__
     and not GuardDecision.__private_attributes__
     and GuardDecision.model_config.get("extra") != "allow"
 )
@@ -69,14 +73,21 @@ _new_model = object.__new__
 _set_attr = object.__setattr__
 
 
-def build_decision(**values: object) -> GuardDecision:
-    """A :class:`GuardDecision` from already validated parts, every field given: what ``model_construct`` does
-    for this model (no aliases, defaults, extras or private attributes) without its per-field loop. Checked
-    against ``model_validate`` in the tests; falls back to ``model_construct`` if the model ever grows one."""
-    if not _FAST_CONSTRUCT or len(values) != len(_DECISION_FIELDS):
+def build_decision(decision_id: str, request_id: str | None, sink: Sink, outcome: Outcome, allowed: bool,
+                   reasons: list[str], findings: list[SanitizedFinding], categories: list[Category],
+                   redaction_count: int, text: str | None) -> GuardDecision:
+    """A :class:`GuardDecision` from already validated parts: what ``model_construct`` does for this model (no
+    aliases, defaults, extras or private attributes) without its per-field loop. Checked against
+    ``model_validate`` in the tests; falls back to ``model_construct`` if the model ever changes shape."""
+    values: dict[str, Any] = {
+        "decision_id": decision_id, "request_id": request_id, "sink": sink, "outcome": outcome, "allowed": allowed,
+        "reasons": reasons, "findings": findings, "categories": categories, "redaction_count": redaction_count,
+        "text": text,
+    }  # fmt: skip
+    if not _FAST_CONSTRUCT:
         return GuardDecision.model_construct(**values)
     decision: GuardDecision = _new_model(GuardDecision)
-    _set_attr(decision, "__dict__", {name: values[name] for name in _DECISION_FIELDS})
+    _set_attr(decision, "__dict__", values)
     _set_attr(decision, "__pydantic_fields_set__", set(_ALL_SET))
     _set_attr(decision, "__pydantic_extra__", None)
     _set_attr(decision, "__pydantic_private__", None)
@@ -155,16 +166,8 @@ class SecurityGuard:
                 out_text = encode(analysis.text if outcome is Outcome.REDACT else text, encoding)
             # every field is built here from validated parts: skip pydantic's validation (a few µs per call)
             return build_decision(
-                decision_id=decision_id,
-                request_id=request_id,
-                sink=sink,
-                outcome=outcome,
-                allowed=passable,
-                reasons=reasons,
-                findings=findings,
-                categories=categories,
-                redaction_count=analysis.redaction_count if outcome is Outcome.REDACT else 0,
-                text=out_text,
+                decision_id, request_id, sink, outcome, passable, reasons, findings, categories,
+                analysis.redaction_count if outcome is Outcome.REDACT else 0, out_text,
             )
         except Exception as exc:  # fail closed, whatever went wrong
             _log.error("security guard failed closed (%s)", type(exc).__name__)
