@@ -15,6 +15,8 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
+from orchestra.security.lazy_pattern import real_pattern
+from orchestra.security.prefilter import RulePrefilter
 from orchestra.security.rules import Rule
 from orchestra.security.validators import MARKER_RE, strip_markers
 
@@ -114,8 +116,9 @@ class ReferenceDetector:
             hits.extend(Hit(rule, s, e) for s, e in rule.finder(text, lo, hi) if not _is_marker(text, s, e))
             return
         pos = lo
+        search = rule.pattern.search
         while pos <= hi:
-            match = rule.pattern.search(text, pos, hi)
+            match = search(text, pos, hi)
             if match is None:
                 break
             start, end = _value_span(rule, match)
@@ -424,7 +427,7 @@ class Detector:
     its candidate starts (or ``search`` from the start of its candidate ranges) instead of searching
     every window, and its prefilter is only consulted once it has a hit."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], *, use_prefilter: bool = True) -> None:
         self.reference = ReferenceDetector(rules)
         self.rules: tuple[Rule, ...] = self.reference.rules
         self.keywords = KeywordSet.of_rules(self.rules)
@@ -444,6 +447,10 @@ class Detector:
         self._always = frozenset(always)
         """Which rules can possibly hit: a rule runs only when one of its literals occurs (or, for digit rules,
         when the text has a run of 3+ digits); the others would find no candidate and are skipped."""
+        self.prefilter: RulePrefilter | None = RulePrefilter(self.rules) if use_prefilter else None
+        """One RE2 set pass naming the rules whose (relaxed) pattern matches the text at all; built once the
+        detector is warm (see :meth:`_prefilter_ready`), so one-shot processes never pay for it."""
+        self._calls = 0
         for rule in self.rules:
             if (rule.anchors or rule.digit_run_anchor) and rule.finder is not None:
                 raise ValueError(f"rule {rule.rule_id}: anchors are not supported with a finder")
@@ -453,6 +460,9 @@ class Detector:
     def scan(self, text: str, index: TextIndex | None = None) -> list[Hit]:
         """All validated hits, in rule order then text order. Markers never count as values."""
         if not text:
+            return []
+        possible = self._possible(text)
+        if possible is not None and not possible:
             return []
         if index is None or index.text is not text:
             index = TextIndex(text, self.keywords)
@@ -464,6 +474,8 @@ class Detector:
             active.update(triggers.get(lit, ()))
         if self._digit_rules and index.digit_windows():
             active |= self._digit_rules
+        if possible is not None:
+            active &= possible
         if not active:
             return []
         has_marker = "[REDACTED_" in text
@@ -510,12 +522,30 @@ class Detector:
         return hits
 
 
+    def _possible(self, text: str) -> frozenset[int] | None:
+        """The rules the RE2 prefilter lets run (``None``: no prefilter yet, the literal prefilter decides)."""
+        prefilter = self.prefilter
+        if prefilter is None:
+            return None
+        if not prefilter.built:
+            self._calls += 1
+            if self._calls < PREFILTER_WARM_CALLS and len(text) < PREFILTER_WARM_CHARS:
+                return None
+        return prefilter.active(text)
+
+
+PREFILTER_WARM_CALLS = 16
+PREFILTER_WARM_CHARS = 4096
+"""The RE2 set is built on the 16th scan or the first of a 4 KB text (building costs tens of ms: a hook process
+that guards one short text is faster without it)."""
+
+
 def _scan_points(
     rule: Rule, text: str, span: tuple[int, int], cands: list[int], has_marker: bool, hits: list[Hit]
 ) -> None:
     """The reference search loop over ``span``, trying ``pattern.match`` only at candidate starts."""
     lo, hi = span
-    pattern = rule.pattern
+    pattern = real_pattern(rule.pattern)
     j = bisect_left(cands, lo)
     count = len(cands)
     pos = lo
@@ -538,7 +568,7 @@ def _scan_ranges(
 ) -> None:
     """The reference search loop over ``span``, searching only from the start of candidate ranges."""
     lo, hi = span
-    pattern = rule.pattern
+    pattern = real_pattern(rule.pattern)
     k = bisect_left(ranges, (lo, -1))
     if k > 0 and ranges[k - 1][1] >= lo:
         k -= 1

@@ -83,6 +83,9 @@ def _sequential(value: str) -> bool:
 
 _PHONE_CLUSTER_RE = re.compile(r"\d(?:[ .()/-]{0,3}\d)+", re.ASCII)
 """Digits with short separator runs between them: where a phone number can be (a charset-prefixed scan)."""
+PHONE_REGION_RE = re.compile(r"\d(?:[ .()/-]{0,3}\d){7,}", re.ASCII)
+"""The clusters of ``_PHONE_CLUSTER_RE`` holding 8+ digits, found by the regex alone (the same spans: a shorter
+cluster fails from each of its digits): the phone finder's regions without a digit count per cluster."""
 _ID_CLUSTER_RE = re.compile(r"[0-9A-Z](?:[ ./-]?[0-9A-Z]){5,22}", re.ASCII)
 """Runs of capitals and digits with single separators: where a national id can be."""
 
@@ -94,7 +97,7 @@ def _regions(
     out: list[tuple[int, int]] = []
     n = len(text)
     for m in cluster_re.finditer(text, pos, endpos):
-        if digit_count(m.group(0)) < min_digits:
+        if min_digits and digit_count(m.group(0)) < min_digits:
             continue
         lo, hi = max(pos, m.start() - before), min(endpos, m.end() + after, n)
         if out and lo <= out[-1][1]:
@@ -109,9 +112,12 @@ def _candidates(pattern: re.Pattern[str], text: str, regions: list[tuple[int, in
         yield from pattern.finditer(text, lo, hi)
 
 
+_DROP_DIGITS = str.maketrans("", "", "0123456789")
+
+
 def digit_count(text: str) -> int:
-    """ASCII digits in ``text`` (ten C-level counts: the cheap gate of the finders below)."""
-    return sum(map(text.count, "0123456789"))
+    """ASCII digits in ``text`` (one C-level translate: the cheap gate of the finders below)."""
+    return len(text) - len(text.translate(_DROP_DIGITS))
 
 
 def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
@@ -120,7 +126,7 @@ def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[
     if digit_count(text[pos:endpos] if pos or endpos != len(text) else text) < 8:
         return
     budget = MAX_LIBRARY_CHECKS
-    for m in _candidates(_PHONE_CANDIDATE_RE, text, _regions(_PHONE_CLUSTER_RE, text, pos, endpos, 8, 6, 2)):
+    for m in _candidates(_PHONE_CANDIDATE_RE, text, _regions(PHONE_REGION_RE, text, pos, endpos, 0, 6, 2)):
         raw = m.group(0)
         lead = raw[0]
         if lead not in "+0(":

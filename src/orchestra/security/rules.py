@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from orchestra.security import context as ctx
+from orchestra.security.lazy_pattern import lazy_compile
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
 from orchestra.security.pii import NINO_RE, find_national_ids, find_phones, nino_ok
 from orchestra.security.validators import (
@@ -401,7 +402,7 @@ def _word_start(match: re.Match[str], extra: str = "") -> bool:
 
 
 def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags | re.ASCII)
+    return lazy_compile(pattern, flags | re.ASCII)  # compiled on first use (cheap import for hooks)
 
 
 _I = re.IGNORECASE
