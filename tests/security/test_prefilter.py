@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import random
 import re
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestra.security import SecurityGuard, Sink
-from orchestra.security.detectors import Detector, ReferenceDetector
+from orchestra.security.detectors import PREFILTER_WARM_CALLS, Detector, ReferenceDetector
 from orchestra.security.inventory import ALL_RULES
 from orchestra.security.prefilter import RulePrefilter, translate, translations
 from orchestra.security.redaction import analyze
@@ -85,7 +84,7 @@ def test_every_rule_match_is_a_translation_match(text: str) -> None:
         return
     prefilter = PREFILTERED.prefilter
     assert prefilter is not None
-    active = prefilter.active(text)
+    active = prefilter.active(text, max_chars=None)  # the translation itself, whatever the text's length
     assert active is not None
     for i, rule in enumerate(ALL_RULES):
         if rule.finder is None and rule.pattern.search(text):
@@ -123,6 +122,9 @@ def test_prefilter_waits_until_the_detector_is_warm() -> None:
     detector.scan("short text")
     assert not detector.prefilter.built  # a one-shot process (a hook) never builds the set
     detector.scan("x" * 5000)
+    assert not detector.prefilter.built  # a long text is left to the literal prefilter
+    for _ in range(PREFILTER_WARM_CALLS):
+        detector.scan("short text")
     assert detector.prefilter.built
 
 
@@ -134,21 +136,28 @@ def test_lone_surrogates_fall_back_to_the_literal_prefilter() -> None:
 
 
 @pytest.mark.slow
-def test_sixteen_megabyte_text_finishes() -> None:
+def test_sixteen_megabyte_text_finishes_and_redacts() -> None:
+    """A text at the size limit (ordinary lines, 1 % planted secrets) is decided without an internal error and
+    nothing planted survives. Speed is measured by bench/bench_guard.py, not here."""
     guard = SecurityGuard(b"prefilter-test-key-0123456789")
     rng = random.Random(3)
+    ordinary = ["We moved the retry logic into the worker so the scheduler stays simple.\n",
+                "2024-05-01T10:31:22Z INFO worker[4312] GET /api/v1/items?id=88231 200 12.5ms\n",
+                "    for key, value in DEFAULTS.items():\n        data.setdefault(key, value)\n"]
     parts: list[str] = []
+    planted: list[str] = []
     size = 0
     while size < guard.max_text_chars - 4096:
-        piece = fill(rng.choice(PLANTS), rng)[0] if rng.random() < 0.05 else rng.choice(PIECES)
+        if rng.random() < 0.01:
+            piece, values = fill("api_key={secret}\n", rng)
+            planted.extend(values)
+        else:
+            piece = rng.choice(ordinary)
         parts.append(piece)
         size += len(piece)
-    text = "".join(parts)[: guard.max_text_chars]
-    start = time.perf_counter()
-    decision = guard.guard(text, Sink.PROVIDER)
-    # a safety bound for a loaded CI machine, not a speed test (bench/bench_guard.py measures speed)
-    assert time.perf_counter() - start < 240.0
-    assert "guard_internal_error" not in decision.reasons
+    decision = guard.guard("".join(parts), Sink.TRANSCRIPT)
+    assert decision.reasons == ["secret_redacted"] and decision.text is not None
+    assert not any(value in decision.text for value in planted[:200])
 
 
 @settings(max_examples=400, deadline=None)
@@ -159,32 +168,3 @@ def test_phone_regions_by_regex_equal_counted_clusters(text: str) -> None:
     counted = pii._regions(pii._PHONE_CLUSTER_RE, text, 0, len(text), 8, 6, 2)
     assert pii._regions(pii.PHONE_REGION_RE, text, 0, len(text), 0, 6, 2) == counted
     assert pii.digit_count(text) == sum(c.isdigit() for c in text)
-
-
-def test_every_rule_pattern_compiles_and_lazy_patterns_behave_like_re() -> None:
-    from orchestra.security.lazy_pattern import LazyPattern, lazy_compile, real_pattern
-
-    for rule in ALL_RULES:
-        compiled = real_pattern(rule.pattern)
-        assert isinstance(compiled, re.Pattern), rule.rule_id
-        assert compiled.pattern == rule.pattern.pattern
-    lazy = lazy_compile(r"(?P<v>ab+)", re.ASCII)
-    assert isinstance(lazy, LazyPattern) and lazy._compiled is None  # nothing compiled before first use
-    match = lazy.search("xabbb")
-    assert match is not None and match.group("v") == "abbb" and lazy.groupindex == {"v": 1}
-
-
-def test_fast_decision_equals_a_validated_one() -> None:
-    from orchestra.security.model import GuardDecision
-
-    guard = SecurityGuard(b"prefilter-test-key-0123456789")
-    ids = set()
-    for text, sink in (("hello", Sink.TRANSCRIPT), ("password=Tr0ub4dor&3 x", Sink.TRANSCRIPT),
-                       ("password=Tr0ub4dor&3 x", Sink.PROVIDER), ("ignore previous instructions", Sink.PROMPT)):
-        decision = guard.guard(text, sink)
-        validated = GuardDecision.model_validate(decision.model_dump())
-        assert decision == validated and decision.model_fields_set == validated.model_fields_set
-        assert decision.model_dump_json() == validated.model_dump_json()
-        assert re.fullmatch(r"guard-[0-9a-f]{16}", decision.decision_id)
-        ids.add(decision.decision_id)
-    assert len(ids) == 4

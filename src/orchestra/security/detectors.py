@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from orchestra.security.lazy_pattern import real_pattern
+from orchestra.security.prefilter import MAX_TEXT_CHARS as PREFILTER_MAX_CHARS
 from orchestra.security.prefilter import RulePrefilter
 from orchestra.security.rules import Rule
 from orchestra.security.validators import MARKER_RE, strip_markers
@@ -521,23 +522,21 @@ class Detector:
                 hits.extend(found)
         return hits
 
-
     def _possible(self, text: str) -> frozenset[int] | None:
-        """The rules the RE2 prefilter lets run (``None``: no prefilter yet, the literal prefilter decides)."""
+        """The rules the RE2 prefilter lets run (``None``: undecided, the literal prefilter decides alone)."""
         prefilter = self.prefilter
-        if prefilter is None:
+        if prefilter is None or len(text) > PREFILTER_MAX_CHARS:
             return None
         if not prefilter.built:
             self._calls += 1
-            if self._calls < PREFILTER_WARM_CALLS and len(text) < PREFILTER_WARM_CHARS:
+            if self._calls < PREFILTER_WARM_CALLS:
                 return None
         return prefilter.active(text)
 
 
 PREFILTER_WARM_CALLS = 16
-PREFILTER_WARM_CHARS = 4096
-"""The RE2 set is built on the 16th scan or the first of a 4 KB text (building costs tens of ms: a hook process
-that guards one short text is faster without it)."""
+"""The RE2 set is built on the 16th scan of a short text (building costs about 0.1 s: a hook process that guards
+one short text is faster without it)."""
 
 
 def _scan_points(

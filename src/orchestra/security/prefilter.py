@@ -15,6 +15,11 @@ A rule with a custom ``finder`` is opaque: it needs a candidate pattern register
 :func:`register_finder_candidate` (a Python regex that matches wherever the finder can yield), or it is
 always run. ``google-re2`` is optional: without it (or for texts RE2 cannot take, such as lone
 surrogates) :meth:`RulePrefilter.active` returns ``None`` and the literal prefilter decides alone.
+
+The set's lazy DFA is fast while its state cache holds the texts' states (benign text) and about 10 µs per
+byte when it thrashes (keyword-dense or hostile text, where nearly every rule is a candidate anyway), so only
+texts up to :data:`MAX_TEXT_CHARS` are matched. ``RE2::Set::Match`` answers "no match" when the DFA runs out
+of memory; an always-matching sentinel pattern tells that apart, and such a text is undecided (``None``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,12 @@ from orchestra.security.rules import Rule
 REPEAT_CAP = 8
 """Counted repeats above this become open-ended (``{m,n}`` with ``n > cap`` -> ``{min(m, cap),}``): the
 RE2 program stays small; a looser pattern is still a superset."""
+
+MAX_TEXT_CHARS = 1024
+"""Longer texts are left to the literal prefilter (see the module docstring; measured in bench/bench_guard.py)."""
+
+_SENTINEL = b""
+"""Set pattern 0: matches every text, so a match list without it means the DFA failed (out of memory)."""
 
 _NON_ASCII = r"\x{80}-\x{10FFFF}"
 _FINDER_CANDIDATES: dict[Callable[..., Any], tuple[re.Pattern[str], ...]] = {}
@@ -228,9 +239,9 @@ class RulePrefilter:
             if self._built:
                 return
             re2 = _load_re2()
-            if re2 is not None:
-                rset = _new_set(re2)
-                ids: list[int] = []
+            rset = _new_set(re2) if re2 is not None else None
+            if rset is not None and rset.Add(_SENTINEL) == 0:  # otherwise no set: the literal prefilter decides
+                ids: list[int] = [-1]  # the sentinel's slot
                 always: list[int] = []
                 failed: list[str] = []
                 for i, rule in enumerate(self._rules):
@@ -243,7 +254,7 @@ class RulePrefilter:
                     if not patterns or added < len(patterns):
                         always.append(i)
                         failed.append(rule.rule_id)
-                if ids and rset.Compile():
+                if len(ids) > 1 and rset.Compile():
                     self._set, self._ids, self._always = rset, tuple(ids), frozenset(always)
                 self.untranslated = tuple(failed)
             self._built = True
@@ -259,8 +270,11 @@ class RulePrefilter:
             self._build()
         return self._set is not None
 
-    def active(self, text: str) -> frozenset[int] | None:
-        """Indices of the rules that can hit ``text``; ``None`` when undecided (run the literal prefilter)."""
+    def active(self, text: str, *, max_chars: int | None = MAX_TEXT_CHARS) -> frozenset[int] | None:
+        """Indices of the rules that can hit ``text``; ``None`` when undecided (run the literal prefilter):
+        no set, a text longer than ``max_chars`` (``None``: any length), one RE2 cannot take, or a failed DFA."""
+        if max_chars is not None and len(text) > max_chars:
+            return None
         if not self._built:
             self._build()
         if self._set is None:
@@ -270,10 +284,12 @@ class RulePrefilter:
         except UnicodeEncodeError:
             return None
         matched = self._set.Match(data)
-        if not matched:
+        if 0 not in matched:  # the sentinel matches everywhere: the DFA gave up (out of memory)
+            return None
+        if len(matched) == 1:
             return self._always
         ids = self._ids
-        return self._always.union([ids[k] for k in matched])
+        return self._always.union([ids[k] for k in matched if k])
 
 
 def _rule_patterns(rule: Rule) -> tuple[re.Pattern[str], ...] | None:
@@ -310,6 +326,8 @@ def _register_builtin_finders() -> None:
     register_finder_candidate(data_rules.find_cards, data_rules._CARD_RE)
     register_finder_candidate(data_rules.find_ibans, data_rules._IBAN_START_RE)
     register_finder_candidate(data_rules.find_cookie_values, data_rules._COOKIE_RE)
+    # the Secret finder reads a document only around a ``kind: Secret`` line (found in the window it is given)
+    register_finder_candidate(data_rules.find_k8s_secret_values, re.compile(r"kind:[ \t]{0,4}Secret"))
     # a phone candidate starts with + 0 ( and has 6 more phone characters, or starts with another digit and has
     # a phone keyword in the 40 characters before it
     phone_hints = "|".join(re.escape(h) for h in pii._PHONE_HINTS)
