@@ -53,7 +53,8 @@ class _DecisionIds:
 
 
 _IDS = _DecisionIds()
-os.register_at_fork(after_in_child=_IDS.reset)
+if hasattr(os, "register_at_fork"):  # Unix only; Windows has no fork
+    os.register_at_fork(after_in_child=_IDS.reset)
 
 
 def _new_decision_id() -> str:
