@@ -15,16 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestra.security import SecurityGuard, Sink
+from orchestra.security import SecurityGuard, Sink, detectors
 from orchestra.security import guard as guard_module
-from orchestra.security.detectors import ReferenceDetector
+from orchestra.security.detectors import Detector, Hit, ReferenceDetector
 from orchestra.security.inventory import ALL_RULES
 from orchestra.security.lazy_pattern import LazyPattern, lazy_compile, real_pattern
 from orchestra.security.model import GuardDecision
-from orchestra.security.prefilter import MAX_TEXT_CHARS, translate
+from orchestra.security.prefilter import MAX_TEXT_CHARS, RulePrefilter, translate
 from tests.security.heldout import HELDOUT_DIR, fill_line, load_heldout
 from tests.security.helpers import CORPUS_DIR, fill, load_corpus
 from tests.security.test_fast_path import PIECES
+from tests.security.test_guard import ADVERSARIAL
+from tests.security.test_heldout import ADVERSARIAL_CONTEXT
 from tests.security.test_properties import PLANTS
 
 KEY = b"engine-test-key-0123456789"
@@ -203,3 +205,43 @@ def test_every_rule_hits_some_short_corpus_line() -> None:
     texts = [s.text for s in load_corpus()] + [line.text for line in load_heldout(7)]
     hit = {h.rule.rule_id for t in texts if len(t) <= MAX_TEXT_CHARS for h in ref.scan(t)}
     assert [r.rule_id for r in ALL_RULES if r.rule_id not in hit] == []
+
+
+def test_a_failed_set_match_is_undecided_never_no_rule() -> None:
+    """``RE2::Set::Match`` answers ``[]`` when its DFA runs out of memory: that must not read as 'no rule'."""
+    prefilter = RulePrefilter(ALL_RULES)
+    assert prefilter.available
+    assert prefilter.active("We moved the retry logic.") == frozenset()  # the sentinel alone: nothing can hit
+
+    class FailedSet:
+        def Match(self, data: bytes) -> list[int]:  # the binding's name
+            return []
+
+    prefilter._set = FailedSet()
+    assert prefilter.active("We moved the retry logic.") is None
+    assert prefilter.active("x" * (MAX_TEXT_CHARS + 1)) is None  # longer texts are left to the literal prefilter
+
+
+# --- the validation budget (hostile texts stay linear and fail closed) -------------------------------------
+
+_HOSTILE = {**ADVERSARIAL, **{"ctx:" + k: v for k, v in ADVERSARIAL_CONTEXT.items()}}
+
+
+def _covered(hits: list[Hit]) -> set[int]:
+    return {i for h in hits for i in range(h.start, h.end)}
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE))
+def test_validation_budget_only_adds_findings_and_keeps_fast_equal_to_reference(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = "\npassword=Tr0ub4dor&3 and api_key=" + "aB3dE5fG7h" * 3 + "\n"
+    text = _HOSTILE[name][:20_000] + planted + _HOSTILE[name][:2000]
+    fast, reference = Detector(ALL_RULES, use_prefilter=False), ReferenceDetector(ALL_RULES)
+    unbounded = reference.scan(text)
+    monkeypatch.setattr(detectors, "MAX_VALIDATIONS_PER_RULE", 20)
+    bounded = reference.scan(text)
+    assert [(h.rule.rule_id, h.start, h.end) for h in fast.scan(text)] == [
+        (h.rule.rule_id, h.start, h.end) for h in bounded
+    ]
+    assert _covered(unbounded) <= _covered(bounded)  # over-redaction past the budget, never less

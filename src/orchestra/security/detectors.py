@@ -107,11 +107,14 @@ class ReferenceDetector:
                 spans = windows
             else:
                 spans = whole
+            budget = [MAX_VALIDATIONS_PER_RULE]
             for span in spans:
-                self._scan_span(rule, text, span, has_marker, hits)
+                self._scan_span(rule, text, span, has_marker, hits, budget)
         return hits
 
-    def _scan_span(self, rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit]) -> None:
+    def _scan_span(
+        self, rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit], budget: list[int]
+    ) -> None:
         lo, hi = span
         if rule.finder is not None:
             hits.extend(Hit(rule, s, e) for s, e in rule.finder(text, lo, hi) if not _is_marker(text, s, e))
@@ -123,16 +126,22 @@ class ReferenceDetector:
             if match is None:
                 break
             start, end = _value_span(rule, match)
-            if self._keep(rule, match, (start, end), has_marker):
+            if self._keep(rule, match, (start, end), has_marker, budget):
                 hits.append(Hit(rule, start, end))
-                pos = max(match.end(), match.start() + 1)
+                if budget[0] < 0 and rule.validate is not None and match.start() < start < match.end():
+                    pos = start  # unvalidated: as after a rejection, a real value inside it is still found
+                else:
+                    pos = max(match.end(), match.start() + 1)
             else:
                 # a rejected assignment must not hide a real value inside it: rescan from its value;
                 # a rejected token is one word, skip it whole (keeps long junk runs linear)
                 pos = start if match.start() < start < match.end() else max(match.end(), match.start() + 1)
 
     @staticmethod
-    def _keep(rule: Rule, match: re.Match[str], span: tuple[int, int], has_marker: bool) -> bool:
+    def _keep(rule: Rule, match: re.Match[str], span: tuple[int, int], has_marker: bool, budget: list[int]) -> bool:
+        """Whether a match is a finding. ``budget`` counts this rule's validator calls in one scan: once spent,
+        a match counts without validation (fail closed: hostile text is over-redacted, never let through) and
+        the scan goes on from its value as after a rejection, so no value inside it is skipped."""
         start, end = span
         if start >= end:
             return False
@@ -142,7 +151,16 @@ class ReferenceDetector:
             if len(rest) < 4:
                 return False
             value = rest
-        return rule.validate is None or rule.validate(value, match)
+        if rule.validate is None:
+            return True
+        budget[0] -= 1
+        return budget[0] < 0 or rule.validate(value, match)
+
+
+MAX_VALIDATIONS_PER_RULE = 10_000
+"""Validator calls per rule and scan (a bound for hostile texts: ``password=`` repeated 110,000 times cost 2.7 s
+of CPU per MB in ``password.assignment`` alone, each candidate rejected by Python code and rescanned from its
+value). Past it a match is a finding unvalidated, so the guard stays linear and fails closed."""
 
 
 def _is_marker(text: str, start: int, end: int) -> bool:
@@ -499,21 +517,22 @@ class Detector:
                 spans = index.digit_windows()
             else:
                 spans = whole
+            budget = [MAX_VALIDATIONS_PER_RULE]
             if not rule.anchors and not rule.digit_run_anchor:
                 for span in spans:
-                    self.reference._scan_span(rule, text, span, has_marker, hits)
+                    self.reference._scan_span(rule, text, span, has_marker, hits, budget)
                 continue
             found: list[Hit] = []
             if rule.anchor_search:
                 ranges = anchor_ranges(rule, index)
                 if ranges:
                     for span in spans:
-                        _scan_ranges(rule, text, span, ranges, has_marker, found)
+                        _scan_ranges(rule, text, span, ranges, has_marker, found, budget)
             else:
                 cands = anchor_candidates(rule, index)
                 if cands:
                     for span in spans:
-                        _scan_points(rule, text, span, cands, has_marker, found)
+                        _scan_points(rule, text, span, cands, has_marker, found, budget)
             if found and (
                 rule.literal_window is not None
                 or not rule.prefilter
@@ -540,7 +559,8 @@ one short text is faster without it)."""
 
 
 def _scan_points(
-    rule: Rule, text: str, span: tuple[int, int], cands: list[int], has_marker: bool, hits: list[Hit]
+    rule: Rule, text: str, span: tuple[int, int], cands: list[int], has_marker: bool, hits: list[Hit],
+    budget: list[int],
 ) -> None:
     """The reference search loop over ``span``, trying ``pattern.match`` only at candidate starts."""
     lo, hi = span
@@ -559,11 +579,12 @@ def _scan_points(
         if match is None:
             j += 1
             continue
-        pos = _after(rule, match, has_marker, hits)
+        pos = _after(rule, match, has_marker, hits, budget)
 
 
 def _scan_ranges(
-    rule: Rule, text: str, span: tuple[int, int], ranges: list[tuple[int, int]], has_marker: bool, hits: list[Hit]
+    rule: Rule, text: str, span: tuple[int, int], ranges: list[tuple[int, int]], has_marker: bool, hits: list[Hit],
+    budget: list[int],
 ) -> None:
     """The reference search loop over ``span``, searching only from the start of candidate ranges."""
     lo, hi = span
@@ -584,13 +605,15 @@ def _scan_ranges(
         match = pattern.search(text, c, hi)
         if match is None:
             break
-        pos = _after(rule, match, has_marker, hits)
+        pos = _after(rule, match, has_marker, hits, budget)
 
 
-def _after(rule: Rule, match: re.Match[str], has_marker: bool, hits: list[Hit]) -> int:
+def _after(rule: Rule, match: re.Match[str], has_marker: bool, hits: list[Hit], budget: list[int]) -> int:
     """Record ``match`` if it is kept; the position the reference loop continues from."""
     start, end = _value_span(rule, match)
-    if ReferenceDetector._keep(rule, match, (start, end), has_marker):
+    if ReferenceDetector._keep(rule, match, (start, end), has_marker, budget):
         hits.append(Hit(rule, start, end))
+        if budget[0] < 0 and rule.validate is not None and match.start() < start < match.end():
+            return start  # unvalidated: as after a rejection (see ReferenceDetector._scan_span)
         return max(match.end(), match.start() + 1)
     return start if match.start() < start < match.end() else max(match.end(), match.start() + 1)
