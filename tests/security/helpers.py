@@ -445,3 +445,70 @@ def _world_phone(rng: random.Random) -> str:
 
 FAKES["national_id"] = _national_id
 FAKES["world_phone"] = _world_phone
+
+
+# vendor families of ``vendor_rules_more`` (same template language)
+VENDOR_TEMPLATES.update({
+    "secret.tencent.secret-id": ["AKID{A:32}"],
+    "secret.yandex.key": ["AQVN{b:37}", "t1.{b:40}.{b:86}"],
+    "secret.databricks.token": ["dapi{h:32}", "dapi{h:32}-2"],
+    "secret.render.key": ["rnd_{A:32}"],
+    "secret.scaleway.key": ["SCW{U:17}"],
+    "secret.deno.token": ["ddp_{A:36}"],
+    "secret.tailscale.key": ["tskey-auth-{A:12}-{A:32}", "tskey-api-{A:10}-{A:40}"],
+    "secret.scalingo.token": ["tk-us-{b:48}"],
+    "secret.defined.key": ["dnkey-{a:26}-{a:52}"],
+    "secret.sourcegraph.token": ["sgp_{h:16}_{h:40}", "sgp_{h:40}"],
+    "secret.harness.pat": ["pat.{b:22}.{h:24}.{A:20}"],
+    "secret.octopus.key": ["API-{U:26}"],
+    "secret.sonarqube.token": ["sqp_{h:40}", "squ_{h:40}"],
+    "secret.prefect.key": ["pnu_{A:36}"],
+    "secret.postman.key": ["PMAK-{h:24}-{h:34}"],
+    "secret.readme.key": ["rdme_{a:70}"],
+    "secret.infracost.key": ["ico-{A:32}"],
+    "secret.contentful.token": ["CFPAT-{b:43}"],
+    "secret.typeform.token": ["tfp_{A:44}_{A:14}"],
+    "secret.frameio.token": ["fio-u-{b:64}"],
+    "secret.clickup.token": ["pk_{d:8}_{U:32}"],
+    "secret.dropbox.token": ["sl.{b:138}", "sl.u.{b:300}"],
+    "secret.pinecone.key": ["pcsk_{A:6}_{A:64}"],
+    "secret.intercom.token": ["dG9rOj{B:54}="],
+    "secret.hubspot.token": ["pat-na1-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}"],
+    "secret.salesforce.token": ["00D{A:15}!{A:96}"],
+    "secret.zapier.webhook": ["https://hooks.zapier.com/hooks/catch/{d:7}/{a:7}/"],
+    "secret.elevenlabs.key": ["sk_{h:48}"],
+    "secret.fireworks.key": ["fw_{A:24}"],
+    "secret.cerebras.key": ["csk-{a:48}"],
+    "secret.nvidia.key": ["nvapi-{b:64}"],
+    "secret.anyscale.key": ["esecret_{A:32}"],
+    "secret.twitter.bearer": ["AAAAAAAAAAAAAAAAAAAAA{A:80}"],
+    "secret.instagram.token": ["IGQV{b:160}"],
+    "secret.mandrill.key": ["md-{A:22}"],
+    "secret.resend.key": ["re_{A:8}_{A:24}"],
+    "secret.flutterwave.key": ["FLWSECK-{h:32}-X", "FLWSECK_TEST-{h:32}-X"],
+    "secret.easypost.key": ["EZAK{A:54}"],
+    "secret.duffel.token": ["duffel_test_{b:43}"],
+    "secret.paddle.key": ["pdl_live_apikey_{a:26}_{A:22}_{A:3}"],
+    "secret.live-test-key": ["live_{A:40}", "test_{A:35}"],
+    "secret.shippo.token": ["shippo_live_{h:40}"],
+    "secret.woocommerce.key": ["ck_{h:40}", "cs_{h:40}"],
+    "secret.mapbox.token": ["sk.eyJ{b:60}.{b:22}"],
+    "secret.honeycomb.key": ["hcaik_{A:58}", "hcxik_{A:32}"],
+    "secret.launchdarkly.key": ["sdk-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}", "api-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}"],
+    "secret.axiom.token": ["xaat-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}"],
+    "secret.neon.password": ["npg_{A:12}"],
+    "secret.aiven.password": ["AVNS_{A:20}"],
+    "secret.stytch.secret": ["secret-live-{b:36}"],
+    "secret.onepassword.secret-key": ["A3-{U:6}-{U:11}-{U:5}-{U:5}-{U:5}"],
+    "secret.google.refresh-token": ["1//0{b:100}"],
+    "private_key.ssh2": ["---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"rsa-key-20240101\"\n{B:64}\n{B:64}\n"
+                         "{B:40}==\n---- END SSH2 ENCRYPTED PRIVATE KEY ----"],
+    "private_key.putty": ["PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: ed25519-key\n"
+                          "Public-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAI{B:40}\n{B:24}\nPrivate-Lines: 1\n{B:44}\n"
+                          "Private-MAC: {h:64}"],
+    "private_key.jwk": ["{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"{b:43}\",\"y\":\"{b:43}\",\"d\":\"{b:43}\"}",
+                        "\"d\": \"{b:342}\""],
+    "secret.vault.legacy-token": ["VAULT_TOKEN=s.{A:24}", "X-Vault-Token: s.{A:24}"],
+})
+for _rule_id, _templates in VENDOR_TEMPLATES.items():
+    FAKES["v:" + _rule_id] = lambda r, t=_templates: render_template(r.choice(t), r)

@@ -20,7 +20,8 @@ URL_VALUE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://")
 _REFERENCE_RE = re.compile(
     r"^(?:process\.env|os\.environ|os\.getenv|getenv|env|ENV|System\.getenv|Environment\.|config\.|settings\.|"
     r"secrets\.|vault:|ref\+|arn:|projects/|!Ref|!Sub|!GetAtt|\{\{|\$\{|\$\(|%\{|#\{|<%|ENC\[|sops:|"
-    r"secretKeyRef|valueFrom|keyvault:|@Microsoft\.KeyVault|op://|awssm:|gcpsm:|doppler:)"
+    r"secretKeyRef|valueFrom|keyvault:|@Microsoft\.KeyVault|op://|awssm:|gcpsm:|doppler:|!vault|!secret|!env|!ENV"
+    r"|!include|!ssm|!sops)"
 )
 _STOP_SUFFIX_RE = re.compile(
     r"(?:^[_.-]?(?:s|es|ids?|len|min|max|env|var|kind|mode|dir|alg|algo|algorithm|spec|ring|alias|board|word|words"
@@ -40,7 +41,7 @@ _STOP_NAME_RE = re.compile(
     r"object_?key|s3_?key|bucket_?key|map_?key|dict_?key|row_?key|group_?key|routing_?key|primary_?key|"
     r"max_?tokens?|num_?tokens?|tokens_?(?:used|count|per)|token_?(?:count|usage|limit|type|budget)|"
     r"secret_?(?:name|ref|id|arn)|translation|i18n|label_?key|sessions?_?(?:count|store|timeout)|"
-    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url",
+    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url|publishable",
     re.IGNORECASE,
 )
 _STRONG_RE = re.compile(
@@ -54,6 +55,12 @@ _PROSE_WORDS = frozenset(
         "this", "it", "you", "your", "my", "our", "their", "here", "there", "will", "should", "must", "can",
     }
 )  # fmt: skip
+_CODE_WORDS = frozenset(
+    {"raise", "return", "pass", "continue", "break", "None", "null", "nil", "throw", "await", "yield", "else",
+     "elif", "if", "not", "in", "is", "and", "or", "new", "self", "this", "def", "fn", "func", "function", "lambda",
+     "undefined", "True", "False", "true", "false"}
+)  # fmt: skip
+"""Language keywords: ``if password != confirm_password: raise`` assigns nothing."""
 _DIGIT_RE = re.compile(r"\d")
 _WORD_SEG_RE = re.compile(r"[A-Za-z]+|[0-9]+|[^A-Za-z0-9]+")
 
@@ -98,13 +105,23 @@ def wordy(raw: str) -> bool:
         return True
     covered = 0
     numbers = 0
-    for seg in _WORD_SEG_RE.findall(raw):
+    words = 0
+    segments = _WORD_SEG_RE.findall(raw)
+    for seg in segments:
         if seg.isalpha() and len(seg) >= 2 and (seg.islower() or seg[1:].islower() or seg.isupper()):
             covered += len(seg)
+            words += len(seg) >= 3
         elif seg.isdigit() and len(seg) <= 4:
             numbers += 1
             covered += len(seg)
-    return numbers <= 1 and covered >= 0.8 * len(raw)
+    if numbers <= 1 and covered >= 0.8 * len(raw):
+        return True
+    # ``user:18231175:profile``, ``tenant/42/orders``: words around one id, joined by single separators
+    ids = sum(1 for seg in segments if seg.isdigit())
+    seps = [seg for seg in segments if not seg.isalnum()]
+    seps_ok = bool(seps) and all(seg in ":/._-" for seg in seps)
+    return seps_ok and ids == 1 and words >= 2 and covered + sum(len(s) for s in segments if s.isdigit()) + sum(
+        1 for s in segments if not s.isalnum()) == len(raw)
 
 
 def generated(raw: str, *, min_len: int, min_entropy: float) -> bool:
@@ -144,7 +161,7 @@ def value_shape_ok(raw: str, quoted: bool, kw: str) -> bool:
         return False
     if CALL_RE.match(raw) or PATH_RE.match(raw) or URL_VALUE_RE.match(raw):
         return False
-    return not raw.startswith(("#", "//", "--", "/*"))
+    return quoted or not raw.startswith(("#", "//", "--", "/*"))  # a comment, unless inside quotes
 
 
 def password_value_ok(raw: str, quoted: bool, *, spaced_code: bool, min_len: int = 4) -> bool:
@@ -155,7 +172,7 @@ def password_value_ok(raw: str, quoted: bool, *, spaced_code: bool, min_len: int
     code_like = spaced_code or not raw.islower() or "." in raw or "_" in raw
     if not quoted and is_code_reference(raw) and code_like:
         return False
-    if raw.lower() in _PROSE_WORDS:
+    if raw.lower() in _PROSE_WORDS or raw in _CODE_WORDS:
         return False
     return not (" " in raw and not quoted)
 
@@ -180,3 +197,82 @@ def secret_value_ok(raw: str, quoted: bool, name: str, *, strong: bool) -> bool:
             return True
         return len(raw) >= 20 and shannon_entropy(raw) >= 3.3 and not wordy(raw)
     return generated(raw, min_len=16, min_entropy=3.2) and not wordy(raw)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a generated value near a secret keyword (positional arguments, prose, space-separated CLI/config)
+
+_HASH_WORDS_RE = re.compile(
+    r"hash|digest|checksum|commit|etag|md5|fingerprint|integrity|revision|\brev\b|sha\d*sum|[\"']sha[\"']"
+    r"|\bsha\b|nonce|salt|\biv\b|request|trace|span|correlation|\bids?\b|_id\b|-id\b|\bkid\b|uuid|guid",
+    re.IGNORECASE,
+)
+_HASH_PREFIX_RE = re.compile(r"(?i:sha\d{0,3}|md5|sha512-|blake2b?)[:=-]$")
+_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
+_ANNOTATION_RE = re.compile(r"^[\"']?[ \t]{0,2}:[ \t]{0,2}[A-Za-z_][A-Za-z0-9_.\[\], |]{0,40}[ \t]{0,2}=")
+"""A type annotation between a name and its value (``JWT_SECRET: str = "…"``, ``val key: String = "…"``)."""
+_OTHER_NAME_RE = re.compile(r"[\"'][A-Za-z_][A-Za-z0-9_-]*[\"'][ \t]{0,2}:|[A-Za-z_][A-Za-z0-9_.-]*[ \t]{0,2}=(?![=>])")
+
+
+_PART_RE = re.compile(r"[-_./+]")
+
+
+def _named(raw: str) -> bool:
+    """Word-like parts (``PuTTY-User-Key-File-3``, ``my-service.prod.internal``) cover most of the value."""
+    parts = [p for p in _PART_RE.split(raw) if p]
+    words = sum(len(p) for p in parts if p.isalpha() and len(p) >= 3)
+    return len(parts) >= 3 and words >= 0.6 * len(raw)
+
+
+def keyword_literal_ok(text: str, kw_start: int, kw_end: int, value_start: int, raw: str) -> bool:
+    """A value found a few characters after a secret keyword (``hmac.new(b"…")``, ``Datadog key …``,
+    ``secret_access_key …``) is a secret only when it is plainly generated: long, varied, high entropy,
+    not a hash, UUID, reference, path or structured name, and the keyword is not part of a stopped name."""
+    name = key_prefix(text, kw_start) + text[kw_start:kw_end]
+    j = kw_end
+    while j < len(text) and j - kw_end < 24 and text[j] in KEY_CHARS:
+        j += 1
+    suffix = text[kw_end:j]
+    name += suffix
+    if name_is_stopped(name, suffix) or re.search(r"public|pub_?key|publishable", name, re.IGNORECASE):
+        return False
+    gap = text[kw_end + len(suffix) : value_start]
+    if _OTHER_NAME_RE.search(_ANNOTATION_RE.sub("", gap, count=1)):
+        return False  # the value is assigned to another name (``{"kty": "EC", "x": "…"}``)
+    if _HASH_PREFIX_RE.search(text[max(0, value_start - 8) : value_start]):
+        return False
+    if is_uuid(raw) or is_reference(raw) or wordy(raw) or _named(raw):
+        return False
+    if CALL_RE.match(raw) or PATH_RE.match(raw) or raw.startswith(("//", "http", "www.")):
+        return False
+    if _HEX_RE.match(raw):
+        if len(raw) < 32 or _HASH_WORDS_RE.search(gap) or _HASH_WORDS_RE.search(name):
+            return False
+        return shannon_entropy(raw) >= 3.3
+    if _HASH_WORDS_RE.search(gap):
+        return False
+    if not any(c.isdigit() for c in raw) or not any(c.isalpha() for c in raw):
+        return False
+    return generated(raw, min_len=20, min_entropy=3.6)
+
+
+_ALGORITHM_RE = re.compile(
+    r"^(?:sha-?\d{1,3}|md5|bcrypt|scrypt|argon2(?:id|i|d)?|pbkdf2\w*|aes-?\d{3}\w*|rsa-?\d{3,4}|utf-?8|v\d{1,2}"
+    r"|\d{1,3}(?:chars?|characters?|digits?)|x\d{2,3}|ed25519|hs\d{3}|rs\d{3})$",
+    re.IGNORECASE,
+)
+
+
+def bare_password_ok(raw: str) -> bool:
+    """A password named in prose without ``is``/``:`` (``with password kx2?``): it must look like one."""
+    if len(raw) < 5 or len(raw) > 64 or _ALGORITHM_RE.match(raw) or is_reference(raw) or raw in _CODE_WORDS:
+        return False
+    if URL_VALUE_RE.match(raw) or PATH_RE.match(raw) or ("@" in raw[1:-1] and "." in raw.rsplit("@", maxsplit=1)[-1]):
+        return False
+    has_digit = any(c.isdigit() for c in raw)
+    has_alpha = any(c.isalpha() for c in raw)
+    has_symbol = any(not c.isalnum() for c in raw)
+    mixed = any(c.isupper() for c in raw[1:]) and any(c.islower() for c in raw)
+    if not (has_digit and has_alpha) or not (has_symbol or mixed or len(raw) >= 8):
+        return False
+    return not raw.rstrip(".,;:!?").isdigit() and shannon_entropy(raw) >= 2.3

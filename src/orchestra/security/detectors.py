@@ -15,6 +15,9 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
+from orchestra.security.lazy_pattern import real_pattern
+from orchestra.security.prefilter import MAX_TEXT_CHARS as PREFILTER_MAX_CHARS
+from orchestra.security.prefilter import RulePrefilter
 from orchestra.security.rules import Rule
 from orchestra.security.validators import MARKER_RE, strip_markers
 
@@ -104,31 +107,41 @@ class ReferenceDetector:
                 spans = windows
             else:
                 spans = whole
+            budget = [MAX_VALIDATIONS_PER_RULE]
             for span in spans:
-                self._scan_span(rule, text, span, has_marker, hits)
+                self._scan_span(rule, text, span, has_marker, hits, budget)
         return hits
 
-    def _scan_span(self, rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit]) -> None:
+    def _scan_span(
+        self, rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit], budget: list[int]
+    ) -> None:
         lo, hi = span
         if rule.finder is not None:
             hits.extend(Hit(rule, s, e) for s, e in rule.finder(text, lo, hi) if not _is_marker(text, s, e))
             return
         pos = lo
+        search = rule.pattern.search
         while pos <= hi:
-            match = rule.pattern.search(text, pos, hi)
+            match = search(text, pos, hi)
             if match is None:
                 break
             start, end = _value_span(rule, match)
-            if self._keep(rule, match, (start, end), has_marker):
+            if self._keep(rule, match, (start, end), has_marker, budget):
                 hits.append(Hit(rule, start, end))
-                pos = max(match.end(), match.start() + 1)
+                if budget[0] < 0 and rule.validate is not None and match.start() < start < match.end():
+                    pos = start  # unvalidated: as after a rejection, a real value inside it is still found
+                else:
+                    pos = max(match.end(), match.start() + 1)
             else:
                 # a rejected assignment must not hide a real value inside it: rescan from its value;
                 # a rejected token is one word, skip it whole (keeps long junk runs linear)
                 pos = start if match.start() < start < match.end() else max(match.end(), match.start() + 1)
 
     @staticmethod
-    def _keep(rule: Rule, match: re.Match[str], span: tuple[int, int], has_marker: bool) -> bool:
+    def _keep(rule: Rule, match: re.Match[str], span: tuple[int, int], has_marker: bool, budget: list[int]) -> bool:
+        """Whether a match is a finding. ``budget`` counts this rule's validator calls in one scan: once spent,
+        a match counts without validation (fail closed: hostile text is over-redacted, never let through) and
+        the scan goes on from its value as after a rejection, so no value inside it is skipped."""
         start, end = span
         if start >= end:
             return False
@@ -138,7 +151,16 @@ class ReferenceDetector:
             if len(rest) < 4:
                 return False
             value = rest
-        return rule.validate is None or rule.validate(value, match)
+        if rule.validate is None:
+            return True
+        budget[0] -= 1
+        return budget[0] < 0 or rule.validate(value, match)
+
+
+MAX_VALIDATIONS_PER_RULE = 10_000
+"""Validator calls per rule and scan (a bound for hostile texts: ``password=`` repeated 110,000 times cost 2.7 s
+of CPU per MB in ``password.assignment`` alone, each candidate rejected by Python code and rescanned from its
+value). Past it a match is a finding unvalidated, so the guard stays linear and fails closed."""
 
 
 def _is_marker(text: str, start: int, end: int) -> bool:
@@ -424,7 +446,7 @@ class Detector:
     its candidate starts (or ``search`` from the start of its candidate ranges) instead of searching
     every window, and its prefilter is only consulted once it has a hit."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], *, use_prefilter: bool = True) -> None:
         self.reference = ReferenceDetector(rules)
         self.rules: tuple[Rule, ...] = self.reference.rules
         self.keywords = KeywordSet.of_rules(self.rules)
@@ -444,6 +466,10 @@ class Detector:
         self._always = frozenset(always)
         """Which rules can possibly hit: a rule runs only when one of its literals occurs (or, for digit rules,
         when the text has a run of 3+ digits); the others would find no candidate and are skipped."""
+        self.prefilter: RulePrefilter | None = RulePrefilter(self.rules) if use_prefilter else None
+        """One RE2 set pass naming the rules whose (relaxed) pattern matches the text at all; built once the
+        detector is warm (see :meth:`_prefilter_ready`), so one-shot processes never pay for it."""
+        self._calls = 0
         for rule in self.rules:
             if (rule.anchors or rule.digit_run_anchor) and rule.finder is not None:
                 raise ValueError(f"rule {rule.rule_id}: anchors are not supported with a finder")
@@ -453,6 +479,9 @@ class Detector:
     def scan(self, text: str, index: TextIndex | None = None) -> list[Hit]:
         """All validated hits, in rule order then text order. Markers never count as values."""
         if not text:
+            return []
+        possible = self._possible(text)
+        if possible is not None and not possible:
             return []
         if index is None or index.text is not text:
             index = TextIndex(text, self.keywords)
@@ -464,6 +493,8 @@ class Detector:
             active.update(triggers.get(lit, ()))
         if self._digit_rules and index.digit_windows():
             active |= self._digit_rules
+        if possible is not None:
+            active &= possible
         if not active:
             return []
         has_marker = "[REDACTED_" in text
@@ -486,21 +517,22 @@ class Detector:
                 spans = index.digit_windows()
             else:
                 spans = whole
+            budget = [MAX_VALIDATIONS_PER_RULE]
             if not rule.anchors and not rule.digit_run_anchor:
                 for span in spans:
-                    self.reference._scan_span(rule, text, span, has_marker, hits)
+                    self.reference._scan_span(rule, text, span, has_marker, hits, budget)
                 continue
             found: list[Hit] = []
             if rule.anchor_search:
                 ranges = anchor_ranges(rule, index)
                 if ranges:
                     for span in spans:
-                        _scan_ranges(rule, text, span, ranges, has_marker, found)
+                        _scan_ranges(rule, text, span, ranges, has_marker, found, budget)
             else:
                 cands = anchor_candidates(rule, index)
                 if cands:
                     for span in spans:
-                        _scan_points(rule, text, span, cands, has_marker, found)
+                        _scan_points(rule, text, span, cands, has_marker, found, budget)
             if found and (
                 rule.literal_window is not None
                 or not rule.prefilter
@@ -509,13 +541,30 @@ class Detector:
                 hits.extend(found)
         return hits
 
+    def _possible(self, text: str) -> frozenset[int] | None:
+        """The rules the RE2 prefilter lets run (``None``: undecided, the literal prefilter decides alone)."""
+        prefilter = self.prefilter
+        if prefilter is None or len(text) > PREFILTER_MAX_CHARS:
+            return None
+        if not prefilter.built:
+            self._calls += 1
+            if self._calls < PREFILTER_WARM_CALLS:
+                return None
+        return prefilter.active(text)
+
+
+PREFILTER_WARM_CALLS = 16
+"""The RE2 set is built on the 16th scan of a short text (building costs about 0.1 s: a hook process that guards
+one short text is faster without it)."""
+
 
 def _scan_points(
-    rule: Rule, text: str, span: tuple[int, int], cands: list[int], has_marker: bool, hits: list[Hit]
+    rule: Rule, text: str, span: tuple[int, int], cands: list[int], has_marker: bool, hits: list[Hit],
+    budget: list[int],
 ) -> None:
     """The reference search loop over ``span``, trying ``pattern.match`` only at candidate starts."""
     lo, hi = span
-    pattern = rule.pattern
+    pattern = real_pattern(rule.pattern)
     j = bisect_left(cands, lo)
     count = len(cands)
     pos = lo
@@ -530,15 +579,16 @@ def _scan_points(
         if match is None:
             j += 1
             continue
-        pos = _after(rule, match, has_marker, hits)
+        pos = _after(rule, match, has_marker, hits, budget)
 
 
 def _scan_ranges(
-    rule: Rule, text: str, span: tuple[int, int], ranges: list[tuple[int, int]], has_marker: bool, hits: list[Hit]
+    rule: Rule, text: str, span: tuple[int, int], ranges: list[tuple[int, int]], has_marker: bool, hits: list[Hit],
+    budget: list[int],
 ) -> None:
     """The reference search loop over ``span``, searching only from the start of candidate ranges."""
     lo, hi = span
-    pattern = rule.pattern
+    pattern = real_pattern(rule.pattern)
     k = bisect_left(ranges, (lo, -1))
     if k > 0 and ranges[k - 1][1] >= lo:
         k -= 1
@@ -555,13 +605,15 @@ def _scan_ranges(
         match = pattern.search(text, c, hi)
         if match is None:
             break
-        pos = _after(rule, match, has_marker, hits)
+        pos = _after(rule, match, has_marker, hits, budget)
 
 
-def _after(rule: Rule, match: re.Match[str], has_marker: bool, hits: list[Hit]) -> int:
+def _after(rule: Rule, match: re.Match[str], has_marker: bool, hits: list[Hit], budget: list[int]) -> int:
     """Record ``match`` if it is kept; the position the reference loop continues from."""
     start, end = _value_span(rule, match)
-    if ReferenceDetector._keep(rule, match, (start, end), has_marker):
+    if ReferenceDetector._keep(rule, match, (start, end), has_marker, budget):
         hits.append(Hit(rule, start, end))
+        if budget[0] < 0 and rule.validate is not None and match.start() < start < match.end():
+            return start  # unvalidated: as after a rejection (see ReferenceDetector._scan_span)
         return max(match.end(), match.start() + 1)
     return start if match.start() < start < match.end() else max(match.end(), match.start() + 1)

@@ -82,11 +82,14 @@ def analyze(
     detector: Detector, text: str, *, risk_detector: Detector | None = None, max_passes: int = MAX_PASSES
 ) -> Analysis:
     """Scan ``text``, report execution risks, and redact data findings until nothing is left to redact."""
-    keywords = detector.keywords if risk_detector is None else detector.keywords.union(risk_detector.keywords)
-    index = TextIndex(text, keywords)  # shared by the data and risk scans of the first pass
-    hits = detector.scan(text, index)
-    if risk_detector is not None:
+    if risk_detector is None:
+        hits = detector.scan(text)  # builds its index only when its prefilter lets a rule run
+    else:
+        index = TextIndex(text, detector.keywords.union(risk_detector.keywords))  # shared by both scans
+        hits = detector.scan(text, index)
         hits.extend(risk_detector.scan(text, index))
+    if not hits:
+        return Analysis(text, [], 0, converged=True)
     occurrences = _risk_occurrences(text, [h for h in hits if h.rule.marker is None])
     current = text
     redactable = [h for h in hits if h.rule.marker is not None]

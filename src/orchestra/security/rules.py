@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from orchestra.security import context as ctx
+from orchestra.security.lazy_pattern import lazy_compile
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
 from orchestra.security.pii import NINO_RE, find_national_ids, find_phones, nino_ok
 from orchestra.security.validators import (
@@ -28,6 +29,7 @@ from orchestra.security.validators import (
     ssn_ok,
 )
 from orchestra.security.vendor_rules import SPECS, TokenSpec, checksum_or_random, crc_checksum_ok, token_ok
+from orchestra.security.vendor_rules_more import MORE_SPECS
 
 Validator = Callable[[str, "re.Match[str]"], bool]
 """``validate(value, match) -> keep?``: ``value`` is the text that would be redacted."""
@@ -188,6 +190,18 @@ def _short_flag_ok(value: str, match: re.Match[str]) -> bool:
     return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
 
 
+_MYSQL_SPACED_P = re.compile(r"(?i)^(?:mysql|mariadb)[\s\S]*(?<![\w-])-p[ \t]")
+
+
+def _short_flag_tool_ok(value: str, match: re.Match[str]) -> bool:
+    """``mysql -pSECRET`` is a password; ``mysql -p shop`` prompts for one and names the database (a spaced
+    value that is a plain identifier is taken for the database)."""
+    spaced = _MYSQL_SPACED_P.match(match.group(0)[: match.start("value") - match.start()])
+    if spaced and re.fullmatch(r"[a-z_][a-z0-9_]{0,63}", value) and not any(c.isdigit() for c in value):
+        return False
+    return _short_flag_ok(value, match)
+
+
 def _header_ok(value: str, match: re.Match[str]) -> bool:
     raw, _quoted = ctx.clean_value(value)
     if ctx.is_reference(raw) or raw.lower() in ("bearer", "basic", "token", "digest", "negotiate"):
@@ -270,9 +284,13 @@ def _openai_ok(value: str, match: re.Match[str]) -> bool:
     if value.startswith("sk-ant-"):
         return False
     body = value[3:]
+    scoped = body.startswith(("proj-", "svcacct-", "admin-"))
     for prefix in ("proj-", "svcacct-", "admin-"):
         body = body.removeprefix(prefix)
     mixed = any(c.isdigit() for c in body) and (any(c.isupper() for c in body) or shannon_entropy(body) >= 3.3)
+    if scoped and not mixed:  # a project key without a digit is rare but real: long, both cases, high entropy
+        mixed = len(body) >= 32 and any(c.isupper() for c in body) and any(c.islower() for c in body) \
+            and shannon_entropy(body) >= 4.0
     return mixed and _random_token(20)(body, match)
 
 
@@ -384,7 +402,7 @@ def _word_start(match: re.Match[str], extra: str = "") -> bool:
 
 
 def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags | re.ASCII)
+    return lazy_compile(pattern, flags | re.ASCII)  # compiled on first use (cheap import for hooks)
 
 
 _I = re.IGNORECASE
@@ -659,7 +677,7 @@ _BASE_RULES: tuple[Rule, ...] = (
         ),
         prefilter=("mysql", "mariadb", "sshpass", "mongo", "login", "redis-cli"),
         value_groups=("value",),
-        validate=_short_flag_ok,
+        validate=_short_flag_tool_ok,
         anchors=(("mysql", (0,)), ("mariadb", (0,)), ("sshpass", (0,)), ("mongo", (0,)), ("docker", (0,)),
                  ("podman", (0,)), ("helm", (0,)), ("nerdctl", (0,)), ("buildah", (0,)), ("skopeo", (0,)),
                  ("redis-cli", (0,))),
@@ -1039,7 +1057,7 @@ _BASE_RULES: tuple[Rule, ...] = (
 def _vendor_rule(spec: TokenSpec) -> Rule:
     return Rule(
         spec.rule_id,
-        Category.SECRET,
+        Category(spec.category),
         Severity.CRITICAL,
         spec.description,
         _c(spec.pattern, spec.flags),
@@ -1051,8 +1069,8 @@ def _vendor_rule(spec: TokenSpec) -> Rule:
     )
 
 
-VENDOR_RULES: tuple[Rule, ...] = tuple(_vendor_rule(spec) for spec in SPECS)
-"""Vendor token families (see :mod:`orchestra.security.vendor_rules`)."""
+VENDOR_RULES: tuple[Rule, ...] = tuple(_vendor_rule(spec) for spec in SPECS + MORE_SPECS)
+"""Vendor token families (see :mod:`orchestra.security.vendor_rules` and ``vendor_rules_more``)."""
 
 PII_RULES: tuple[Rule, ...] = (
     Rule(
@@ -1088,4 +1106,388 @@ PII_RULES: tuple[Rule, ...] = (
     ),
 )
 
-DATA_RULES: tuple[Rule, ...] = _BASE_RULES + VENDOR_RULES + PII_RULES
+
+
+def _bare_password_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    raw = raw.rstrip(".,;:!?)")
+    if quoted:
+        return ctx.value_shape_ok(raw, True, "pass") and ctx.password_value_ok(raw, True, spaced_code=False)
+    return ctx.bare_password_ok(raw)
+
+
+def _stdin_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, quoted, "") or raw.startswith("-"):
+        return False
+    return ctx.password_value_ok(raw, quoted, spaced_code=False, min_len=3)
+
+
+MAX_SECRET_DATA_ENTRIES = 1024
+"""Entries read per ``data:`` block (a bound for adversarial texts; a Secret holds at most 1 MiB)."""
+_K8S_DATA_RE = re.compile(r"(?m)^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?\n")
+_K8S_ENTRY_RE = re.compile(
+    r"(?m)^(?P<indent>[ \t]+)[\"']?[A-Za-z0-9_.-]{1,128}[\"']?:[ \t]+(?P<value>[^\s#][^\r\n]{0,4095})$"
+)
+
+
+def find_k8s_secret_values(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Values of the ``data:``/``stringData:`` map of a ``kind: Secret`` manifest (YAML, one document)."""
+    endpos = len(text) if endpos is None else endpos
+    for kind in re.finditer(r"kind:[ \t]{0,4}Secret\b", text[pos:endpos]):
+        doc_start = text.rfind("\n---", 0, pos + kind.start()) + 1
+        doc_end = text.find("\n---", pos + kind.end())
+        doc_end = endpos if doc_end < 0 else min(doc_end, endpos)
+        for block in _K8S_DATA_RE.finditer(text, doc_start, doc_end):
+            base = len(block.group("indent"))
+            i = block.end()
+            for _ in range(MAX_SECRET_DATA_ENTRIES):
+                if i >= doc_end:
+                    break
+                entry = _K8S_ENTRY_RE.match(text, i, doc_end)
+                if entry is None or len(entry.group("indent")) <= base:
+                    break
+                raw, _ = ctx.clean_value(entry.group("value"))
+                if raw and not ctx.is_reference(raw) and raw not in ("|", ">", "|-", ">-"):
+                    start = entry.start("value")
+                    end = entry.end("value")
+                    if text[start] in "\"'" and text[end - 1] == text[start]:
+                        start, end = start + 1, end - 1
+                    yield start, end
+                i = entry.end() + 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# more secrets by context: positional literals near a keyword, quoted name/value pairs, more CLI tools,
+# prose, HCL variables
+
+_KEYWORD_LITERAL_RE = _c(
+    r"(?i:secret|token|key|hmac|jwt|signing|credential|auth|bearer)(?P<gap>[A-Za-z0-9_.-]{0,24}+"
+    r"(?![A-Za-z0-9_.-])[^\r\n]{0,60}?)"
+    r"(?<![A-Za-z0-9+/=_.~-])(?P<value>[A-Za-z0-9+/_.~-]{20,512}={0,2})(?![A-Za-z0-9+/_.~=-])"
+)
+_KEYWORD_LITERALS = ("secret", "token", "key", "hmac", "jwt", "signing", "credential", "auth", "bearer")
+
+
+def _keyword_literal_ok(value: str, match: re.Match[str]) -> bool:
+    raw = value.rstrip(".") if value.endswith(".") else value
+    return ctx.keyword_literal_ok(match.string, match.start(), match.start("gap"), match.start("value"), raw)
+
+
+def _quoted_pair_ok(value: str, match: re.Match[str]) -> bool:
+    name = match.group("name")
+    raw, _quoted = _clean(value, match)
+    if not ctx.value_shape_ok(raw, True, "") or ctx.name_is_stopped(name, ""):
+        return False
+    if re.search(r"(?:_|\b|-)(?:id|url|uri|name|path|file|arn|type|header)$", name, re.IGNORECASE):
+        return False
+    if re.search(r"pass|pwd", name, re.IGNORECASE):
+        return ctx.password_value_ok(raw, True, spaced_code=False)
+    return ctx.secret_value_ok(raw, True, name, strong=ctx.is_strong_name(name))
+
+
+_QUOTED_PAIR = (
+    r"(?P<q>[\"'])(?P<name>[A-Za-z0-9_.:-]{3,80}+)(?P=q)[ \t]{0,4}(?:,|=>)[ \t]{0,4}"
+    r"b?(?P<value>\"[^\"\r\n]{1,512}\"|'[^'\r\n]{1,512}')"
+)
+
+
+def _prose_set_ok(value: str, match: re.Match[str]) -> bool:
+    raw = value.rstrip(".,;:!?)")
+    if raw.lower() in ("to", "the", "a", "default", "blank", "empty", "random", "something", "back"):
+        return False
+    return _prose_password_ok(value, match)
+
+
+def _userpass_ok(value: str, match: re.Match[str]) -> bool:
+    user = match.group("user")
+    if not any(c.isalpha() for c in user) or user.lower() in ("https", "http", "ftp", "ssh", "see", "in", "at"):
+        return False
+    return _prose_password_ok(value, match)
+
+
+def _hcl_ok(value: str, match: re.Match[str]) -> bool:
+    name = match.group("name")
+    raw, _ = _clean(value, match)
+    if not ctx.value_shape_ok(raw, True, "") or ctx.name_is_stopped(name, ""):
+        return False
+    if re.search(r"pass|pwd", name, re.IGNORECASE):
+        return ctx.password_value_ok(raw, True, spaced_code=False)
+    return ctx.secret_value_ok(raw, True, name, strong=ctx.is_strong_name(name))
+
+
+def _hcl_password_ok(value: str, match: re.Match[str]) -> bool:
+    return bool(re.search(r"pass|pwd", match.group("name"), re.I)) and _hcl_ok(value, match)
+
+
+def _hcl_secret_ok(value: str, match: re.Match[str]) -> bool:
+    name = match.group("name")
+    return not re.search(r"pass|pwd", name, re.I) and bool(re.search(r"secret|token|key|credential", name, re.I)) \
+        and _hcl_ok(value, match)
+
+
+CONTEXT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "secret.keyword-literal",
+        Category.SECRET,
+        Severity.HIGH,
+        "generated-looking literal within 60 characters after a secret keyword (hmac.new(b\"…\"), "
+        "jwt.encode(p, \"…\"), \"Datadog key …\", secret_access_key …): long, varied, high entropy, not a hash, "
+        "UUID, reference or path, value only",
+        _KEYWORD_LITERAL_RE,
+        prefilter=_KEYWORD_LITERALS,
+        value_groups=("value",),
+        validate=_keyword_literal_ok,
+        anchors=tuple((lit, (0,)) for lit in _KEYWORD_LITERALS),
+        priority=45,
+    ),
+    Rule(
+        "password.quoted-pair",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password as the second of two quoted arguments or a hash pair (define('DB_PASSWORD', '…'), "
+        "setenv(\"PGPASSWORD\", \"…\"), 'password' => '…'), value only",
+        _c(_QUOTED_PAIR),
+        prefilter=("pass", "pwd"),
+        value_groups=("value",),
+        validate=lambda v, m: bool(re.search(r"pass|pwd", m.group("name"), re.I)) and _quoted_pair_ok(v, m),
+        literal_window=(48, 600),
+        priority=59,
+    ),
+    Rule(
+        "secret.quoted-pair",
+        Category.SECRET,
+        Severity.HIGH,
+        "secret as the second of two quoted arguments or a hash pair (Header.Set(\"X-Api-Key\", \"…\"), "
+        "set_secret(\"api_token\", \"…\"), 'auth_key' => '…'), value only",
+        _c(_QUOTED_PAIR),
+        prefilter=("secret", "token", "key", "auth", "credential"),
+        value_groups=("value",),
+        validate=lambda v, m: not re.search(r"pass|pwd", m.group("name"), re.I)
+        and bool(re.search(r"secret|token|key|auth|credential", m.group("name"), re.I)) and _quoted_pair_ok(v, m),
+        literal_window=(48, 600),
+        priority=49,
+    ),
+    Rule(
+        "password.cli-tool-flag",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password given to a tool's own short flag (sqlcmd/bcp -P, zip/unzip -P, 7z -pX, ldapsearch -w, "
+        "az login -p, smbclient -U user%pass), value only",
+        _c(
+            r"\b(?:(?:sqlcmd|bcp|osql|isql|zip|unzip)\b[^\n|;&]{0,160}?(?<![\w-])-P[ \t]{1,4}"
+            r"|(?:7z|7za|7zz|rar|unrar)\b[^\n|;&]{0,160}?(?<![\w-])-p"
+            r"|ldap(?:search|modify|add|delete|passwd|whoami|compare|exop|url)?\b[^\n|;&]{0,160}?(?<![\w-])-w[ \t]{1,4}"
+            r"|az[ \t]login\b[^\n|;&]{0,200}?(?<![\w-])-p[ \t]{1,4}"
+            r"|(?:smbclient|rpcclient|smbmap|smbget|crackmapexec|nxc)\b[^\n|;&]{0,160}?(?<![\w-])-U[ \t]{1,4}"
+            r"[^\s%]{1,64}%)"
+            r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'|[^\s\"'-][^\s\"']{0,255})"
+        ),
+        prefilter=("sqlcmd", "bcp", "osql", "isql", "zip", "7z", "rar", "ldap", "az login", "smb", "rpcclient",
+                   "crackmapexec", "nxc"),
+        value_groups=("value",),
+        validate=_short_flag_ok,
+        anchors=tuple((t, (0,)) for t in ("sqlcmd", "bcp", "osql", "isql", "zip", "unzip", "7z", "rar", "unrar",
+                                          "ldap", "az login", "smbclient", "rpcclient", "smbmap", "smbget",
+                                          "crackmapexec", "nxc")),
+        priority=62,
+    ),
+    Rule(
+        "password.prose-set",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password said to be set or changed to a value (\"the db password was set to …\", \"password is now …\"), "
+        "value only",
+        _c(
+            r"\b(?i:pass(?:word|phrase|code)?|pwd|pw)\b[ \t]{1,3}(?:(?i:was|is|has[ \t]been|got|were|are|just)"
+            r"[ \t]{1,3})?(?i:set|changed|reset|updated|rotated|now)(?:[ \t]{1,3}(?i:to|back[ \t]to|into|as))?"
+            r"[ \t]{1,3}"
+            r"(?P<value>\"[^\"\r\n]{3,128}\"|'[^'\r\n]{3,128}'|`[^`\r\n]{3,128}`|[^\s\"'`]{3,128})"
+        ),
+        prefilter=("pass", "pwd", "pw"),
+        value_groups=("value",),
+        validate=_prose_set_ok,
+        anchors=(("pass", (0,)), ("pw", (0,))),
+        priority=58,
+    ),
+    Rule(
+        "password.prose-userpass",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "user and password after a credentials keyword (\"creds for staging are ops:…\", \"Login: admin / …\"), "
+        "password only",
+        _c(
+            r"\b(?i:creds|credentials?|logins?|user(?:name)?[ \t]?/[ \t]?pass(?:word)?|u/p)\b[^\r\n]{0,40}?"
+            r"(?:[ \t]|[:=](?=[ \t]?[A-Za-z0-9_.@-]{1,40}[ \t]{0,2}(?:[ \t]/[ \t]|:)))[ \t]?"
+            r"(?P<user>[A-Za-z0-9_.@-]{1,40})(?:[ \t]{1,2}/[ \t]{1,2}|:)(?P<value>[^\s\"'`/]{3,64})(?=$|[\s,;)])"
+        ),
+        prefilter=("cred", "login", "user", "u/p"),
+        value_groups=("value",),
+        validate=_userpass_ok,
+        anchors=(("cred", (0,)), ("login", (0,)), ("user", (0,)), ("u/p", (0,))),
+        priority=57,
+    ),
+    *(
+        Rule(
+            f"{cat.value}.hcl-variable",
+            cat,
+            Severity.CRITICAL if cat is Category.PASSWORD else Severity.HIGH,
+            f"default value of a Terraform/HCL variable named like a {what} (variable \"{example}\" "
+            "{ default = \"…\" }), value only",
+            _c(
+                r"\bvariable[ \t]{1,4}\"(?P<name>[A-Za-z0-9_-]{1,80}+)\"[ \t]{0,4}\{"
+                r"[^}]{0,300}?\bdefault[ \t]{0,4}=[ \t]{0,4}(?P<value>\"[^\"\r\n]{1,256}\")"
+            ),
+            prefilter=("variable",),
+            value_groups=("value",),
+            validate=_hcl_password_ok if cat is Category.PASSWORD else _hcl_secret_ok,
+            anchors=(("variable", (0,)),),
+            priority=60,
+        )
+        for cat, what, example in (
+            (Category.PASSWORD, "password", "db_password"),
+            (Category.SECRET, "secret", "api_token"),
+        )
+    ),
+    Rule(
+        "password.prose-bare",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password named in prose with no connector (\"with password kx2?\", \"new password Xy7!…, old one…\", "
+        "\"authenticate with password 'X'\"): a quoted value, or one with letters, digits and symbols/case",
+        _c(
+            r"\b(?i:pass(?:word|phrase)|passwd|pw)\b[ \t]{1,2}(?:(?i:to|of|=)[ \t]{1,2})?"
+            r"(?P<value>\"[^\"\r\n]{3,128}\"|'[^'\r\n]{3,128}'|`[^`\r\n]{3,128}`|[^\s\"'`,;()\[\]{}<>]{5,64})"
+            r"(?=$|[\s,;.!?)\]])"
+        ),
+        prefilter=("pass", "pw"),
+        value_groups=("value",),
+        validate=_bare_password_ok,
+        anchors=(("pass", (0,)), ("pw", (0,))),
+        priority=56,
+    ),
+    Rule(
+        "password.config-directive",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in a space-separated config directive (redis requirepass/masterauth, slapd rootpw, bindpw, "
+        "pgbouncer/keepalived auth_pass), value only",
+        _c(
+            r"(?m:^)[ \t]{0,8}(?i:requirepass|masterauth|masteruser_?pass|rootpw|bindpw|auth_pass|ldap_bind_pw"
+            r"|bind_?pw|dbpass|db_pass|mysql_pass)[ \t]{1,8}(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'"
+            r"|[^\s\"'#][^\s\"']{0,255})[ \t]*(?=\r?\n|$)"
+        ),
+        prefilter=("requirepass", "masterauth", "masteruser", "rootpw", "bindpw", "auth_pass", "bind_pw",
+                   "ldap_bind_pw", "dbpass", "db_pass", "mysql_pass"),
+        value_groups=("value",),
+        validate=lambda v, m: ctx.value_shape_ok(*_clean(v, m), "") and ctx.password_value_ok(
+            *_clean(v, m), spaced_code=False, min_len=3),
+        literal_window=(16, 300),
+        priority=62,
+    ),
+    Rule(
+        "password.stdin",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password piped or fed to a tool (echo X | sudo -S, sudo -S <<< X, echo X | docker login --password-stdin, "
+        "--password-file=<(echo X), htpasswd -b FILE USER X), value only",
+        _c(
+            r"(?:\b(?:echo|printf)[ \t]{1,4}(?:-[nE][ \t]{1,4})?(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'"
+            r"|[^\s\"'|$-][^\s\"'|]{0,255})[ \t]{0,4}(?:\|[ \t]{0,4}(?=[^\n]{0,120}?(?:sudo[ \t]{1,4}-S|"
+            r"--password-stdin|passwd|chpasswd|cryptsetup|sshpass|-passin|--passphrase-fd|kinit|smbpasswd))|\)"
+            r"(?<=\))(?=[^\n]{0,0})))|\bsudo[ \t]{1,4}-S[^\n<]{0,80}<<<[ \t]{0,4}(?P<v2>\"[^\"\r\n]{1,256}\""
+            r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})|\bhtpasswd[ \t]{1,4}-[a-zA-Z]{0,4}b[a-zA-Z]{0,4}[ \t]{1,4}"
+            r"(?:-[a-zA-Z]{1,4}[ \t]{1,4})?[^\s-]\S{0,255}+[ \t]{1,4}[^\s-]\S{0,63}+[ \t]{1,4}"
+            r"(?P<v3>\"[^\"\r\n]{1,256}\""
+            r"|'[^'\r\n]{1,256}'|[^\s\"']{1,256})"
+        ),
+        prefilter=("echo", "printf", "sudo", "htpasswd"),
+        value_groups=("value", "v2", "v3"),
+        validate=_stdin_ok,
+        anchors=(("echo", (0,)), ("printf", (0,)), ("sudo", (0,)), ("htpasswd", (0,))),
+        priority=61,
+    ),
+    Rule(
+        "password.userpass-literal",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "\"user:password\" literal given to a USERPWD/credentials option (CURLOPT_USERPWD, userpass, basic_auth), "
+        "password only",
+        _c(
+            r"(?i:userpwd|user_?pass(?:word)?|userinfo|basic_?auth|credentials?|auth)[\"']?[ \t]{0,4}[,:=][ \t]{0,4}"
+            r"(?P<q>[\"'])[^\"':\s/@]{1,64}:(?P<value>[^\"'\s]{1,128})(?P=q)"
+        ),
+        prefilter=("userpwd", "userpass", "user_pass", "userinfo", "basic", "credential", "auth"),
+        value_groups=("value",),
+        validate=lambda v, m: not v.isdigit() and _short_flag_ok(v, m),
+        literal_window=(16, 300),
+        priority=63,
+    ),
+    Rule(
+        "password.db-connect-args",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password as the positional argument of a database connect call (new PDO(dsn, user, 'X'), "
+        "mysqli_connect(host, user, 'X'), new mysqli(host, user, 'X')), value only",
+        _c(
+            r"\b(?:new[ \t]{1,2}(?:PDO|mysqli)|mysqli?_connect|mysqli_real_connect|oci_connect|sqlsrv_connect"
+            r"|DriverManager\.getConnection|pymysql\.connect|MySQLdb\.connect)[ \t]?\([ \t]?"
+            r"(?:[^,()\r\n]{1,200},[ \t]?){1,2}?(?P<q>[\"'])[^\"'\r\n]{1,64}(?P=q)[ \t]?,[ \t]?"
+            r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}')"
+        ),
+        prefilter=("pdo", "mysqli", "mysql_connect", "oci_connect", "sqlsrv_connect", "getconnection", "connect("),
+        value_groups=("value",),
+        validate=_call_arg_ok,
+        literal_window=(40, 400),
+        priority=61,
+    ),
+    Rule(
+        "password.xml-keyed-element",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password as the text of an element whose key/name attribute names it (<entry key=\"jdbc.password\">X"
+        "</entry>, <param name=\"dbPassword\">X</param>), value only",
+        _c(
+            r"<(?P<tag>[A-Za-z][A-Za-z0-9:._-]{0,30})[ \t][^>\r\n]{0,120}?\b(?:key|name|id)=[\"']"
+            r"(?P<name>[^\"'\r\n<>]{1,120}+)[\"'][^>\r\n]{0,120}?>"
+            r"(?P<value>[^<\r\n]{1,256})</(?P=tag)>"
+        ),
+        prefilter=("pass", "pwd"),
+        value_groups=("value",),
+        validate=lambda v, m: bool(re.search(r"pass|pwd", m.group("name"), re.I))
+        and not ctx.name_is_stopped(m.group("name"), "") and ctx.value_shape_ok(v, True, "")
+        and ctx.password_value_ok(v, True, spaced_code=False),
+        literal_window=(200, 400),
+        priority=62,
+    ),
+    Rule(
+        "secret.presigned-signature",
+        Category.SECRET,
+        Severity.HIGH,
+        "signature or session token in a presigned URL (X-Amz-Signature, Signature, X-Goog-Signature, "
+        "X-Amz-Security-Token), value only",
+        _c(
+            r"[?&](?i:x-amz-signature|signature|x-goog-signature|x-amz-security-token|x-goog-credential-token)="
+            r"(?P<value>[A-Za-z0-9%+/=_.-]{20,4096})"
+        ),
+        prefilter=("signature=", "security-token="),
+        value_groups=("value",),
+        validate=lambda v, m: not is_placeholder(v) and shannon_entropy(v) >= 3.5,
+        literal_window=(24, 4200),
+        priority=70,
+    ),
+    Rule(
+        "secret.kubernetes-secret-data",
+        Category.SECRET,
+        Severity.HIGH,
+        "values under data:/stringData: of a Kubernetes Secret manifest (kind: Secret), values only",
+        _c(r"kind:[ \t]{0,4}Secret\b"),
+        prefilter=("kind:",),
+        finder=find_k8s_secret_values,
+        priority=58,
+    ),
+)
+"""Secrets by context beyond plain assignments (see :mod:`orchestra.security.context`)."""
+
+
+DATA_RULES: tuple[Rule, ...] = _BASE_RULES + VENDOR_RULES + PII_RULES + CONTEXT_RULES

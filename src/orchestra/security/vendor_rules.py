@@ -74,6 +74,8 @@ class TokenSpec:
     value_group: str = ""
     offsets: tuple[int, ...] = (0,)
     validate: Callable[[str, re.Match[str]], bool] | None = None
+    category: str = "secret"
+    """The finding category (``secret``, or ``private_key`` for key blocks)."""
 
 
 _B = r"(?![A-Za-z0-9_])"  # end boundary for alnum tokens
@@ -140,12 +142,14 @@ SPECS: tuple[TokenSpec, ...] = (
     TokenSpec("secret.slack.app-token", "Slack app-level or configuration token (xapp-, xoxe.xoxp-, xoxe-)",
               r"\b(?:xapp-\d-[A-Z0-9]{9,12}-\d{10,16}-[A-Za-z0-9]{32,80}|xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9-]{100,300})",
               ("xapp-", "xoxe"), 5, 20),
-    TokenSpec("secret.slack.webhook", "Slack incoming webhook / workflow URL path (hooks.slack.com/…)",
-              r"hooks\.slack\.com/(?P<value>(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,200})",
-              ("hooks.slack.com/",), 0, 16, value_group="value"),
-    TokenSpec("secret.discord.webhook", "Discord webhook URL (discord.com/api/webhooks/<id>/<token>)",
-              r"discord(?:app)?\.com/api/webhooks/(?P<value>\d{15,22}/[A-Za-z0-9_-]{60,70})",
-              ("discord.com/api/webhooks/", "discordapp.com/api/webhooks/"), 0, 16, value_group="value"),
+    TokenSpec("secret.slack.webhook", "Slack incoming webhook / workflow URL (hooks.slack.com/…), whole URL",
+              r"(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,200}",
+              ("hooks.slack.com/",), 0, 16, offsets=(0, -7, -8),
+              validate=lambda v, m: token_ok(0, 16)(v.rsplit("/", 1)[-1], m)),
+    TokenSpec("secret.discord.webhook", "Discord webhook URL (discord.com/api/webhooks/<id>/<token>), whole URL",
+              r"(?:https?://)?(?:discord|discordapp)\.com/api/webhooks/\d{15,22}/[A-Za-z0-9_-]{60,70}",
+              ("discord.com/api/webhooks/", "discordapp.com/api/webhooks/"), 0, 16, offsets=(0, -7, -8),
+              validate=lambda v, m: token_ok(0, 16)(v.rsplit("/", 1)[-1], m)),
     TokenSpec("secret.teams.webhook", "Microsoft Teams / Power Automate webhook URL path (webhookb2/…, "
               "IncomingWebhook/…)", r"/(?P<value>webhookb2/[A-Za-z0-9@/_.-]{40,400})", ("/webhookb2/",), 0, 16,
               value_group="value"),
@@ -181,9 +185,10 @@ SPECS: tuple[TokenSpec, ...] = (
               r"\b[a-f0-9]{36}NRAL" + _B, ("nral",), 0, 24, offsets=(-36,)),
     TokenSpec("secret.sentry.token", "Sentry auth token (sntrys_, sntryu_)",
               r"\bsntry[su]_[A-Za-z0-9+/=_]{40,400}", ("sntrys_", "sntryu_"), 7, 30),
-    TokenSpec("secret.sentry.dsn", "Sentry DSN public key (https://<32 hex>@…sentry…), key only",
-              r"https?://(?P<value>[a-f0-9]{32})(?::[a-f0-9]{32})?@[A-Za-z0-9.-]{0,80}sentry",
-              ("://",), 0, 0, offsets=(-4, -5), value_group="value", validate=lambda v, m: not is_placeholder(v)),
+    TokenSpec("secret.sentry.dsn", "Sentry DSN (https://<32 hex>@…sentry…/<project>), whole DSN",
+              r"https?://[a-f0-9]{32}(?::[a-f0-9]{32})?@[A-Za-z0-9.-]{0,80}sentry[A-Za-z0-9.-]{0,40}(?::\d{1,5})?"
+              r"(?:/\d{1,12})?",
+              ("://",), 0, 0, offsets=(-4, -5), validate=lambda v, m: not is_placeholder(v)),
     TokenSpec("secret.grafana.token", "Grafana Cloud / service-account token (glc_, glsa_) or legacy API key",
               r"\b(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|eyJrIjoi[A-Za-z0-9+/]{50,400}={0,2})",
               ("glc_", "glsa_", "eyjrijoi"), 4, 20),
