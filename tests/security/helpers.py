@@ -105,7 +105,7 @@ def _password(rng: random.Random) -> str:
 
 
 FAKES: dict[str, Callable[[random.Random], str]] = {
-    "aws_key_id": lambda r: "AKIA" + "".join(r.choice(string.ascii_uppercase + "234567") for _ in range(16)),
+    "aws_key_id": lambda r: "AKIA" + "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
     "aws_secret": lambda r: _rand(r, ALNUM + "/+", 40),
     "github": lambda r: r.choice(["ghp_", "gho_", "ghs_", "ghu_", "ghr_"]) + _rand(r, ALNUM, 36),
     "github_pat": lambda r: "github_pat_" + _rand(r, ALNUM, 22) + "_" + _rand(r, ALNUM, 59),

@@ -459,7 +459,7 @@ _BASE_RULES: tuple[Rule, ...] = (
         Category.SECRET,
         Severity.HIGH,
         "AWS access key id (AKIA/ASIA/AROA/AIDA/… + 16 chars)",
-        _c(r"A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA)[A-Z2-7]{16}(?![A-Za-z0-9_])"),
+        _c(r"A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA)[A-Z0-9]{16}(?![A-Za-z0-9_])"),
         validate=lambda v, m: _word_start(m) and not is_placeholder(v),
         priority=90,
     ),
