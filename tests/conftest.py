@@ -27,6 +27,7 @@ BACKENDS = tuple(b for b in os.environ.get("ORCHESTRA_TEST_BACKENDS", "sqlite,po
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about SQLite itself; not run on the PostgreSQL backend")
+    config.addinivalue_line("markers", "postgres_only: about PostgreSQL itself; not run on the SQLite backend")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,7 +35,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept, dropped = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if params.get("backend") == "postgres" and item.get_closest_marker("sqlite_only"):
+        backend = params.get("backend")
+        if (backend == "postgres" and item.get_closest_marker("sqlite_only")) or (
+                backend == "sqlite" and item.get_closest_marker("postgres_only")):
             dropped.append(item)
         else:
             kept.append(item)
