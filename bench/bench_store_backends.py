@@ -21,7 +21,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from _common import emit, summary_ms
-
 from orchestra.app import Orchestra
 from orchestra.store.factory import DATABASE_SCHEMA_ENV, DATABASE_URL_ENV
 

@@ -230,10 +230,8 @@ class PostgresStore:
         with self._pool.connection() as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._quoted}")
         version = self._check_version()
-        for migration in MIGRATIONS:
-            if migration.version > version:
-                version = self._apply(migration)
-        return version
+        pending = [m for m in MIGRATIONS if m.version > version]
+        return self._apply(pending) if pending else version
 
     def _check_read_only(self) -> int:
         version = self._check_version()
@@ -264,19 +262,22 @@ class PostgresStore:
                 details={"found": version, "supported": LATEST_VERSION})
         return version
 
-    def _apply(self, migration: Migration) -> int:
+    def _apply(self, pending: list[Migration]) -> int:
+        """Every pending migration in one write transaction (one round trip per migration): a crash
+        leaves the schema at the old version or the newest, never between."""
         with self.write() as tx:
             tx.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} ("
                        "id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)")
             current = _version(tx) or 0
-            if current >= migration.version:  # another process migrated first
-                return current
-            for statement in migration.statements_for(POSTGRES):
-                tx.execute(statement)
+            for migration in pending:
+                if migration.version <= current:  # another process migrated first
+                    continue
+                tx.execute(";\n".join(migration.statements_for(POSTGRES)))
+                current = migration.version
+                log.info("migrated state schema %s to v%d: %s", self.schema, current, migration.description)
             tx.execute(f"INSERT INTO {VERSION_TABLE} (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE"
-                       " SET version = excluded.version", (migration.version,))
-            log.info("migrated state schema %s to v%d: %s", self.schema, migration.version, migration.description)
-            return migration.version
+                       " SET version = excluded.version", (current,))
+            return current
 
     # -- maintenance -----------------------------------------------------------------------------------
 
