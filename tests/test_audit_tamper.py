@@ -140,6 +140,7 @@ def test_tail_cut_with_the_key_needs_an_anchor(workspace: Path) -> None:
     assert code == 1 and "anchor" in str(report["problem"]) and report["broken_at_seq"] == 5
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("how", ["plain-sha256", "wrong-key"])
 def test_edit_and_recompute_every_link_without_the_key_is_caught(workspace: Path, how: str) -> None:
     _populate(workspace)
@@ -154,6 +155,7 @@ def test_edit_and_recompute_every_link_without_the_key_is_caught(workspace: Path
     assert code == 1 and report["broken_at_seq"] == 3
 
 
+@pytest.mark.sqlite_only
 def test_edit_with_the_key_before_the_anchor_is_caught_by_the_anchor(workspace: Path) -> None:
     _populate(workspace)
     anchor = _head(workspace)

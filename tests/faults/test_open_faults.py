@@ -45,6 +45,7 @@ def test_deep_config_is_a_config_error_not_a_recursion_error(workspace: Path) ->
     assert run_cli("status", "--workspace", str(workspace)).returncode == 0
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("version", [-1, 0])
 def test_hand_edited_schema_version_is_refused(workspace: Path, version: int) -> None:
     db = _with_history(workspace)
@@ -55,6 +56,7 @@ def test_hand_edited_schema_version_is_refused(workspace: Path, version: int) ->
     assert "store_unusable:" in started.stderr and "already exists" not in started.stderr
 
 
+@pytest.mark.sqlite_only
 def test_zero_length_database_beside_history_is_refused(workspace: Path) -> None:
     db = _with_history(workspace)
     db.write_bytes(b"")
@@ -67,6 +69,7 @@ def test_zero_length_database_beside_history_is_refused(workspace: Path) -> None
     assert cli.returncode == 1 and "store_unusable" in cli.stderr
 
 
+@pytest.mark.sqlite_only
 def test_zero_length_database_in_a_new_workspace_is_created(workspace: Path) -> None:
     folder = workspace / ".agent-workflow"
     folder.mkdir()
@@ -75,6 +78,7 @@ def test_zero_length_database_in_a_new_workspace_is_created(workspace: Path) -> 
         assert app.store.schema_version > 0
 
 
+@pytest.mark.sqlite_only
 def test_corrupt_database_is_refused(workspace: Path) -> None:
     db = _with_history(workspace)
     for suffix in ("-wal", "-shm"):

@@ -88,6 +88,7 @@ def test_parse_usd_is_exact_and_rounds_to_nanodollars() -> None:
     assert parse_usd(3) == Decimal(3)
 
 
+@pytest.mark.sqlite_only
 def test_text_fields_pass_the_guard_before_storage(tasked: Orchestra) -> None:
     before = tasked.events.count()
     with pytest.raises(ValidationError, match="response_id"):  # an id cannot be redacted: it is refused
