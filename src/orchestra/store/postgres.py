@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from orchestra.errors import (
@@ -80,6 +82,22 @@ class PgRow(Mapping[str, Any]):
 def _row_factory(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], PgRow]:
     index = {column.name: i for i, column in enumerate(cursor.description or ())}
     return lambda values: PgRow(index, values)
+
+
+class _NumericLoader(Loader):
+    """``numeric`` (what ``SUM`` of a ``BIGINT`` returns) as ``int`` when whole, else ``float``: the types
+    SQLite returns, so services and JSON output see the same values on both backends."""
+
+    def load(self, data: Buffer) -> int | float:
+        text = bytes(data).decode("ascii")
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_loader("numeric", _NumericLoader)
 
 
 def _params(params: Sequence[Any]) -> list[Any]:
@@ -144,7 +162,7 @@ class PostgresStore:
             url, min_size=1, max_size=max(1, pool_max), open=False, timeout=busy_timeout_s,
             kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor, "row_factory": _row_factory,
                     "connect_timeout": CONNECT_TIMEOUT_S},
-            name=f"orchestra-{self.schema}")
+            configure=_configure, name=f"orchestra-{self.schema}")
         self._closed = False
         self._close_lock = threading.Lock()
         try:
