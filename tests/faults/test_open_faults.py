@@ -11,6 +11,7 @@ import pytest
 from mcp import Client
 
 from orchestra.app import Orchestra
+from orchestra.store.schema_name import workspace_schema
 from tests.faults.support import error_text, read_only, server_params
 from tests.helpers import BIN_DIR, clean_env, run_cli
 
@@ -89,7 +90,10 @@ def test_corrupt_database_is_refused(workspace: Path) -> None:
     assert "store_unusable: the state database is unusable" in started.stderr
 
 
-async def test_read_only_workspace_serves_reads_and_refuses_writes(workspace: Path) -> None:
+async def test_read_only_workspace_serves_reads_and_refuses_writes(workspace: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # the read-only view is another path: on PostgreSQL it must name the same schema as the workspace
+    monkeypatch.setenv("ORCHESTRA_DATABASE_SCHEMA", workspace_schema(workspace))
     with Orchestra.open(workspace) as app:
         app.tasks.add({"id": "T-1", "title": "readable", "owner_role": "developer"})
         sid = app.delegation.spawn({"task_id": "T-1", "runtime": "claude-cli"}).session_id
