@@ -45,6 +45,7 @@ def test_record_writes_row_and_audit_event(tasked: Orchestra) -> None:
     assert tasked.events.verify().ok
 
 
+@pytest.mark.sqlite_only  # typeof()
 def test_money_is_stored_as_integer_nanodollars(tasked: Orchestra) -> None:
     tasked.ledger.record(call(estimated_cost_usd=0.1))
     with tasked.store.read() as tx:

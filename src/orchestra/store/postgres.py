@@ -66,8 +66,8 @@ class PgRow(Mapping[str, Any]):
             return self._values[key]
         return self._values[self._index[key]]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)  # values, like sqlite3.Row (``tuple(row)``); keys() gives the names
 
     def __len__(self) -> int:
         return len(self._values)
@@ -75,8 +75,17 @@ class PgRow(Mapping[str, Any]):
     def keys(self) -> list[str]:  # type: ignore[override]
         return list(self._index)
 
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return list(self._values)
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return list(zip(self._index, self._values, strict=True))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
     def __repr__(self) -> str:
-        return f"PgRow({dict(self)!r})"
+        return f"PgRow({dict(self.items())!r})"
 
 
 def _row_factory(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], PgRow]:
