@@ -47,7 +47,7 @@ def _scaffold(args: argparse.Namespace, layout: WorkspaceLayout) -> dict[str, An
     created = layout.scaffold()
     if write_default_config(layout.config_path):
         created.append(layout.relative(layout.config_path))
-    if not layout.initialized:
+    if not layout.initialized and _on_sqlite(layout):
         created.append(layout.relative(layout.db_path))
     with Orchestra.open(layout.root) as app:
         if created:
@@ -56,11 +56,20 @@ def _scaffold(args: argparse.Namespace, layout: WorkspaceLayout) -> dict[str, An
         return {"created": created, "schemaVersion": app.store.schema_version}
 
 
+def _on_sqlite(layout: WorkspaceLayout) -> bool:
+    """Whether the state is ``state.db`` (not a PostgreSQL schema chosen by ``ORCHESTRA_DATABASE_URL``)."""
+    import os
+
+    from orchestra.store.factory import target_from
+
+    return target_from(layout, os.environ).dialect == "sqlite"
+
+
 def _missing_scaffold(layout: WorkspaceLayout) -> list[str]:
     from orchestra.workspace.layout import SCAFFOLD_DIRS
 
     wanted = [layout.workflow_dir, *(layout.workflow_dir / d for d in SCAFFOLD_DIRS),
-              layout.gitignore_path, layout.config_path, layout.db_path]
+              layout.gitignore_path, layout.config_path, *([layout.db_path] if _on_sqlite(layout) else [])]
     return [layout.relative(p) for p in wanted if not p.exists()]
 
 

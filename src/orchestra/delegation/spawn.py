@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from orchestra.events import NewEvent
 from orchestra.runtime.adapters import ADAPTERS, RuntimeAdapter, get_adapter
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Transaction
+from orchestra.store.clock import Clock, now_of
 from orchestra.tasks import flow
 from orchestra.workspace.paths import guard_path
 
@@ -69,7 +69,7 @@ class _Prepared:
 
 
 def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str | None,
-          actor: str, clock: Callable[[], datetime]) -> SpawnResult:
+          actor: str, clock: Clock | None) -> SpawnResult:
     """Replay, or prepare → write artifacts → admit in one transaction (artifacts removed on failure)."""
     print_ = fingerprint(request)
     if request.idempotency_key:
@@ -81,7 +81,7 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
     written: list[Path] = []
     try:
         with service.store.write() as tx:
-            now = clock()
+            now = now_of(tx, clock)
             sweep(tx, service.events, service.policy, now, service.capacity)
             earlier = repo.by_idempotency_key(tx, request.idempotency_key) if request.idempotency_key else None
             if earlier is None:
