@@ -173,7 +173,7 @@ def _is_wildcard(host: str) -> bool:
         return False
 
 
-def _check_host(host: str) -> None:
+def _check_host(host: str, label: str = "host") -> None:
     bare = host.strip("[]")
     try:
         ipaddress.ip_address(bare)
@@ -181,7 +181,7 @@ def _check_host(host: str) -> None:
     except ValueError:
         pass
     if not _HOSTNAME.match(bare):
-        raise HttpConfigError(f"host: {host[:80]!r} is not an IP address or host name")
+        raise HttpConfigError(f"{label}: {host[:80]!r} is not an IP address or host name")
 
 
 def split_host_port(value: str) -> tuple[str, str | None]:
@@ -205,7 +205,7 @@ def _check_host_pattern(entry: str) -> None:
     name, port = split_host_port(entry)
     if port is not None and port != "*" and not (port.isdigit() and 0 < int(port) < 65536):
         raise HttpConfigError(f"allowed_hosts: {entry[:80]!r}: the port must be a number or '*'")
-    _check_host(name)
+    _check_host(name, "allowed_hosts")
 
 
 def _check_int(name: str, value: int, low: int, high: int) -> None:
