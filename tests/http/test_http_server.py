@@ -126,26 +126,27 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
         yield running
 
 
-async def test_requests_beyond_the_in_flight_limit_get_503(limited: RunningServer) -> None:
+async def test_concurrent_clients_beyond_the_in_flight_limit_get_503(limited: RunningServer) -> None:
     session_id = await requested_session(limited.url)
     statuses: list[tuple[int, dict[str, Any], str]] = []
-    async with httpx2.AsyncClient(timeout=60) as http:
-        session = (await http.post(limited.url, headers=HEADERS, json={
-            "jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                       "clientInfo": {"name": "t", "version": "0"}}})).headers["mcp-session-id"]
-        await http.post(limited.url, headers=session_headers(session),
-                        json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+    clients = [httpx2.Client(timeout=60) for _ in range(4)]
+    try:
+        sessions = [initialize(client, limited.url) for client in clients]  # four clients, four sessions
+        async with httpx2.AsyncClient(timeout=60) as http:
 
-        async def slow(request_id: int) -> None:
-            response = await http.post(limited.url, headers=session_headers(session), json=tool_call(
-                request_id, "session_wait", {"session_ids": [session_id], "timeout_s": 2}))
-            statuses.append((response.status_code, dict(response.headers), response.text))
+            async def slow(request_id: int) -> None:
+                response = await http.post(limited.url, headers=session_headers(sessions[request_id]), json=tool_call(
+                    request_id, "session_wait", {"session_ids": [session_id], "timeout_s": 2}))
+                statuses.append((response.status_code, dict(response.headers), response.text))
 
-        async with anyio.create_task_group() as tg:
-            for request_id in range(1, 5):
-                tg.start_soon(slow, request_id)
-        after = await http.post(limited.url, headers=session_headers(session), json=tool_call(9, "task_list", {}))
+            async with anyio.create_task_group() as tg:
+                for request_id in range(4):
+                    tg.start_soon(slow, request_id)
+            after = await http.post(limited.url, headers=session_headers(sessions[0]),
+                                    json=tool_call(9, "task_list", {}))
+    finally:
+        for client in clients:
+            client.close()
     codes = sorted(code for code, _, _ in statuses)
     assert codes == [200, 200, 503, 503], statuses
     for code, headers, text in statuses:

@@ -40,6 +40,7 @@ def bind(settings: HttpSettings) -> tuple[socket.socket, HttpSettings]:
                                    flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise HttpConfigError(f"host: cannot resolve {settings.host!r} ({exc.strerror})") from None
+    infos.sort(key=lambda info: info[0] != socket.AF_INET)  # "localhost": 127.0.0.1 before ::1
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
