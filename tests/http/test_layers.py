@@ -164,6 +164,9 @@ async def test_draining_refuses_new_requests_and_waits_for_running_ones() -> Non
         late = Recorder()
         await app(scope_for(), chunks(b"{}"), late)
         assert_jsonrpc_refusal(late, 503, "shutting_down")
+        stream = Recorder()
+        await app(scope_for("GET"), chunks(b""), stream)  # no new server-to-client stream either
+        assert_jsonrpc_refusal(stream, 503, "shutting_down")
         assert not await inflight.wait_idle(0.05)  # still running
         hold.set()
         assert await inflight.wait_idle(5)

@@ -2,9 +2,9 @@
 
 - :class:`InFlight` counts requests that carry a body (POST/PUT/PATCH/DELETE: JSON-RPC messages) while they
   are served. Beyond ``limit`` a request is refused at once with 503 and ``Retry-After``; while the server
-  drains for shutdown every new one is refused the same way and :meth:`InFlight.wait_idle` lets the runner
-  wait for those already running. Long-lived GET streams (server-to-client SSE) are tracked, not limited:
-  the SDK bounds them through its session limit.
+  drains for shutdown every new request (GET streams too) is refused the same way and
+  :meth:`InFlight.wait_idle` lets the runner wait for those already running. Long-lived GET streams
+  (server-to-client SSE) are tracked, not limited: the SDK bounds them through its session limit.
 - :class:`BodyLimit` reads the whole body before the endpoint does, refusing one over ``max_bytes`` (413,
   also when ``Content-Length`` says so up front) or one that does not arrive within ``timeout_s`` (408).
 """
@@ -54,16 +54,16 @@ class InFlight:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
+            if self.draining:
+                await send_refusal(send, "shutting_down", "the server is shutting down; retry on another "
+                                   "instance or after it restarts", headers=self._retry())
+                return
             if scope["method"] not in BODY_METHODS:
                 self.streams += 1
                 try:
                     await app(scope, receive, send)
                 finally:
                     self.streams -= 1
-                return
-            if self.draining:
-                await send_refusal(send, "shutting_down", "the server is shutting down; retry on another "
-                                   "instance or after it restarts", headers=self._retry())
                 return
             if self.active >= self.limit:
                 self.refused += 1
