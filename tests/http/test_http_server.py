@@ -118,6 +118,17 @@ def test_foreign_host_and_origin_are_refused(server: RunningServer) -> None:
     assert "refused a request with Host 'attacker.example" in server.stderr()
 
 
+def test_a_secret_in_a_refused_header_never_reaches_the_log(server: RunningServer) -> None:
+    canary = "ghp_" + "Zq8Xw2Vb6Nm4Lk0Jh7Gf5Ds3Ap1Oi9Uy2Tr4E"
+    with httpx2.Client(timeout=30) as http:
+        refused = http.post(server.url, headers={**HEADERS, "host": canary}, content=b"{}")
+        assert refused.status_code == 421
+        assert canary not in refused.text
+    log = server.stderr()
+    assert "refused a request with Host" in log
+    assert canary not in log and canary[:12] not in log
+
+
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """A server allowing 2 requests in flight and 3 seconds per request."""
