@@ -80,12 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_transcribe_command(commands, common)
 
-    serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
+    _add_serve_command(commands, common)
+    return parser
+
+
+def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                       common: argparse.ArgumentParser) -> None:
+    serve = commands.add_parser("serve", parents=[common],
+                                help="run the MCP server on stdio, or streamable HTTP with --http (= orchestra-mcp)")
     serve.add_argument("--tools", default=None,
                        help="tool groups: core (always), security, chat, ledger, media, compliance, or all "
                             "(default: config)")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP (= orchestra-mcp --transport http)")
+    serve.add_argument("--host", default=None, help="with --http: address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="with --http: port (default 8765; 0 picks a free one)")
+    serve.add_argument("--allowed-host", action="append", default=None, metavar="NAME[:PORT]",
+                       help="with --http: a Host header to accept (repeatable; see orchestra-mcp --help)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
-    return parser
 
 
 def _add_init_runtime_options(init: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from orchestra.cli.output import open_app, print_json
@@ -134,11 +135,25 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Run the MCP server on stdio."""
+    """Run the MCP server on stdio, or on streamable HTTP with ``--http``."""
     from orchestra_mcp.__main__ import main as serve_main
 
     workspace = getattr(args, "workspace", None)
     argv = ["--workspace", workspace] if workspace else []
     if args.tools:
         argv += ["--tools", args.tools]
+    http_options: dict[str, object] = {"--host": args.host, "--port": args.port}
+    given = [flag for flag, value in http_options.items() if value is not None] + (
+        ["--allowed-host"] if args.allowed_host else [])
+    if not args.http:
+        if given:
+            print(f"orchestra: {given[0]} needs --http", file=sys.stderr)
+            return 2
+        return serve_main(argv)
+    argv += ["--transport", "http"]
+    for flag, value in http_options.items():
+        if value is not None:
+            argv += [flag, str(value)]
+    for host in args.allowed_host or ():
+        argv += ["--allowed-host", host]
     return serve_main(argv)
