@@ -30,9 +30,10 @@ def scope_root(data_dir: Path, tenant: str, workspace: str) -> Path:
 
 
 def sqlite_scope_opener(data_dir: Path) -> ScopeOpener:
-    """Open each scope as a SQLite workspace under ``data_dir`` (state is created on first write)."""
+    """Open each scope as a SQLite workspace under ``data_dir``, created when first served (a scope
+    exists once a credential for it was issued and used, so a reader sees an empty workspace)."""
 
     def open_scope(tenant: str, workspace: str) -> Orchestra:
-        return Orchestra.attach(scope_root(data_dir, tenant, workspace))
+        return Orchestra.open(scope_root(data_dir, tenant, workspace))
 
     return open_scope
