@@ -60,7 +60,7 @@ def serve_issuer(issuer: Issuer) -> Iterator[Issuer]:
     """Serve ``issuer``'s JWKS at ``issuer.url`` for the block."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             issuer.fetches += 1
             body = json.dumps(issuer.jwks()).encode()
             self.send_response(200)
