@@ -29,12 +29,12 @@ from mcp.client.streamable_http import streamable_http_client
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT))
-from _common import emit, summary_ms  # noqa: E402
+from tests.hosted.server import free_port, start_server  # noqa: E402
 
+from _common import emit, summary_ms  # noqa: E402
 from orchestra.hosted.admission import AdmissionLimits, AdmissionService  # noqa: E402
 from orchestra.hosted.control import ControlStore  # noqa: E402
 from orchestra.hosted.tokens import TokenService  # noqa: E402
-from tests.hosted.server import free_port, start_server  # noqa: E402
 
 BARE = """
 import sys, uvicorn
