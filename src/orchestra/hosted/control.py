@@ -7,6 +7,7 @@ PostgreSQL. Several server processes share it: every write is one ``BEGIN IMMEDI
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -52,6 +53,8 @@ class ControlStore:
         self._busy_timeout_s = busy_timeout_s
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():  # token digests and limits: readable by the server's user only
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         try:
             self._conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s,
                                          check_same_thread=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 from orchestra.errors import ValidationError
@@ -59,7 +59,6 @@ class Principal:
     credential_id: str
     subject: str = ""
     kind: str = "api_token"
-    labels: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def scope_key(self) -> str:
