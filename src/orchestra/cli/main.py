@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     hook.add_argument("event", help="the host's event, e.g. SubagentStop, subagentStart, PreToolUse")
     hook.add_argument("--runtime", default=None, help="the host's runtime id (cursor-cli answers '{}')")
 
-    _add_fragment_commands(commands, common)
+    _add_operator_commands(commands, common)
 
     audit = commands.add_parser("audit", parents=[common], help="audit log commands")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -246,6 +246,38 @@ def _add_fragment_commands(commands: argparse._SubParsersAction[argparse.Argumen
                         help="also rewrap every data key to the new version and destroy the old versions")
     rotate.add_argument("--json", action="store_true", help="print JSON")
     rotate.set_defaults(handler=_lazy(module, "run_keys_rotate"))
+
+
+def _add_operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                           common: argparse.ArgumentParser) -> None:
+    """Operator commands: retained fragments and keys, hosted API tokens."""
+    _add_fragment_commands(commands, common)
+    _add_token_commands(commands, common)
+
+
+def _add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                        common: argparse.ArgumentParser) -> None:
+    module = "orchestra.cli.token_commands"
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data-dir", default=None, help="hosted data dir (default: ORCHESTRA_DATA_DIR)")
+    data.add_argument("--json", action="store_true", help="print JSON")
+    # no workspace root here: --workspace names a workspace id inside a tenant
+    token = commands.add_parser("token", help="hosted API tokens (in the hosted data dir)")
+    actions = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = actions.add_parser("create", parents=[data], help="create a token (shown once)")
+    create.add_argument("--tenant", required=True, help="tenant id ([a-z0-9][a-z0-9_-]{0,62})")
+    create.add_argument("--workspace", dest="scope_workspace", required=True, help="workspace id within the tenant")
+    create.add_argument("--scope", required=True, choices=("read", "write", "admin"), help="what it may do")
+    create.add_argument("--expires", default="30d", help="lifetime, e.g. 12h, 30d, 2w (default 30d, at most 366d)")
+    create.add_argument("--label", default="", help="a note (who or what uses it)")
+    create.set_defaults(handler=_lazy(module, "run_create"))
+    listing = actions.add_parser("list", parents=[data], help="list tokens (never their values)")
+    listing.add_argument("--tenant", default=None, help="only this tenant")
+    listing.add_argument("--workspace", dest="scope_workspace", default=None, help="only this workspace id")
+    listing.set_defaults(handler=_lazy(module, "run_list"))
+    revoke = actions.add_parser("revoke", parents=[data], help="revoke a token by id")
+    revoke.add_argument("id", help="token id (tok_...)")
+    revoke.set_defaults(handler=_lazy(module, "run_revoke"))
 
 
 def _add_session_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
