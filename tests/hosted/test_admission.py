@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from orchestra.hosted.admission import AdmissionLimits, AdmissionService
-from orchestra.hosted.control import ControlStore
+from orchestra.hosted.control import ControlStore, ControlTransaction
 from orchestra.hosted.errors import RateLimitedError
 from tests.hosted.test_tokens import Clock
 
@@ -72,6 +74,60 @@ def test_concurrency_leases_expire_and_renew(data_dir: Path) -> None:
     with pytest.raises(RateLimitedError):
         admission.acquire("p")
     assert not admission.renew(second)
+
+
+class WatchedControl(ControlStore):
+    """A control store that knows whether a write transaction is open."""
+
+    in_write = False
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[ControlTransaction]:
+        with super().write() as tx:
+            self.in_write = True
+            try:
+                yield tx
+            finally:
+                self.in_write = False
+
+
+def test_the_clock_is_read_inside_the_write_transaction(data_dir: Path) -> None:
+    """The cause of a flake of the two-server rate test: ``now`` read before the lock let a request that
+    read its clock first but committed second see a "now" earlier than the TAT already stored, and be
+    refused inside its burst (9 of 10 admitted). Read under the lock, clock order is commit order."""
+    control = WatchedControl(data_dir / "control.db")
+    readings: list[bool] = []
+
+    def clock() -> float:
+        readings.append(control.in_write)
+        return 1_000_000.0
+
+    admission = AdmissionService(control, AdmissionLimits(rate=10, period_s=3600.0), clock=clock)
+    for _ in range(10):
+        admission.check_rate("k")
+    with pytest.raises(RateLimitedError):
+        admission.check_rate("k")
+    lease = admission.acquire("k")
+    admission.renew(lease)
+    admission.release(lease)
+    assert readings and all(readings), readings
+
+
+def test_a_burst_is_admitted_whole_when_clock_order_is_commit_order(data_dir: Path) -> None:
+    """rate 10 per hour from idle: exactly 10 pass even when every request reads a later clock (the
+    two-server test's expectation, without processes)."""
+    clock = Clock()
+    first = service(data_dir, clock, rate=10, period_s=3600.0)
+    second = service(data_dir, clock, rate=10, period_s=3600.0)  # another connection, as another server
+    admitted = 0
+    for i in range(24):
+        clock.now += 0.001
+        try:
+            (first if i % 2 else second).check_rate("k")
+            admitted += 1
+        except RateLimitedError:
+            pass
+    assert admitted == 10
 
 
 def test_limits_are_validated() -> None:

@@ -9,7 +9,11 @@
   slots after ``lease_ttl_s``; the adapter renews a lease while its request runs. Expired leases are
   deleted inside the same transaction that counts the live ones and takes a slot.
 
-Time is the wall clock of the host (every process of one control database reads the same clock).
+Time is the wall clock of the host (every process of one control database reads the same clock), read
+**inside** the write transaction: the order of the clock readings is then the order in which the
+transactions take effect. (Read before the lock, a request that read its clock first but committed
+later saw an earlier "now" than the TAT already stored, and was refused although within its burst: the
+cause of a flake of the two-server rate test.)
 """
 
 from __future__ import annotations
@@ -74,8 +78,9 @@ class AdmissionService:
     def check_rate(self, key: str) -> None:
         """Count one request for ``key``, or ``rate_limited`` with the seconds to wait."""
         limits = self.limits
-        emission, tau, now = limits.emission_s, limits.period_s + 1e-9, self._clock()  # 1e-9: float sums
+        emission, tau = limits.emission_s, limits.period_s + 1e-9  # 1e-9: float sums
         with self._control.write() as tx:
+            now = self._clock()  # under the lock: see the module doc
             row = tx.fetchone(
                 "INSERT INTO admission_rate (key, tat) VALUES (?, ? + ?) "
                 "ON CONFLICT (key) DO UPDATE SET tat = max(admission_rate.tat, ?) + ? "
@@ -92,9 +97,9 @@ class AdmissionService:
     def acquire(self, key: str) -> Lease:
         """Take a concurrency slot for ``key``, or ``rate_limited`` when all are in use."""
         limits = self.limits
-        now = self._clock()
         lease = Lease(lease_id=secrets.token_hex(12), key=key)
         with self._control.write() as tx:
+            now = self._clock()
             tx.execute("DELETE FROM admission_leases WHERE key = ? AND expires_at <= ?", (key, now))
             row = tx.fetchone("SELECT count(*), min(expires_at) FROM admission_leases WHERE key = ?", (key,))
             active = int(row[0]) if row else 0
