@@ -177,14 +177,15 @@ class Orchestra:
             return None
 
     @classmethod
-    def attach(cls, root: Path) -> Self:
+    def attach(cls, root: Path, *, target: StoreTarget | None = None) -> Self:
         """The workspace at ``root``, creating nothing: reads of a folder without Orchestra state fail
         with ``not_initialized``; the first write creates ``.agent-workflow/``, its ``.gitignore``, the
-        key and the database."""
+        key and the database. ``target`` names the store explicitly (hosted scopes); by default the
+        environment chooses (``ORCHESTRA_DATABASE_URL``, see :mod:`orchestra.store.factory`)."""
         from orchestra.chat.policy import ChatPolicy
 
         layout = WorkspaceLayout(root.resolve())
-        target = target_from(layout, os.environ)
+        target = target or target_from(layout, os.environ)
         config = load_config(layout.config_path)
         ChatPolicy.from_config(config)  # a bad chat or fragment section fails before anything is opened
         FragmentPolicy.from_config(config)
@@ -217,9 +218,9 @@ class Orchestra:
         return app
 
     @classmethod
-    def open(cls, root: Path) -> Self:
+    def open(cls, root: Path, *, target: StoreTarget | None = None) -> Self:
         """The workspace at ``root``, creating ``.agent-workflow/`` and the database if needed."""
-        app = cls.attach(root)
+        app = cls.attach(root, target=target)
         try:
             app.store.open()  # creates the state when there is none
             app._seal()

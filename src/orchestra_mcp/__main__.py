@@ -1,4 +1,9 @@
-"""``orchestra-mcp``: the MCP server on stdio (nothing but JSON-RPC reaches stdout) or streamable HTTP."""
+"""``orchestra-mcp``: the MCP server on stdio (nothing but JSON-RPC reaches stdout) or streamable HTTP.
+
+Over HTTP it serves one workspace (loopback only), or, when authentication is configured (``--auth`` or
+``ORCHESTRA_AUTH``), hosted mode: the tenant scopes of ``--data-dir``, every request as an authenticated
+principal (:mod:`orchestra_mcp.hosted.serve`). One entry point, one set of transport layers.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="seconds before a request is cancelled with -32001 (default 300)")
     http.add_argument("--shutdown-grace", type=float, default=None,
                       help="seconds SIGTERM/SIGINT waits for calls in flight (default 30)")
+    from orchestra_mcp.hosted.serve import add_hosted_arguments
+
+    add_hosted_arguments(parser)
     return parser
 
 
@@ -52,9 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Open the workspace, say on stderr how to connect, then serve stdio until EOF or HTTP until a signal."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    given = [name for name in HTTP_OPTIONS if getattr(args, name) is not None]
+    from orchestra_mcp.hosted.serve import HOSTED_OPTIONS
+
+    given = [name for name in (*HTTP_OPTIONS, "auth") if getattr(args, name) is not None]
     if args.transport == "stdio" and given:
         parser.error(f"--{given[0].replace('_', '-')} needs --transport http")
+    hosted_given = [name for name in HOSTED_OPTIONS if getattr(args, name) is not None]
     logging.basicConfig(
         stream=sys.stderr,
         level=os.environ.get("ORCHESTRA_LOG_LEVEL", "WARNING").upper(),
@@ -69,6 +80,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OrchestraError as exc:
             print(f"orchestra-mcp: {exc}", file=sys.stderr)
             return 1
+        from orchestra_mcp.http.settings import auth_configured
+
+        if auth_configured(settings):
+            if args.workspace:
+                parser.error("--workspace serves one workspace without authentication; hosted mode (--auth) "
+                             "serves the scopes of --data-dir")
+            from orchestra_mcp.hosted.serve import serve_hosted
+
+            return serve_hosted(args, settings)
+    if hosted_given:
+        parser.error(f"--{hosted_given[0].replace('_', '-')} needs --auth (hosted mode)")
     opened = _open_workspace(args.workspace, args.tools)
     if isinstance(opened, int):
         return opened
@@ -95,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def http_settings(args: argparse.Namespace) -> HttpSettings:
     """The HTTP settings from the command line, validated; a non-loopback bind without auth is refused."""
-    from orchestra_mcp.http.settings import HttpSettings, check_bind, validate
+    from orchestra_mcp.hosted.serve import AUTH_CHOICES
+    from orchestra_mcp.http.settings import AUTH_ENV, HttpConfigError, HttpSettings, check_bind, validate
 
     values: dict[str, object] = {}
     for option, field in (("host", "host"), ("port", "port"), ("path", "path"), ("max_body_bytes", "max_body_bytes"),
@@ -107,6 +130,10 @@ def http_settings(args: argparse.Namespace) -> HttpSettings:
         values["allowed_hosts"] = tuple(args.allowed_host)
     if args.allowed_origin:
         values["allowed_origins"] = tuple(args.allowed_origin)
+    auth = args.auth or os.environ.get(AUTH_ENV, "").strip() or None
+    if auth is not None and auth not in AUTH_CHOICES:
+        raise HttpConfigError(f"{AUTH_ENV} must be one of {', '.join(AUTH_CHOICES)}")
+    values["auth"] = auth
     settings = validate(HttpSettings(**values))  # type: ignore[arg-type]
     check_bind(settings)
     return settings

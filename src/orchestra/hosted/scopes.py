@@ -1,22 +1,38 @@
 """Scopes: each (tenant, workspace) is its own Orchestra workspace, rooted under the data dir.
 
-``<data-dir>/scopes/<tenant>/<workspace>/`` holds that scope's ``.agent-workflow/`` (its own store,
-key, artifacts). Because a principal is only ever served by its own scope's services, no query can
-reach another scope's rows. :data:`ScopeOpener` is the seam a PostgreSQL deployment plugs into (one
-schema per scope); the default opener uses SQLite files.
+``<data-dir>/scopes/<tenant>/<workspace>/`` holds that scope's ``.agent-workflow/`` (its config, key and
+artifacts). Its store is either the SQLite file in that folder (the default) or, with a PostgreSQL
+database URL, **one schema per scope** in that database (:func:`scope_schema`): the PostgreSQL backend
+serialises writers per schema, so tenants never wait on each other's writes, and no query of one scope
+can name another scope's tables (every statement runs with ``search_path`` set to the scope's schema).
+Because a principal is only ever served by its own scope's services, no query can reach another scope's
+rows on either backend.
+
+The scope's store is chosen here, explicitly: ``ORCHESTRA_DATABASE_SCHEMA`` (one schema for a local
+workspace) is never used for a hosted scope, since it would put every tenant in one schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import os
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from orchestra.app import Orchestra
+from orchestra.errors import ConfigError
 from orchestra.hosted.principal import check_scope_id
+from orchestra.store.dialect import POSTGRES, SQLITE
+from orchestra.store.factory import DATABASE_URL_ENV, StoreTarget
+from orchestra.store.schema_name import check_schema_name
 from orchestra.workspace.paths import guard_path
 
 ScopeOpener = Callable[[str, str], Orchestra]
 """``(tenant, workspace) -> Orchestra`` for that scope (the caller closes it)."""
+
+SCHEMA_PREFIX = "orch_t_"
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def scope_root(data_dir: Path, tenant: str, workspace: str) -> Path:
@@ -29,11 +45,47 @@ def scope_root(data_dir: Path, tenant: str, workspace: str) -> Path:
     return root
 
 
+def scope_schema(tenant: str, workspace: str) -> str:
+    """The PostgreSQL schema of a scope: ``orch_t_<readable part>_<hash of tenant and workspace>``.
+
+    Deterministic (every server process, on any host, finds the same schema), at most 63 characters, and
+    distinct for distinct scopes: the readable part is cut and its ``-`` folded to ``_``, so the hash of
+    the exact pair (``tenant/workspace``; ``/`` cannot occur in an id) is what tells scopes apart."""
+    check_scope_id(tenant, "tenant")
+    check_scope_id(workspace, "workspace")
+    digest = hashlib.sha256(f"{tenant}/{workspace}".encode()).hexdigest()[:16]
+    readable = re.sub(r"[^a-z0-9]+", "_", f"{tenant}__{workspace}".lower()).strip("_")[:38]
+    return check_schema_name(f"{SCHEMA_PREFIX}{readable}_{digest}")
+
+
 def sqlite_scope_opener(data_dir: Path) -> ScopeOpener:
     """Open each scope as a SQLite workspace under ``data_dir``, created when first served (a scope
     exists once a credential for it was issued and used, so a reader sees an empty workspace)."""
 
     def open_scope(tenant: str, workspace: str) -> Orchestra:
-        return Orchestra.open(scope_root(data_dir, tenant, workspace))
+        return Orchestra.open(scope_root(data_dir, tenant, workspace), target=StoreTarget(SQLITE))
 
     return open_scope
+
+
+def postgres_scope_opener(data_dir: Path, database_url: str) -> ScopeOpener:
+    """Open each scope with its state in its own schema of the PostgreSQL database at ``database_url``
+    (created and migrated when first served); its folder under ``data_dir`` keeps config, key and artifacts.
+
+    Several server processes may serve one scope at once: they must share ``data_dir`` (the scope's key
+    keys its audit chain) and the database."""
+    if not database_url.startswith(_POSTGRES_SCHEMES):
+        raise ConfigError(f"{DATABASE_URL_ENV} must be a postgresql:// URL")
+
+    def open_scope(tenant: str, workspace: str) -> Orchestra:
+        target = StoreTarget(POSTGRES, database_url, scope_schema(tenant, workspace))
+        return Orchestra.open(scope_root(data_dir, tenant, workspace), target=target)
+
+    return open_scope
+
+
+def scope_opener(data_dir: Path, environ: Mapping[str, str] | None = None) -> ScopeOpener:
+    """The opener the environment selects: PostgreSQL when ``ORCHESTRA_DATABASE_URL`` is set, else SQLite."""
+    env = os.environ if environ is None else environ
+    url = env.get(DATABASE_URL_ENV, "").strip()
+    return postgres_scope_opener(data_dir, url) if url else sqlite_scope_opener(data_dir)

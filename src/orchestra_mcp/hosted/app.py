@@ -2,7 +2,12 @@
 
 Routes: ``/mcp`` (streamable HTTP, both protocol eras), ``/.well-known/oauth-protected-resource`` (and
 its ``/mcp`` path-suffixed form, RFC 9728 §3.1), ``/healthz``. Every ``/mcp`` request needs a bearer
-credential; nothing of a scope is opened before its principal is authenticated and admitted.
+credential; nothing of a scope is opened before its principal is authenticated and admitted, and the
+request body is read (bounded in size and time, :class:`~orchestra_mcp.http.limits.BodyLimit`) only then.
+
+``orchestra-mcp --transport http --auth ...`` serves this app behind the HTTP transport's layers
+(:class:`~orchestra_mcp.http.app.TransportApp` with ``read_body=False``: Host/Origin checks, the
+server-wide in-flight limit, graceful shutdown), see :mod:`orchestra_mcp.hosted.serve`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from orchestra.workspace.config import TOOL_GROUPS
 from orchestra_mcp.hosted.auth import Authenticator, bearer_token, challenge
 from orchestra_mcp.hosted.policy import PRINCIPAL_KEY
 from orchestra_mcp.hosted.scopes import ScopeServers
+from orchestra_mcp.http.limits import BodyLimit
+from orchestra_mcp.http.settings import DEFAULT_BODY_TIMEOUT_S
+from orchestra_mcp.surface import OrchestraServer
 
 log = logging.getLogger("orchestra_mcp.hosted")
 MCP_PATH = "/mcp"
@@ -57,6 +65,12 @@ class HostedSettings:
     security: TransportSecuritySettings | None = None
     scope_prefix: str = "orchestra:"
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    path: str | None = None
+    """The MCP route (default: the path of ``resource_url``)."""
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    """How long a request body may take to arrive (408 after)."""
+    prepare_server: Callable[[OrchestraServer], None] | None = None
+    """Called on each scope's server once built (e.g. the HTTP request deadline)."""
 
     @property
     def metadata_url(self) -> str:
@@ -124,8 +138,15 @@ class HostedEndpoint:
             except RateLimitedError as exc:
                 await self._too_many(exc)(scope, receive, send)
                 return
-        try:
-            await self._dispatch(principal, lease, scope, receive, send)  # the SDK caps the body at the limit too
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            await self._dispatch(principal, scope, receive, send)
+
+        try:  # the slot is renewed while the body arrives and while the request is served
+            async with anyio.create_task_group() as tg:
+                if lease is not None:
+                    tg.start_soon(self._renew, lease)
+                await BodyLimit(dispatch, limit, self.settings.body_timeout_s)(scope, receive, send)
+                tg.cancel_scope.cancel()
         finally:
             if lease is not None:
                 with anyio.CancelScope(shield=True):
@@ -158,8 +179,7 @@ class HostedEndpoint:
         return _json(429, {"error": "rate_limited", "message": exc.message, "retryable": True},
                      {"Retry-After": str(exc.retry_after_s)})
 
-    async def _dispatch(self, principal: Principal, lease: Lease | None, scope: Scope, receive: Receive,
-                        send: Send) -> None:
+    async def _dispatch(self, principal: Principal, scope: Scope, receive: Receive, send: Send) -> None:
         entry = await self.scopes.acquire(principal.tenant, principal.workspace)
         try:
             scope = dict(scope)
@@ -168,11 +188,7 @@ class HostedEndpoint:
             scope["user"] = AuthenticatedUser(AccessToken(
                 token=principal.credential_id, client_id=principal.credential_id, scopes=[principal.scope.label],
                 subject=principal.subject or None, claims={"iss": principal.kind}))
-            async with anyio.create_task_group() as tg:
-                if lease is not None:
-                    tg.start_soon(self._renew, lease)
-                await entry.manager.handle_request(scope, receive, send)
-                tg.cancel_scope.cancel()
+            await entry.manager.handle_request(scope, receive, send)
         finally:
             await self.scopes.release(entry)
 
@@ -189,7 +205,8 @@ class HostedEndpoint:
 def create_hosted_app(settings: HostedSettings) -> Starlette:
     """The hosted Starlette app (run it with uvicorn; its lifespan runs the scope servers)."""
     scopes = ScopeServers(settings.opener, settings.groups, max_scopes=settings.max_scopes,
-                          security=settings.security, body_limit=settings.admission.limits.body_bytes)
+                          security=settings.security, body_limit=settings.admission.limits.body_bytes,
+                          prepare=settings.prepare_server)
     endpoint = HostedEndpoint(settings, scopes)
 
     async def metadata(_request: Request) -> Response:
@@ -211,11 +228,13 @@ def create_hosted_app(settings: HostedSettings) -> Starlette:
                         close()
                 tg.cancel_scope.cancel()
 
-    path = urlsplit(settings.resource_url).path.rstrip("/") or MCP_PATH
+    path = settings.path or urlsplit(settings.resource_url).path.rstrip("/") or MCP_PATH
     routes = [
         Route(METADATA_PATH, metadata, methods=["GET"]),
         Route(METADATA_PATH + path, metadata, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route(path, endpoint, methods=["GET", "POST", "DELETE"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.scopes = scopes
+    return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import anyio
@@ -45,8 +45,10 @@ class ScopeServers:
     """Open scopes by ``(tenant, workspace)``; at most ``max_scopes`` idle ones stay open."""
 
     def __init__(self, opener: ScopeOpener, groups: Iterable[str], *, max_scopes: int = 64,
-                 security: TransportSecuritySettings | None = None, body_limit: int = 64 * 1024) -> None:
+                 security: TransportSecuritySettings | None = None, body_limit: int = 64 * 1024,
+                 prepare: Callable[[OrchestraServer], None] | None = None) -> None:
         self._opener = opener
+        self._prepare = prepare
         self._groups = tuple(groups)
         self._max = max(1, max_scopes)
         self._security = security
@@ -91,6 +93,8 @@ class ScopeServers:
             try:
                 server = create_server(app, groups)
                 install_guard(server)
+                if self._prepare is not None:
+                    self._prepare(server)
             except BaseException:
                 app.close()
                 raise

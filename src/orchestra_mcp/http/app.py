@@ -43,18 +43,24 @@ HEALTH_PATH = "/healthz"
 
 
 class TransportApp:
-    """An ASGI app: ``inner`` behind the transport's layers. ``inflight`` is what the runner drains."""
+    """An ASGI app: ``inner`` behind the transport's layers. ``inflight`` is what the runner drains.
+
+    ``read_body=False`` leaves layer 4 to ``inner`` (hosted mode reads the body with :class:`BodyLimit`
+    only after the credential and admission checks, so an unauthenticated client cannot make the server
+    buffer bodies); ``health_details`` adds fields to the ``/healthz`` answer."""
 
     def __init__(self, inner: ASGIApp, settings: HttpSettings,
-                 extra_middleware: Sequence[MiddlewareFactory] = ()) -> None:
+                 extra_middleware: Sequence[MiddlewareFactory] = (), *, read_body: bool = True,
+                 health_details: Callable[[], dict[str, object]] | None = None) -> None:
         self.settings = settings
         self.inflight = InFlight(settings.max_inflight)
         app = inner
         for layer in reversed(list(extra_middleware)):
             app = _apply(layer, app)
-        app = BodyLimit(app, settings.max_body_bytes, settings.body_timeout_s)
+        if read_body:
+            app = BodyLimit(app, settings.max_body_bytes, settings.body_timeout_s)
         app = self.inflight.wrap(app)
-        app = _health(app, self.inflight)
+        app = _health(app, self.inflight, health_details)
         policy = HostPolicy(effective_allowed_hosts(settings), effective_allowed_origins(settings), settings.port)
         self._app: ASGIApp = HostOriginGuard(app, policy)
 
@@ -103,14 +109,18 @@ def _apply(layer: MiddlewareFactory, app: ASGIApp) -> ASGIApp:
     return layer(app)
 
 
-def _health(app: ASGIApp, inflight: InFlight) -> ASGIApp:
+def _health(app: ASGIApp, inflight: InFlight,
+            details: Callable[[], dict[str, object]] | None = None) -> ASGIApp:
     async def health(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != HEALTH_PATH or scope["method"] not in ("GET", "HEAD"):
             await app(scope, receive, send)
             return
         status = 503 if inflight.draining else 200
-        body = json.dumps({"status": "draining" if inflight.draining else "ok",
-                           "in_flight": inflight.active}).encode()
+        answer: dict[str, object] = {"status": "draining" if inflight.draining else "ok",
+                                     "in_flight": inflight.active}
+        if details is not None:
+            answer.update(details())
+        body = json.dumps(answer).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
