@@ -43,7 +43,7 @@ def _ids(value: Any, found: set[str]) -> None:
 
 
 @pytest.fixture
-def two_tenants(tmp_path: Path) -> Iterator[tuple[HostedServer, dict[str, str]]]:
+def two_tenants(tmp_path: Path, scope_backend: str) -> Iterator[tuple[HostedServer, dict[str, str]]]:
     data_dir = tmp_path / "iso"
     for tenant in ("ta", "tb"):
         config = data_dir / "scopes" / tenant / "web" / ".agent-workflow" / "config.json"

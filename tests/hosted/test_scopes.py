@@ -7,14 +7,17 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
 
 from orchestra.errors import PathOutsideWorkspaceError, ValidationError
 from orchestra.hosted.control import ControlStore
-from orchestra.hosted.scopes import scope_root, sqlite_scope_opener
+from orchestra.hosted.scopes import scope_opener, scope_root, scope_schema
 from orchestra.hosted.tokens import TokenService
 from tests.hosted.server import MCP_HEADERS, initialize_body, mcp_client, start_server
 
 pytestmark = pytest.mark.anyio
+SCOPE_ID = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,62}", fullmatch=True)
 
 
 @pytest.mark.parametrize("bad", ["..", "a/b", "A", "-x", "", "x" * 64, "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"])
@@ -37,22 +40,65 @@ def test_a_symlinked_scope_folder_is_refused(tmp_path: Path) -> None:
     assert list(outside.iterdir()) == []
 
 
-def test_each_scope_is_its_own_workspace(tmp_path: Path) -> None:
-    opener = sqlite_scope_opener(tmp_path)
+def test_each_scope_is_its_own_workspace(tmp_path: Path, scope_backend: str) -> None:
+    opener = scope_opener(tmp_path)
     first, second = opener("acme", "web"), opener("acme", "api")
     try:
         first.tasks.add({"title": "only in web"})
         assert [t.title for t in first.tasks.list()] == ["only in web"]
         assert second.tasks.list() == []
-        assert first.layout.db_path != second.layout.db_path
         assert first.layout.root == (tmp_path / "scopes" / "acme" / "web").resolve()
+        if scope_backend == "sqlite":
+            assert first.layout.db_path != second.layout.db_path and first.layout.db_path.exists()
+        else:  # one schema per scope, none in the folder
+            assert first.target.schema != second.target.schema
+            assert first.target.schema is not None and first.target.schema.endswith(
+                scope_schema("acme", "web").rsplit("_", 1)[1])
+            assert not first.layout.db_path.exists()
     finally:
         first.close()
         second.close()
 
 
+@pytest.mark.postgres_only
+def test_a_workspace_schema_setting_never_merges_scopes(tmp_path: Path, scope_backend: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ORCHESTRA_DATABASE_SCHEMA`` names one local workspace's schema; a hosted scope ignores it."""
+    monkeypatch.setenv("ORCHESTRA_DATABASE_SCHEMA", "one_for_all")
+    opener = scope_opener(tmp_path)
+    first, second = opener("ta", "web"), opener("tb", "web")
+    try:
+        first.tasks.add({"title": "tenant a only"})
+        assert second.tasks.list() == []
+        assert {first.target.schema, second.target.schema}.isdisjoint({"one_for_all"})
+    finally:
+        first.close()
+        second.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(SCOPE_ID, SCOPE_ID), min_size=2, max_size=6, unique=True),
+       st.sampled_from(["orch_t_", "a", "team_payments_prod_x"]))
+def test_scope_schemas_are_valid_deterministic_and_distinct(pairs: list[tuple[str, str]], prefix: str) -> None:
+    try:
+        names = [scope_schema(tenant, workspace, prefix) for tenant, workspace in pairs]
+    except ValidationError:
+        reject()  # an id the identifier checks refuse (e.g. one shaped like a secret)
+    assert len(set(names)) == len(names)
+    assert all(len(name) <= 63 and name.startswith(prefix) for name in names)
+    assert names == [scope_schema(tenant, workspace, prefix) for tenant, workspace in pairs]
+
+
+@pytest.mark.parametrize("bad", ["", "Upper", "1abc", "pg_x", "x" * 21, "a-b"])
+def test_bad_schema_prefixes_are_refused(bad: str) -> None:
+    from orchestra.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        scope_schema("acme", "web", bad)
+
+
 @pytest.mark.slow
-async def test_scope_lru_closes_idle_scopes_cleanly(tmp_path: Path) -> None:
+async def test_scope_lru_closes_idle_scopes_cleanly(tmp_path: Path, scope_backend: str) -> None:
     control = ControlStore(tmp_path / "control.db")
     service = TokenService(control, TokenService.open_key(tmp_path))
     a = service.create("ta", "web", "write", "1d").token

@@ -32,6 +32,9 @@ ScopeOpener = Callable[[str, str], Orchestra]
 """``(tenant, workspace) -> Orchestra`` for that scope (the caller closes it)."""
 
 SCHEMA_PREFIX = "orch_t_"
+SCHEMA_PREFIX_ENV = "ORCHESTRA_DATABASE_SCHEMA_PREFIX"
+"""A deployment's own prefix for its scope schemas (two deployments can share one database)."""
+_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,19}")
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -45,17 +48,26 @@ def scope_root(data_dir: Path, tenant: str, workspace: str) -> Path:
     return root
 
 
-def scope_schema(tenant: str, workspace: str) -> str:
-    """The PostgreSQL schema of a scope: ``orch_t_<readable part>_<hash of tenant and workspace>``.
+def check_schema_prefix(prefix: str) -> str:
+    """``prefix`` when it is 1-20 characters of ``a-z``, ``0-9``, ``_`` starting with a letter."""
+    if not _PREFIX.fullmatch(prefix) or prefix.startswith("pg_"):
+        raise ConfigError(f"{SCHEMA_PREFIX_ENV} must be 1-20 characters of a-z, 0-9 and _, starting with a letter")
+    return prefix
+
+
+def scope_schema(tenant: str, workspace: str, prefix: str = SCHEMA_PREFIX) -> str:
+    """The PostgreSQL schema of a scope: ``<prefix><readable part>_<hash of tenant and workspace>``.
 
     Deterministic (every server process, on any host, finds the same schema), at most 63 characters, and
     distinct for distinct scopes: the readable part is cut and its ``-`` folded to ``_``, so the hash of
     the exact pair (``tenant/workspace``; ``/`` cannot occur in an id) is what tells scopes apart."""
     check_scope_id(tenant, "tenant")
     check_scope_id(workspace, "workspace")
+    check_schema_prefix(prefix)
     digest = hashlib.sha256(f"{tenant}/{workspace}".encode()).hexdigest()[:16]
-    readable = re.sub(r"[^a-z0-9]+", "_", f"{tenant}__{workspace}".lower()).strip("_")[:38]
-    return check_schema_name(f"{SCHEMA_PREFIX}{readable}_{digest}")
+    room = 63 - len(prefix) - 1 - len(digest)
+    readable = re.sub(r"[^a-z0-9]+", "_", f"{tenant}__{workspace}".lower()).strip("_")[:room].rstrip("_")
+    return check_schema_name(f"{prefix}{readable}_{digest}")
 
 
 def sqlite_scope_opener(data_dir: Path) -> ScopeOpener:
@@ -68,7 +80,7 @@ def sqlite_scope_opener(data_dir: Path) -> ScopeOpener:
     return open_scope
 
 
-def postgres_scope_opener(data_dir: Path, database_url: str) -> ScopeOpener:
+def postgres_scope_opener(data_dir: Path, database_url: str, prefix: str = SCHEMA_PREFIX) -> ScopeOpener:
     """Open each scope with its state in its own schema of the PostgreSQL database at ``database_url``
     (created and migrated when first served); its folder under ``data_dir`` keeps config, key and artifacts.
 
@@ -76,16 +88,20 @@ def postgres_scope_opener(data_dir: Path, database_url: str) -> ScopeOpener:
     keys its audit chain) and the database."""
     if not database_url.startswith(_POSTGRES_SCHEMES):
         raise ConfigError(f"{DATABASE_URL_ENV} must be a postgresql:// URL")
+    check_schema_prefix(prefix)
 
     def open_scope(tenant: str, workspace: str) -> Orchestra:
-        target = StoreTarget(POSTGRES, database_url, scope_schema(tenant, workspace))
+        target = StoreTarget(POSTGRES, database_url, scope_schema(tenant, workspace, prefix))
         return Orchestra.open(scope_root(data_dir, tenant, workspace), target=target)
 
     return open_scope
 
 
 def scope_opener(data_dir: Path, environ: Mapping[str, str] | None = None) -> ScopeOpener:
-    """The opener the environment selects: PostgreSQL when ``ORCHESTRA_DATABASE_URL`` is set, else SQLite."""
+    """The opener the environment selects: PostgreSQL when ``ORCHESTRA_DATABASE_URL`` is set (schemas
+    prefixed by ``ORCHESTRA_DATABASE_SCHEMA_PREFIX``, default ``orch_t_``), else SQLite."""
     env = os.environ if environ is None else environ
     url = env.get(DATABASE_URL_ENV, "").strip()
-    return postgres_scope_opener(data_dir, url) if url else sqlite_scope_opener(data_dir)
+    if not url:
+        return sqlite_scope_opener(data_dir)
+    return postgres_scope_opener(data_dir, url, env.get(SCHEMA_PREFIX_ENV, "").strip() or SCHEMA_PREFIX)
