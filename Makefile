@@ -29,6 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
+	@bash tests/ensure_postgres.sh
 	$(BIN)/python -m pytest -q
 
 conformance: $(STAMP)

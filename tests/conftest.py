@@ -25,6 +25,16 @@ from tests.pg_cluster import start_cluster
 BACKENDS = tuple(b for b in os.environ.get("ORCHESTRA_TEST_BACKENDS", "sqlite,postgres").split(",") if b)
 
 
+_PG_SKIPPED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say once, at the end, that the PostgreSQL half did not run (and why)."""
+    if _PG_SKIPPED:
+        terminalreporter.write_line(f"PostgreSQL variants SKIPPED: {_PG_SKIPPED[0]} (ORCHESTRA_TEST_BACKENDS=sqlite "
+                                    "runs SQLite only; `make test` installs PostgreSQL as root)", yellow=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about SQLite itself; not run on the PostgreSQL backend")
     config.addinivalue_line("markers", "postgres_only: about PostgreSQL itself; not run on the SQLite backend")
@@ -58,6 +68,7 @@ def pg_url() -> Iterator[str]:
     except RuntimeError as exc:
         if os.environ.get("CI"):
             raise
+        _PG_SKIPPED.append(str(exc))
         pytest.skip(str(exc))
     try:
         yield cluster.url
