@@ -96,6 +96,9 @@ def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     serve.add_argument("--port", type=int, default=None, help="with --http: port (default 8765; 0 picks a free one)")
     serve.add_argument("--allowed-host", action="append", default=None, metavar="NAME[:PORT]",
                        help="with --http: a Host header to accept (repeatable; see orchestra-mcp --help)")
+    serve.add_argument("--auth", choices=("tokens", "oauth"), default=None,
+                       help="with --http: hosted mode, every request authenticated (docs/hosted.md)")
+    serve.add_argument("--data-dir", default=None, help="with --auth: the hosted data dir (default ORCHESTRA_DATA_DIR)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
 
 

@@ -142,7 +142,8 @@ def run_serve(args: argparse.Namespace) -> int:
     argv = ["--workspace", workspace] if workspace else []
     if args.tools:
         argv += ["--tools", args.tools]
-    http_options: dict[str, object] = {"--host": args.host, "--port": args.port}
+    http_options: dict[str, object] = {"--host": args.host, "--port": args.port, "--auth": args.auth,
+                                       "--data-dir": args.data_dir}
     given = [flag for flag, value in http_options.items() if value is not None] + (
         ["--allowed-host"] if args.allowed_host else [])
     if not args.http:
