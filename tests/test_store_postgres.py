@@ -219,3 +219,21 @@ def test_a_lease_of_a_killed_process_expires_by_the_database_clock(workspace: Pa
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_stores_of_many_schemas_share_one_pool_per_database(pg_url: str) -> None:
+    """A hosted server keeps one schema per open scope: their stores share the process's pool of at most
+    POOL_MAX connections (not one pool each), and the pool closes with the last store."""
+    from orchestra.store.postgres import POOL_MAX, _SharedPools
+
+    stores = [PostgresStore(pg_url, f"shared_pool_{i}") for i in range(12)]
+    try:
+        for number, store in enumerate(stores):
+            with store.write() as tx:
+                assert tx.fetchone("SELECT current_schema() AS s")["s"] == f"shared_pool_{number}"  # type: ignore[index]
+        pool, users = _SharedPools._pools[pg_url]
+        assert users >= len(stores) and pool.get_stats()["pool_size"] <= POOL_MAX
+    finally:
+        for store in stores:
+            store.close()
+    assert pg_url not in _SharedPools._pools

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import psycopg
@@ -49,6 +49,7 @@ log = logging.getLogger("orchestra.store")
 
 VERSION_TABLE = "orchestra_schema_version"
 POOL_MAX = 8
+"""Connections per database URL and process (shared by every schema's store, see :class:`_SharedPools`)."""
 CONNECT_TIMEOUT_S = 5
 
 
@@ -167,21 +168,16 @@ class PostgresStore:
         self._lock_key = advisory_key(self.schema)
         self._quoted = quote_identifier(self.schema)
         _probe(url)
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=max(1, pool_max), open=False, timeout=busy_timeout_s,
-            kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor, "row_factory": _row_factory,
-                    "connect_timeout": CONNECT_TIMEOUT_S},
-            configure=_configure, name=f"orchestra-{self.schema}")
+        self._pool = _SharedPools.acquire(url, pool_max, busy_timeout_s)
         self._closed = False
         self._close_lock = threading.Lock()
         try:
-            self._pool.open(wait=True, timeout=busy_timeout_s)
             self._version = self._check_read_only() if read_only else self._migrate()
         except PoolTimeout:
-            self._pool.close()
+            _SharedPools.release(url)
             raise StoreUnusableError(f"cannot connect to PostgreSQL at {redacted_url(url)}") from None
         except BaseException:
-            self._pool.close()
+            _SharedPools.release(url)
             raise
 
     @property
@@ -359,7 +355,51 @@ class PostgresStore:
             if self._closed:
                 return
             self._closed = True
-        self._pool.close()
+        _SharedPools.release(self.url)
+
+
+class _SharedPools:
+    """One connection pool per database URL in a process, shared by every store on it (counted).
+
+    A connection is not tied to a schema: each transaction sets ``search_path`` with ``SET LOCAL``, so a
+    hosted server with many open scopes (one schema each) holds one pool of at most ``POOL_MAX``
+    connections per database, not one pool per scope (64 scopes would otherwise keep 64+ connections per
+    process open, past PostgreSQL's default ``max_connections`` with two servers)."""
+
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _pools: ClassVar[dict[str, tuple[ConnectionPool[Any], int]]] = {}
+
+    @classmethod
+    def acquire(cls, url: str, pool_max: int, timeout_s: float) -> ConnectionPool[Any]:
+        with cls._lock:
+            held = cls._pools.get(url)
+            if held is not None:
+                cls._pools[url] = (held[0], held[1] + 1)
+                return held[0]
+            pool: ConnectionPool[Any] = ConnectionPool(
+                url, min_size=1, max_size=max(1, pool_max), open=False, timeout=timeout_s,
+                kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor, "row_factory": _row_factory,
+                        "connect_timeout": CONNECT_TIMEOUT_S},
+                configure=_configure, name="orchestra-store")
+            try:
+                pool.open(wait=True, timeout=timeout_s)
+            except PoolTimeout:
+                pool.close()
+                raise StoreUnusableError(f"cannot connect to PostgreSQL at {redacted_url(url)}") from None
+            cls._pools[url] = (pool, 1)
+            return pool
+
+    @classmethod
+    def release(cls, url: str) -> None:
+        with cls._lock:
+            held = cls._pools.get(url)
+            if held is None:
+                return
+            if held[1] > 1:
+                cls._pools[url] = (held[0], held[1] - 1)
+                return
+            del cls._pools[url]
+        held[0].close()
 
 
 def schema_initialized(url: str, schema: str) -> bool:
