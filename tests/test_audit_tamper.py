@@ -174,7 +174,8 @@ def test_appended_forged_event_is_caught(workspace: Path) -> None:
     _populate(workspace)
     conn = _raw(workspace)
     last = conn.execute("SELECT * FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    forged = {**dict(last), "seq": 7, "id": last["id"][:-1] + "0", "summary": "forged approval"}
+    other = "1" if last["id"].endswith("0") else "0"  # a new id (the ids end in random hex: 1 in 16 ends in 0)
+    forged = {**dict(last), "seq": 7, "id": last["id"][:-1] + other, "summary": "forged approval"}
     fields = hashed_fields(seq=7, event_id=forged["id"], type_=forged["type"], actor=forged["actor"],
                            task_id=forged["task_id"], summary=forged["summary"], metadata_json=forged["metadata"],
                            artifacts_json=forged["artifacts"], timestamp=forged["timestamp"])
