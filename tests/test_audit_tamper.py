@@ -1,7 +1,8 @@
 """Tampering with the keyed audit chain, through ``orchestra audit verify`` / ``audit head`` (issue 14, item 5).
 
-Each case edits the real SQLite file with a plain connection, the way an attacker with write access
-to the database would; "with the key" cases also read ``.agent-workflow/keys/workspace.key``.
+Each case edits the real store (the SQLite file, or the PostgreSQL schema) with a plain connection, the
+way an attacker with write access to the database would; "with the key" cases also read
+``.agent-workflow/keys/workspace.key``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from orchestra.events.chain import GENESIS_HASH, ChainKey, event_hash, hashed_fi
 from orchestra.store import sqlite as sqlite_store
 from orchestra.store.migrations import MIGRATIONS
 from tests.helpers import run_cli
+from tests.raw_db import RawConnection, raw
 
 TRIGGERS = ("events_no_update", "events_no_delete", "audit_head_no_delete", "audit_chain_no_delete",
             "audit_chain_sealed")
@@ -39,23 +41,18 @@ def _populate(workspace: Path, n: int = 6) -> None:
             app.events.record(NewEvent(type="TEST_EVENT", actor="test", summary=f"event {i}", metadata={"i": i}))
 
 
-def _raw(workspace: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(_db(workspace), isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    return conn
+def _raw(workspace: Path) -> RawConnection:
+    return raw(workspace)
 
 
-def _drop_triggers(conn: sqlite3.Connection, *names: str) -> None:
+def _drop_triggers(conn: RawConnection, *names: str) -> None:
     for name in names or TRIGGERS:
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        conn.drop_trigger(name)
 
 
-def _restore_triggers(conn: sqlite3.Connection) -> None:
+def _restore_triggers(conn: RawConnection) -> None:
     """Put the append-only triggers back exactly as the migrations create them (an attacker would)."""
-    statements = [s for m in MIGRATIONS for s in m.statements
-                  if "CREATE TRIGGER" in s and any(f"TRIGGER {name} " in s for name in TRIGGERS)]
-    for statement in statements:
-        conn.execute(statement)
+    conn.restore_triggers(TRIGGERS)
 
 
 def _fields(row: sqlite3.Row, **changes: object) -> dict[str, object]:
@@ -143,6 +140,7 @@ def test_tail_cut_with_the_key_needs_an_anchor(workspace: Path) -> None:
     assert code == 1 and "anchor" in str(report["problem"]) and report["broken_at_seq"] == 5
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("how", ["plain-sha256", "wrong-key"])
 def test_edit_and_recompute_every_link_without_the_key_is_caught(workspace: Path, how: str) -> None:
     _populate(workspace)
@@ -157,6 +155,7 @@ def test_edit_and_recompute_every_link_without_the_key_is_caught(workspace: Path
     assert code == 1 and report["broken_at_seq"] == 3
 
 
+@pytest.mark.sqlite_only
 def test_edit_with_the_key_before_the_anchor_is_caught_by_the_anchor(workspace: Path) -> None:
     _populate(workspace)
     anchor = _head(workspace)
@@ -175,7 +174,8 @@ def test_appended_forged_event_is_caught(workspace: Path) -> None:
     _populate(workspace)
     conn = _raw(workspace)
     last = conn.execute("SELECT * FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    forged = {**dict(last), "seq": 7, "id": last["id"][:-1] + "0", "summary": "forged approval"}
+    other = "1" if last["id"].endswith("0") else "0"  # a new id (the ids end in random hex: 1 in 16 ends in 0)
+    forged = {**dict(last), "seq": 7, "id": last["id"][:-1] + other, "summary": "forged approval"}
     fields = hashed_fields(seq=7, event_id=forged["id"], type_=forged["type"], actor=forged["actor"],
                            task_id=forged["task_id"], summary=forged["summary"], metadata_json=forged["metadata"],
                            artifacts_json=forged["artifacts"], timestamp=forged["timestamp"])
@@ -225,6 +225,7 @@ def test_a_dropped_trigger_is_a_failure(workspace: Path, trigger: str) -> None:
     assert code == 1 and f"append-only trigger '{trigger}' is missing" in report["problems"]  # type: ignore[operator]
 
 
+@pytest.mark.sqlite_only
 def test_a_database_failing_quick_check_is_a_failure(workspace: Path) -> None:
     _populate(workspace, 40)
     conn = _raw(workspace)
@@ -263,6 +264,7 @@ def _legacy_workspace(workspace: Path, n: int) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only  # the legacy (pre-keyed) chain exists only in SQLite files of earlier versions
 def test_legacy_chain_is_sealed_on_upgrade_and_keeps_verifying(workspace: Path) -> None:
     _legacy_workspace(workspace, 4)
     _populate(workspace, 2)  # opens (migrates + seals) and appends keyed events
@@ -271,6 +273,7 @@ def test_legacy_chain_is_sealed_on_upgrade_and_keeps_verifying(workspace: Path) 
     assert report["keyed_from_seq"] == 5 and report["events_checked"] == 6
 
 
+@pytest.mark.sqlite_only
 def test_rewriting_the_legacy_prefix_is_caught_after_the_upgrade(workspace: Path) -> None:
     _legacy_workspace(workspace, 4)
     with Orchestra.open(workspace):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import clean_env, run_cli
 
 
@@ -47,6 +49,7 @@ def test_errors_are_one_line_and_nonzero(workspace: Path) -> None:
     assert usage.returncode == 2
 
 
+@pytest.mark.sqlite_only
 def test_corrupt_config_is_reported_and_nothing_written(workspace: Path) -> None:
     (workspace / ".agent-workflow").mkdir()
     (workspace / ".agent-workflow" / "config.json").write_text(

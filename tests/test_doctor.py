@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import BIN_DIR, run_cli
 
 
@@ -42,6 +44,7 @@ def test_missing_binary_is_named(workspace: Path) -> None:
     assert checks[".cursor/mcp.json"]["status"] == "ok"
 
 
+@pytest.mark.sqlite_only
 def test_corrupt_database_is_reported_as_corrupt(workspace: Path) -> None:
     assert run_cli("init", cwd=workspace).returncode == 0
     (workspace / ".agent-workflow" / "state.db").write_bytes(b"this is not a database" * 100)

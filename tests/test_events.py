@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from orchestra.app import Orchestra
 from orchestra.errors import StoreError, ValidationError
 from orchestra.events import NewEvent
 from tests.helpers import run_cli
+from tests.raw_db import RawConnection, raw
 
 WRITER = Path(__file__).parent / "workers" / "event_writer.py"
 
@@ -25,9 +25,8 @@ def _append(app: Orchestra, n: int) -> None:
         app.events.record(NewEvent(type="TEST_EVENT", actor="test", summary=f"event {i}", metadata={"i": i}))
 
 
-def _raw(workspace: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(workspace / ".agent-workflow" / "state.db", isolation_level=None)
-    return conn
+def _raw(workspace: Path) -> RawConnection:
+    return raw(workspace)
 
 
 def test_events_chain_and_verify(app: Orchestra) -> None:
@@ -67,8 +66,8 @@ def test_non_json_metadata_is_rejected(app: Orchestra) -> None:
 
 def _tamper(workspace: Path, *statements: str) -> None:
     conn = _raw(workspace)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("DROP TRIGGER events_no_delete")
+    conn.drop_trigger("events_no_update")
+    conn.drop_trigger("events_no_delete")
     for statement in statements:
         conn.execute(statement)
     conn.close()
@@ -146,9 +145,8 @@ def test_killed_writer_loses_no_acknowledged_event(workspace: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert len(acked) >= 150, proc.stderr.read() if proc.stderr else ""
-    conn = _raw(workspace)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
+    with Orchestra.open(workspace) as app:
+        assert app.store.check_integrity() == []
     with Orchestra.open(workspace) as app:
         stored = {e.id for e in app.events.list(limit=500)}
         after = max(e.seq for e in app.events.list(limit=500))

@@ -34,6 +34,7 @@ async def test_chat_respond_with_an_invalid_role_is_invalid_input(workspace: Pat
             assert "invalid_input:" in text and "internal_error" not in text, text
 
 
+@pytest.mark.sqlite_only
 async def test_deleted_chat_text_leaves_no_trace_in_the_database_files(workspace: Path) -> None:
     db = workspace / ".agent-workflow" / "state.db"
     async with Client(server_params(workspace, "--tools", "all"), mode="legacy",
@@ -58,6 +59,7 @@ async def test_deleted_chat_text_leaves_no_trace_in_the_database_files(workspace
                 assert CANARY.encode() not in path.read_bytes(), path.name
 
 
+@pytest.mark.sqlite_only
 async def test_control_characters_are_stripped_on_input_and_escaped_on_output(workspace: Path) -> None:
     title = "Fix\x00 the \x1b[2J\x1b]0;pwned\x07parser\u202e now"
     async with Client(server_params(workspace), mode="legacy") as client:

@@ -6,7 +6,12 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import clean_env, run_cli
+
+# The per-prompt hook reads state.db with the stdlib; with PostgreSQL it finds no state (docs/operations.md).
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_health_writes_the_record_and_reports(workspace: Path) -> None:

@@ -22,6 +22,10 @@ from orchestra.app import Orchestra
 from orchestra.runtime.install.commands import Executables, lifecycle_command
 from tests.helpers import BIN_DIR, clean_env, run_cli
 
+# The lifecycle hook is a stdlib fast path over state.db; with PostgreSQL it records nothing (docs/operations.md).
+pytestmark = pytest.mark.sqlite_only
+
+
 DATA = Path(__file__).parent / "data" / "hook_payloads"
 HOSTS = ("claude-code", "cursor", "codex")
 CONFIG = {"runtimePolicy": {"delegation": {"guardrails": {"maxConcurrentDelegates": 1}}}}

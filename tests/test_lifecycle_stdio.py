@@ -39,6 +39,7 @@ def handoff_text(session: dict[str, Any]) -> str:
             f"- Runtime: {session['runtime']}\n- Session id: {session['session_id']}\n\n## Summary\n\nDone.\n")
 
 
+@pytest.mark.sqlite_only  # host hooks over state.db
 @pytest.mark.parametrize(("host", "mode"), [("claude-code", "legacy"), ("claude-code", "auto"),
                                             ("cursor", "legacy"), ("codex", "legacy")])
 async def test_parent_only_spawns_and_hooks_do_the_rest(host: str, mode: str, workspace: Path) -> None:

@@ -45,6 +45,7 @@ async def test_every_tool_and_parameter_is_described(client: Client) -> None:
     assert by_name["task_add"].annotations.destructive_hint is False  # type: ignore[union-attr]
 
 
+@pytest.mark.sqlite_only
 async def test_workspace_status_and_resource(client: Client, app: Orchestra) -> None:
     result = await client.call_tool("workspace_status", {})
     assert result.is_error is False

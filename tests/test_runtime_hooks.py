@@ -12,6 +12,10 @@ import pytest
 from orchestra.runtime.record import read_active_runtime
 from tests.helpers import BIN_DIR, clean_env, run_cli
 
+# The per-prompt hook reads state.db with the stdlib; with PostgreSQL it finds no state (docs/operations.md).
+pytestmark = pytest.mark.sqlite_only
+
+
 REPO = Path(__file__).resolve().parent.parent
 
 

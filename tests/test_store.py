@@ -13,6 +13,7 @@ from orchestra.store.migrations import LATEST_VERSION
 from orchestra.store.sqlite import SQLiteStore
 
 
+@pytest.mark.sqlite_only
 def test_open_migrates_and_sets_wal(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state.db")
     assert store.schema_version == LATEST_VERSION
@@ -26,6 +27,7 @@ def test_open_migrates_and_sets_wal(tmp_path: Path) -> None:
     again.close()
 
 
+@pytest.mark.sqlite_only
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     SQLiteStore(path).close()
@@ -44,6 +46,7 @@ def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     assert path.read_bytes()[:100] == before[:100]
 
 
+@pytest.mark.sqlite_only
 def test_write_rolls_back_on_error(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state.db")
     with pytest.raises(RuntimeError), store.write() as tx:
@@ -57,6 +60,7 @@ def test_write_rolls_back_on_error(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not sqlite" * 100)

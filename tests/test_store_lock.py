@@ -39,6 +39,7 @@ def held_write_lock(db: Path) -> Iterator[subprocess.Popen[str]]:
         proc.communicate(timeout=SAFETY_S)
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_stdio_server_reads_while_another_process_holds_the_write_lock(workspace: Path, mode: str) -> None:
@@ -71,6 +72,7 @@ async def test_stdio_server_reads_while_another_process_holds_the_write_lock(wor
             assert [t["id"] for t in listed.structured_content["tasks"]] == ["L1", "L2"]  # type: ignore[index]
 
 
+@pytest.mark.sqlite_only
 def test_reads_do_not_wait_for_a_writer_thread_of_the_same_process(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state.db", busy_timeout_s=0.5)
     inside, release = threading.Event(), threading.Event()

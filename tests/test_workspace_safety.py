@@ -130,6 +130,7 @@ def test_read_commands_create_nothing(workspace: Path, home: Path) -> None:
     assert sorted(p.name for p in workspace.iterdir()) == [".git"]
 
 
+@pytest.mark.sqlite_only
 def test_first_write_creates_the_folder_with_its_gitignore(workspace: Path, home: Path) -> None:
     _git(workspace.parent, "init", "-q", str(workspace))
     added = run_cli("task", "add", "T-1", "--title", "first write", cwd=workspace, env=_env(home))
@@ -139,6 +140,7 @@ def test_first_write_creates_the_folder_with_its_gitignore(workspace: Path, home
     assert _git(workspace, "status", "--porcelain", "--untracked-files=all") == "?? .agent-workflow/.gitignore\n"
 
 
+@pytest.mark.sqlite_only
 def test_git_status_shows_only_what_init_adds(workspace: Path, home: Path) -> None:
     _git(workspace.parent, "init", "-q", str(workspace))
     result = run_cli("init", "--target", "claude,cursor,codex", "--json", cwd=workspace, env=_env(home))
@@ -190,6 +192,7 @@ async def test_read_only_tools_and_resources_create_nothing(attached: Client, wo
     assert (await attached.call_tool("workspace_status", {})).is_error is False
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.anyio
 async def test_stdio_server_in_an_uninitialized_project_waits_for_the_first_write(workspace: Path,
                                                                                    home: Path) -> None:

@@ -28,8 +28,10 @@ from orchestra.events.chain import ChainKey
 from orchestra.fragments import FragmentPolicy, FragmentService, LocalKeyProvider
 from orchestra.runtime.status import RuntimeService
 from orchestra.security.guard import SecurityGuard
+from orchestra.store.base import Store
 from orchestra.store.deferred import DeferredStore
-from orchestra.store.sqlite import SQLiteStore, busy_timeout_from
+from orchestra.store.dialect import SQLITE
+from orchestra.store.factory import StoreTarget, open_store, store_exists, target_from
 from orchestra.tasks import TaskService
 from orchestra.workspace.config import OrchestraConfig, load_config
 from orchestra.workspace.layout import WorkspaceLayout
@@ -47,12 +49,15 @@ if TYPE_CHECKING:
 LAZY_SERVICES = ("ledger", "budgets", "providers", "chat", "responder", "chat_calls", "media")
 
 
-def open_state_store(layout: WorkspaceLayout) -> SQLiteStore:
-    """The workspace's database: refused when emptied or damaged, read-only when the folder is, and swept
-    of what a crash left (stale temp files, orphan spawn artifacts, live prompts re-rendered)."""
+def open_state_store(layout: WorkspaceLayout, target: StoreTarget | None = None) -> Store:
+    """The workspace's database (SQLite in the workspace, or the PostgreSQL schema ``target`` names):
+    refused when emptied or damaged, read-only when the folder is, and swept of what a crash left (stale
+    temp files, orphan spawn artifacts, live prompts re-rendered)."""
+    target = target or target_from(layout, os.environ)
     read_only = layout.is_read_only()
-    check_database_file(layout)
-    store = SQLiteStore(layout.db_path, read_only=read_only, busy_timeout_s=busy_timeout_from(os.environ))
+    if target.dialect == SQLITE:
+        check_database_file(layout)
+    store = open_store(layout, database_url=target.database_url, schema=target.schema, read_only=read_only)
     if read_only:
         return store
     try:
@@ -78,7 +83,8 @@ class WorkspaceStatus(BaseModel):
 
     root: str = Field(description="Absolute path of the workspace root.")
     workflow_dir: str = Field(description="Workspace-relative path of Orchestra's folder.")
-    database: str = Field(description="Workspace-relative path of the state database.")
+    database: str = Field(description="Workspace-relative path of the state database, or the PostgreSQL "
+                                      "URL (without credentials) and schema.")
     schema_version: int = Field(description="Schema version of the state database.")
     orchestra_version: str
     tasks: int = Field(description="Number of tasks.")
@@ -90,8 +96,10 @@ class WorkspaceStatus(BaseModel):
 class Orchestra:
     """Services for one workspace. Open with :meth:`open` or :meth:`attach`, close with :meth:`close`."""
 
-    def __init__(self, layout: WorkspaceLayout, config: OrchestraConfig, store: DeferredStore, key: bytes) -> None:
+    def __init__(self, layout: WorkspaceLayout, config: OrchestraConfig, store: DeferredStore, key: bytes, *,
+                 target: StoreTarget | None = None) -> None:
         self.layout = layout
+        self.target = target or StoreTarget(SQLITE)
         self.config = config
         self.store = store
         self._build(key)
@@ -187,18 +195,20 @@ class Orchestra:
             return None
 
     @classmethod
-    def attach(cls, root: Path) -> Self:
+    def attach(cls, root: Path, *, target: StoreTarget | None = None) -> Self:
         """The workspace at ``root``, creating nothing: reads of a folder without Orchestra state fail
         with ``not_initialized``; the first write creates ``.agent-workflow/``, its ``.gitignore``, the
-        key and the database."""
+        key and the database. ``target`` names the store explicitly (hosted scopes); by default the
+        environment chooses (``ORCHESTRA_DATABASE_URL``, see :mod:`orchestra.store.factory`)."""
         from orchestra.chat.policy import ChatPolicy
 
         layout = WorkspaceLayout(root.resolve())
+        target = target or target_from(layout, os.environ)
         config = load_config(layout.config_path)
         ChatPolicy.from_config(config)  # a bad chat or fragment section fails before anything is opened
         FragmentPolicy.from_config(config)
         existing = load_key(layout.secret_key_path)
-        if existing is None and layout.initialized and not layout.is_read_only():
+        if existing is None and store_exists(layout, target) and not layout.is_read_only():
             existing = load_or_create_key(layout.secret_key_path)  # state without a key: it gets one now
         key = existing if existing is not None else secrets.token_bytes(KEY_BYTES)
         attached: list[Orchestra] = []
@@ -211,9 +221,10 @@ class Orchestra:
             if stored != key and attached:  # another process created the workspace first: use its key
                 attached[0]._build(stored)
 
-        store = DeferredStore(exists=lambda: layout.initialized, initialize=initialize,
-                              open_store=lambda: open_state_store(layout))
-        app = cls(layout, config, store, key)
+        store = DeferredStore(exists=lambda: store_exists(layout, target), initialize=initialize,
+                              open_store=lambda: open_state_store(layout, target), dialect=target.dialect)
+
+        app = cls(layout, config, store, key, target=target)
         attached.append(app)
         if store.initialized:  # an existing database is opened (and checked, swept) now, not on first use
             try:
@@ -225,9 +236,9 @@ class Orchestra:
         return app
 
     @classmethod
-    def open(cls, root: Path) -> Self:
+    def open(cls, root: Path, *, target: StoreTarget | None = None) -> Self:
         """The workspace at ``root``, creating ``.agent-workflow/`` and the database if needed."""
-        app = cls.attach(root)
+        app = cls.attach(root, target=target)
         try:
             app.store.open()  # creates the state when there is none
             app._seal()
@@ -252,7 +263,7 @@ class Orchestra:
         return WorkspaceStatus(
             root=str(self.layout.root),
             workflow_dir=self.layout.relative(self.layout.workflow_dir),
-            database=self.layout.relative(self.layout.db_path),
+            database=self.database_location(),
             schema_version=self.store.schema_version,
             orchestra_version=__version__,
             tasks=sum(by_status.values()),
@@ -260,6 +271,15 @@ class Orchestra:
             events=self.events.count(),
             default_runtime=self.config.runtime_policy.defaults.executor,
         )
+
+    def database_location(self) -> str:
+        """The SQLite file (workspace-relative) or ``postgresql://host:port/db#schema`` (no credentials)."""
+        target = self.target
+        if target.dialect == SQLITE or not target.database_url:
+            return self.layout.relative(self.layout.db_path)
+        from orchestra.store.postgres import redacted_url
+
+        return f"{redacted_url(target.database_url)}#{target.schema}"
 
     def _session_counts(self) -> dict[str, int]:
         return self.delegation.counts() if self.initialized else {}

@@ -39,6 +39,7 @@ def _scan_files_in_subprocess(paths: list[Path]) -> list[str]:
     return found
 
 
+@pytest.mark.sqlite_only
 def test_planted_secrets_never_stored_exported_or_logged(app: Orchestra, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     for category, (prefix, value) in CANARIES.items():

@@ -33,6 +33,7 @@ def _thread(app: Orchestra, scope: dict[str, str] | None = None) -> str:
     return app.chat.create_thread(scope or SCOPE, "Plan", ACTOR).id
 
 
+@pytest.mark.sqlite_only
 def test_schema_has_the_chat_tables(app: Orchestra) -> None:
     assert app.store.schema_version == LATEST_VERSION >= 3
     with app.store.read() as tx:

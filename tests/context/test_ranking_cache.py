@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+import pytest
+
 from orchestra.app import Orchestra
 from orchestra.context.cache import ExtractionCache
 from orchestra.context.config import BundleConfig
@@ -149,6 +151,7 @@ def test_processes_building_at_once_never_see_a_torn_entry(workspace: Path) -> N
     assert {h for r in results for h in r["hashes"]} == {truth}
 
 
+@pytest.mark.sqlite_only
 def test_a_forged_cache_entry_is_refused(workspace: Path) -> None:
     (workspace / "mod.py").write_text(_module("mod", 40))
     with Orchestra.open(workspace) as first:

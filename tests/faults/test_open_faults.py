@@ -11,6 +11,7 @@ import pytest
 from mcp import Client
 
 from orchestra.app import Orchestra
+from orchestra.store.schema_name import workspace_schema
 from tests.faults.support import error_text, read_only, server_params
 from tests.helpers import BIN_DIR, clean_env, run_cli
 
@@ -45,6 +46,7 @@ def test_deep_config_is_a_config_error_not_a_recursion_error(workspace: Path) ->
     assert run_cli("status", "--workspace", str(workspace)).returncode == 0
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("version", [-1, 0])
 def test_hand_edited_schema_version_is_refused(workspace: Path, version: int) -> None:
     db = _with_history(workspace)
@@ -55,6 +57,7 @@ def test_hand_edited_schema_version_is_refused(workspace: Path, version: int) ->
     assert "store_unusable:" in started.stderr and "already exists" not in started.stderr
 
 
+@pytest.mark.sqlite_only
 def test_zero_length_database_beside_history_is_refused(workspace: Path) -> None:
     db = _with_history(workspace)
     db.write_bytes(b"")
@@ -67,6 +70,7 @@ def test_zero_length_database_beside_history_is_refused(workspace: Path) -> None
     assert cli.returncode == 1 and "store_unusable" in cli.stderr
 
 
+@pytest.mark.sqlite_only
 def test_zero_length_database_in_a_new_workspace_is_created(workspace: Path) -> None:
     folder = workspace / ".agent-workflow"
     folder.mkdir()
@@ -75,6 +79,7 @@ def test_zero_length_database_in_a_new_workspace_is_created(workspace: Path) -> 
         assert app.store.schema_version > 0
 
 
+@pytest.mark.sqlite_only
 def test_corrupt_database_is_refused(workspace: Path) -> None:
     db = _with_history(workspace)
     for suffix in ("-wal", "-shm"):
@@ -85,7 +90,10 @@ def test_corrupt_database_is_refused(workspace: Path) -> None:
     assert "store_unusable: the state database is unusable" in started.stderr
 
 
-async def test_read_only_workspace_serves_reads_and_refuses_writes(workspace: Path) -> None:
+async def test_read_only_workspace_serves_reads_and_refuses_writes(workspace: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # the read-only view is another path: on PostgreSQL it must name the same schema as the workspace
+    monkeypatch.setenv("ORCHESTRA_DATABASE_SCHEMA", workspace_schema(workspace))
     with Orchestra.open(workspace) as app:
         app.tasks.add({"id": "T-1", "title": "readable", "owner_role": "developer"})
         sid = app.delegation.spawn({"task_id": "T-1", "runtime": "claude-cli"}).session_id

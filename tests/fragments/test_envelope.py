@@ -83,6 +83,7 @@ TAMPERS = {
 }
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("what", list(TAMPERS))
 def test_tampering_fails_closed_and_is_audited(open_app: OpenApp, what: str) -> None:
     app = open_app(policy())
@@ -97,6 +98,7 @@ def test_tampering_fails_closed_and_is_audited(open_app: OpenApp, what: str) -> 
     assert denied[-1].metadata["failedPreconditions"] == ["integrity"]
 
 
+@pytest.mark.sqlite_only
 def test_a_wrapped_key_moved_to_another_fragment_does_not_open_it(open_app: OpenApp) -> None:
     app = open_app(policy())
     _, first = append(app, "password=CanaryPass12345", "k-1")
@@ -111,6 +113,7 @@ def test_a_wrapped_key_moved_to_another_fragment_does_not_open_it(open_app: Open
     assert _restore(app, a.fragment_id).plaintext == "CanaryPass12345"
 
 
+@pytest.mark.sqlite_only
 def test_a_wrong_tenants_key_cannot_decrypt(open_app: OpenApp) -> None:
     app = open_app(policy())
     fragments: dict[str, str] = {}

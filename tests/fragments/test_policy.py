@@ -15,6 +15,7 @@ from tests.fragments.helpers import SCOPE, append, policy, rows_containing, writ
 OpenApp = Callable[[dict[str, Any]], Orchestra]
 
 
+@pytest.mark.sqlite_only
 def test_disabled_by_default_keeps_nothing(app: Orchestra) -> None:
     append(app, "password=CanaryPass12345", "k-1")
     assert app.fragments.enabled is False

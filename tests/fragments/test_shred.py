@@ -45,6 +45,7 @@ def _backup(db: Path, dest: Path) -> None:
         target.close()
 
 
+@pytest.mark.sqlite_only
 def test_nothing_recovers_a_shredded_fragment(open_app: OpenApp, workspace: Path, tmp_path: Path) -> None:
     app = open_app(policy())
     canary = "CanaryShred9f3k2LmQ"

@@ -45,6 +45,7 @@ def test_record_writes_row_and_audit_event(tasked: Orchestra) -> None:
     assert tasked.events.verify().ok
 
 
+@pytest.mark.sqlite_only  # typeof()
 def test_money_is_stored_as_integer_nanodollars(tasked: Orchestra) -> None:
     tasked.ledger.record(call(estimated_cost_usd=0.1))
     with tasked.store.read() as tx:
@@ -88,6 +89,7 @@ def test_parse_usd_is_exact_and_rounds_to_nanodollars() -> None:
     assert parse_usd(3) == Decimal(3)
 
 
+@pytest.mark.sqlite_only
 def test_text_fields_pass_the_guard_before_storage(tasked: Orchestra) -> None:
     before = tasked.events.count()
     with pytest.raises(ValidationError, match="response_id"):  # an id cannot be redacted: it is refused

@@ -122,6 +122,7 @@ async def test_unusable_answers_are_not_retried(ollama_app: Orchestra, monkeypat
     assert "sk_live_" not in str(caught.value.details) and "127.0.0.1" not in caught.value.message
 
 
+@pytest.mark.sqlite_only
 async def test_restricted_content_is_blocked_before_any_connection(ollama_app: Orchestra,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     with loopback_ollama("ok") as (url, script):

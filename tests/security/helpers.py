@@ -368,6 +368,7 @@ VENDOR_TEMPLATES: dict[str, list[str]] = {
     "secret.onepassword.token": ["ops_eyJ{A:200}"],
     "secret.pulumi.token": ["pul-{h:40}"],
     "secret.terraform.token": ["{A:14}.atlasv1.{A:67}"],
+    "secret.orchestra.api-token": ["orch_{A:36}"],
 }
 
 

@@ -188,6 +188,7 @@ def _scan(blob: bytes, planted: dict[str, str]) -> dict[str, str]:
     return {value: where for value, where in planted.items() if value.encode() in blob}
 
 
+@pytest.mark.sqlite_only
 async def test_no_raw_canary_reaches_any_sink(workspace: Path, tmp_path: Path) -> None:
     folder = workspace / ".agent-workflow"
     folder.mkdir()

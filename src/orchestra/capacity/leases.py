@@ -13,6 +13,7 @@ from orchestra.capacity import quotas
 from orchestra.capacity import workers as registry
 from orchestra.capacity.model import Lease, Scope
 from orchestra.store.base import Row, Transaction
+from orchestra.store.dialect import not_indexed
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,8 @@ def end(tx: Transaction, row: Row, status: str, reason: str, now: str) -> None:
 
 def overdue(tx: Transaction, now: str) -> list[Row]:
     """Active leases past their expiry that no session holds (sessions expire through delegation)."""
-    return tx.fetchall("SELECT * FROM capacity_leases WHERE status = 'active' AND expires_at < ? AND +holder IS NULL"
-                       " ORDER BY expires_at, seq", (now,))
+    return tx.fetchall("SELECT * FROM capacity_leases WHERE status = 'active' AND expires_at < ?"
+                       f" AND {not_indexed(tx.dialect, 'holder')} IS NULL ORDER BY expires_at, seq", (now,))
 
 
 def to_scope(row: Row) -> Scope:

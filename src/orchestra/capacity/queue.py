@@ -15,6 +15,7 @@ from orchestra.capacity import quotas
 from orchestra.capacity.leases import to_scope
 from orchestra.capacity.model import CapacityRequest, QueueEntry, Scope
 from orchestra.store.base import Row, Transaction
+from orchestra.store.dialect import not_indexed
 
 HEAD_SCAN = 32
 
@@ -85,8 +86,9 @@ def tenants_in_fair_order(tx: Transaction) -> list[tuple[str, str, int]]:
 
 def heads(tx: Transaction, platform: str, tenant: str, limit: int = HEAD_SCAN) -> list[Row]:
     """The first unheld entries of a tenant in promotion order (priority, then arrival)."""
-    return tx.fetchall("SELECT * FROM capacity_queue WHERE platform_id = ? AND tenant_id = ? AND +holder IS NULL"
-                       " ORDER BY priority DESC, seq LIMIT ?", (platform, tenant, limit))
+    return tx.fetchall("SELECT * FROM capacity_queue WHERE platform_id = ? AND tenant_id = ?"
+                       f" AND {not_indexed(tx.dialect, 'holder')} IS NULL ORDER BY priority DESC, seq LIMIT ?",
+                       (platform, tenant, limit))
 
 
 def _scope_keys(scope: Scope) -> list[str]:

@@ -29,11 +29,12 @@ from orchestra.capacity.model import (
     WorkerSpec,
 )
 from orchestra.capacity.scheduler import Engine
-from orchestra.clock import iso_ms, utc_now
+from orchestra.clock import iso_ms
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog
 from orchestra.security.identifiers import shown_id
 from orchestra.store.base import Store, Transaction
+from orchestra.store.clock import Clock, now_of
 from orchestra.validation import describe_validation_error
 from orchestra.workspace.config import CapacityConfig
 
@@ -45,11 +46,12 @@ class CapacityService:
     """The capacity scheduler of one workspace's store."""
 
     def __init__(self, store: Store, events: EventLog, config: CapacityConfig,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Clock | None = None) -> None:
         self.store = store
         self.config = config
         self.engine = Engine(config, events)
         self.clock = clock
+        """A fake clock for tests; ``None`` (the default): the store's clock (the database server's)."""
         self._maintainers: list[Maintainer] = []
 
     def add_maintainer(self, hook: Maintainer) -> None:
@@ -74,7 +76,7 @@ class CapacityService:
         else:
             invalid = False
         with self.store.write() as tx:
-            now = self.clock()
+            now = now_of(tx, self.clock)
             self.maintain(tx, now)
             if invalid:
                 return self.engine._record(tx, request, None, "rejected", "rejected_invalid_request", iso_ms(now),
@@ -87,7 +89,7 @@ class CapacityService:
         if ttl_ms is not None and ttl_ms < 1000:
             raise ValidationError("ttl_ms must be at least 1000")
         with self.store.write() as tx:
-            now = self.clock()
+            now = now_of(tx, self.clock)
             self.maintain(tx, now)
             row = leases.get(tx, seq)
             if row is not None and row["holder"] is not None:
@@ -103,7 +105,7 @@ class CapacityService:
         """Release a lease and promote queued work; an unknown or ended lease releases nothing."""
         seq = self._lease_seq(lease_id)
         with self.store.write() as tx:
-            now = self.clock()
+            now = now_of(tx, self.clock)
             promoted = self.maintain(tx, now)
             row = leases.get(tx, seq)
             if row is None or row["status"] != "active" or (fence is not None and int(row["fence"]) != fence):
@@ -117,7 +119,7 @@ class CapacityService:
     def sweep(self) -> list[str]:
         """Expire and promote now (any process may call it); returns promoted decision ids."""
         with self.store.write() as tx:
-            return self.maintain(tx, self.clock())
+            return self.maintain(tx, now_of(tx, self.clock))
 
     # -- inside a caller's transaction (delegation) -----------------------------------------------------------
 
@@ -160,7 +162,7 @@ class CapacityService:
         if parsed.worker_id == registry.LOCAL_WORKER_ID:
             raise ValidationError(f"{registry.LOCAL_WORKER_ID} is the built-in local worker")
         with self.store.write() as tx:
-            now = self.clock()
+            now = now_of(tx, self.clock)
             registry.register(tx, parsed, now)
             self.maintain(tx, now)
             return self._worker(tx, parsed.worker_id)
@@ -170,7 +172,7 @@ class CapacityService:
         if health is not None and health not in ("healthy", "degraded", "draining", "unhealthy", "offline"):
             raise ValidationError(f"unknown health '{shown_id(health, 40)}'")
         with self.store.write() as tx:
-            now = self.clock()
+            now = now_of(tx, self.clock)
             registry.ensure_local(tx, self.config.platform.max_active, now)
             if not registry.heartbeat(tx, worker_id, now, health):
                 raise WorkerNotFoundError(f"runtime worker {worker_id[:200]} is not registered")
@@ -180,7 +182,7 @@ class CapacityService:
     def set_circuit(self, worker_id: str, open_for_ms: int | None) -> Worker:
         """Open a worker's circuit for ``open_for_ms`` (a failure is counted), or close it with None."""
         with self.store.write() as tx:
-            now = self.clock()
+            now = now_of(tx, self.clock)
             until = iso_ms(now + timedelta(milliseconds=open_for_ms)) if open_for_ms else None
             registry.ensure_local(tx, self.config.platform.max_active, now)
             if not registry.set_circuit(tx, worker_id, until, failed=open_for_ms is not None):
@@ -210,7 +212,7 @@ class CapacityService:
         if self.config.mode == "saas" and "platform_id" not in scope:
             scope = {"platform_id": self.config.default_scope.platform_id, **scope}
         with self.store.read() as tx:
-            return snapshots.build(tx, self.config, scope, iso_ms(self.clock()))
+            return snapshots.build(tx, self.config, scope, iso_ms(now_of(tx, self.clock)))
 
     def _worker(self, tx: Transaction, worker_id: str) -> Worker:
         worker = registry.get(tx, worker_id)

@@ -31,6 +31,7 @@ from orchestra.capacity.model import HEALTH_RANK, Scope, Worker, WorkerSpec
 from orchestra.capacity.reasons import WORKLOAD_CLASSES
 from orchestra.clock import iso_ms
 from orchestra.store.base import Row, Transaction
+from orchestra.store.dialect import greatest, ordered_join
 
 LOCAL_WORKER_ID = "local-parent"
 
@@ -109,8 +110,8 @@ def set_circuit(tx: Transaction, worker_id: str, open_until: str | None, failed:
 
 def reserve(tx: Transaction, worker_id: str, units: int) -> None:
     """Take ``units`` on a worker (negative to give them back)."""
-    tx.execute("UPDATE capacity_workers SET used_units = MAX(used_units + ?, 0) WHERE worker_id = ?",
-               (units, worker_id))
+    tx.execute(f"UPDATE capacity_workers SET used_units = {greatest(tx.dialect)}(used_units + ?, 0)"
+               " WHERE worker_id = ?", (units, worker_id))
     _sync_slots(tx, worker_id)
 
 
@@ -157,7 +158,7 @@ def select(tx: Transaction, *, scope: Scope, workload_class: str, units: int, pr
     where, params = _filters(scope.tenant_id, units, provider, runtime, residency, max_health, now)
     dedicated = tx.fetchall(
         "SELECT w.worker_id, w.affinity, w.regions, w.health_rank, w.failure_count,"
-        " w.max_units - w.used_units AS free FROM capacity_worker_tags a CROSS JOIN capacity_workers w"
+        f" w.max_units - w.used_units AS free FROM capacity_worker_tags a {ordered_join(tx.dialect)} capacity_workers w"
         " ON w.worker_id = a.worker_id WHERE a.tag = ? AND w.affinity IN ('single-tenant', 'tenant-pool')"
         " AND EXISTS (SELECT 1 FROM capacity_worker_tags c WHERE c.tag = ? AND c.worker_id = w.worker_id)"
         f" AND {where}", (f"tenant:{scope.tenant_id}", f"class:{workload_class}", *params))
@@ -178,7 +179,7 @@ def select(tx: Transaction, *, scope: Scope, workload_class: str, units: int, pr
     for region in passes:
         extra = " AND EXISTS (SELECT 1 FROM capacity_worker_tags g WHERE g.tag = ? AND g.worker_id = w.worker_id)"
         found = tx.fetchone(
-            "SELECT w.worker_id, w.regions FROM capacity_worker_slots s CROSS JOIN capacity_workers w"
+            f"SELECT w.worker_id, w.regions FROM capacity_worker_slots s {ordered_join(tx.dialect)} capacity_workers w"
             " ON w.worker_id = s.worker_id WHERE s.workload_class = ? AND s.health_rank <= ? AND s.free_units >= ?"
             " AND (w.affinity = 'platform-shared' OR (w.affinity = 'tenant-pool' AND w.allowed_tenants = '[]'))"
             f" AND {where}{extra if region else ''}"

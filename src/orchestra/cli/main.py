@@ -80,12 +80,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_transcribe_command(commands, common)
 
-    serve = commands.add_parser("serve", parents=[common], help="run the MCP server on stdio (= orchestra-mcp)")
+    _add_serve_command(commands, common)
+    return parser
+
+
+def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                       common: argparse.ArgumentParser) -> None:
+    serve = commands.add_parser("serve", parents=[common],
+                                help="run the MCP server on stdio, or streamable HTTP with --http (= orchestra-mcp)")
     serve.add_argument("--tools", default=None,
                        help="tool groups: core (always), security, chat, ledger, media, compliance, or all "
                             "(default: config)")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP (= orchestra-mcp --transport http)")
+    serve.add_argument("--host", default=None, help="with --http: address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="with --http: port (default 8765; 0 picks a free one)")
+    serve.add_argument("--allowed-host", action="append", default=None, metavar="NAME[:PORT]",
+                       help="with --http: a Host header to accept (repeatable; see orchestra-mcp --help)")
+    serve.add_argument("--auth", choices=("tokens", "oauth"), default=None,
+                       help="with --http: hosted mode, every request authenticated (docs/hosted.md)")
+    serve.add_argument("--data-dir", default=None, help="with --auth: the hosted data dir (default ORCHESTRA_DATA_DIR)")
     serve.set_defaults(handler=_lazy("orchestra.cli.workspace_commands", "run_serve"))
-    return parser
 
 
 def _add_init_runtime_options(init: argparse.ArgumentParser) -> None:
@@ -255,11 +269,37 @@ def _add_fragment_commands(commands: argparse._SubParsersAction[argparse.Argumen
 
 def _add_operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                            common: argparse.ArgumentParser) -> None:
-    """The operator's commands: fragments and keys, approvals."""
+    """Operator commands: retained fragments and keys, approvals, hosted API tokens."""
     from orchestra.cli import approval_commands
 
     _add_fragment_commands(commands, common)
     approval_commands.add_parsers(commands, common)
+    _add_token_commands(commands, common)
+
+
+def _add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                        common: argparse.ArgumentParser) -> None:
+    module = "orchestra.cli.token_commands"
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data-dir", default=None, help="hosted data dir (default: ORCHESTRA_DATA_DIR)")
+    data.add_argument("--json", action="store_true", help="print JSON")
+    # no workspace root here: --workspace names a workspace id inside a tenant
+    token = commands.add_parser("token", help="hosted API tokens (in the hosted data dir)")
+    actions = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = actions.add_parser("create", parents=[data], help="create a token (shown once)")
+    create.add_argument("--tenant", required=True, help="tenant id ([a-z0-9][a-z0-9_-]{0,62})")
+    create.add_argument("--workspace", dest="scope_workspace", required=True, help="workspace id within the tenant")
+    create.add_argument("--scope", required=True, choices=("read", "write", "admin"), help="what it may do")
+    create.add_argument("--expires", default="30d", help="lifetime, e.g. 12h, 30d, 2w (default 30d, at most 366d)")
+    create.add_argument("--label", default="", help="a note (who or what uses it)")
+    create.set_defaults(handler=_lazy(module, "run_create"))
+    listing = actions.add_parser("list", parents=[data], help="list tokens (never their values)")
+    listing.add_argument("--tenant", default=None, help="only this tenant")
+    listing.add_argument("--workspace", dest="scope_workspace", default=None, help="only this workspace id")
+    listing.set_defaults(handler=_lazy(module, "run_list"))
+    revoke = actions.add_parser("revoke", parents=[data], help="revoke a token by id")
+    revoke.add_argument("id", help="token id (tok_...)")
+    revoke.set_defaults(handler=_lazy(module, "run_revoke"))
 
 
 def _add_session_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from orchestra.cli.output import open_app, print_json
@@ -47,7 +48,7 @@ def _scaffold(args: argparse.Namespace, layout: WorkspaceLayout) -> dict[str, An
     created = layout.scaffold()
     if write_default_config(layout.config_path):
         created.append(layout.relative(layout.config_path))
-    if not layout.initialized:
+    if not layout.initialized and _on_sqlite(layout):
         created.append(layout.relative(layout.db_path))
     with Orchestra.open(layout.root) as app:
         if created:
@@ -56,11 +57,20 @@ def _scaffold(args: argparse.Namespace, layout: WorkspaceLayout) -> dict[str, An
         return {"created": created, "schemaVersion": app.store.schema_version}
 
 
+def _on_sqlite(layout: WorkspaceLayout) -> bool:
+    """Whether the state is ``state.db`` (not a PostgreSQL schema chosen by ``ORCHESTRA_DATABASE_URL``)."""
+    import os
+
+    from orchestra.store.factory import target_from
+
+    return target_from(layout, os.environ).dialect == "sqlite"
+
+
 def _missing_scaffold(layout: WorkspaceLayout) -> list[str]:
     from orchestra.workspace.layout import SCAFFOLD_DIRS
 
     wanted = [layout.workflow_dir, *(layout.workflow_dir / d for d in SCAFFOLD_DIRS),
-              layout.gitignore_path, layout.config_path, layout.db_path]
+              layout.gitignore_path, layout.config_path, *([layout.db_path] if _on_sqlite(layout) else [])]
     return [layout.relative(p) for p in wanted if not p.exists()]
 
 
@@ -125,11 +135,26 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Run the MCP server on stdio."""
+    """Run the MCP server on stdio, or on streamable HTTP with ``--http``."""
     from orchestra_mcp.__main__ import main as serve_main
 
     workspace = getattr(args, "workspace", None)
     argv = ["--workspace", workspace] if workspace else []
     if args.tools:
         argv += ["--tools", args.tools]
+    http_options: dict[str, object] = {"--host": args.host, "--port": args.port, "--auth": args.auth,
+                                       "--data-dir": args.data_dir}
+    given = [flag for flag, value in http_options.items() if value is not None] + (
+        ["--allowed-host"] if args.allowed_host else [])
+    if not args.http:
+        if given:
+            print(f"orchestra: {given[0]} needs --http", file=sys.stderr)
+            return 2
+        return serve_main(argv)
+    argv += ["--transport", "http"]
+    for flag, value in http_options.items():
+        if value is not None:
+            argv += [flag, str(value)]
+    for host in args.allowed_host or ():
+        argv += ["--allowed-host", host]
     return serve_main(argv)

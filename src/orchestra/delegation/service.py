@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from orchestra.approvals.gate import CallerApprovals
 from orchestra.capacity import CapacityService
-from orchestra.clock import iso_ms, utc_now
+from orchestra.clock import iso_ms
 from orchestra.context.service import ContextService
 from orchestra.delegation import repository as repo
 from orchestra.delegation import result as results
@@ -41,6 +41,7 @@ from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Sink
 from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store, Transaction
+from orchestra.store.clock import Clock, local_now, now_of
 from orchestra.tasks import Task, TaskService, flow
 from orchestra.validation import parse_model
 from orchestra.workspace.config import DelegationGuardrails, TaskPolicy
@@ -57,7 +58,7 @@ class DelegationService:
     def __init__(self, *, layout: WorkspaceLayout, store: Store, events: EventLog, tasks: TaskService,
                  context: ContextService, runtime: RuntimeService, guard: SecurityGuard,
                  policy: DelegationGuardrails, capacity: CapacityService,
-                 clock: Callable[[], datetime] = utc_now, fragments: FragmentService | None = None,
+                 clock: Clock | None = None, fragments: FragmentService | None = None,
                  task_policy: TaskPolicy | None = None,
                  budget_overrun: Callable[[str, str], list[str]] | None = None) -> None:
         self.layout = layout
@@ -126,7 +127,7 @@ class DelegationService:
         retained: list[Prepared] = []
         artifact, result, summary, redactions = self._checked_payload(update, row, self._retainer(row, retained))
         with self.store.write() as tx:
-            now = self.clock()
+            now = now_of(tx, self.clock)
             expired, promoted = sweep(tx, self.events, self.policy, now, self.capacity)
             row = self._row(tx, update.session_id)
             current = str(row["status"])
@@ -241,7 +242,7 @@ class DelegationService:
         if not 1 <= limit <= MAX_LIST:
             raise ValidationError(f"limit must be between 1 and {MAX_LIST}")
         expired = self.sweep()
-        now = self.clock()
+        now = local_now(self.clock)
         with self.store.read() as tx:
             rows = repo.list_rows(tx, task_id=task_id, status=status, include_closed=include_closed, limit=limit)
             sessions = [self._session(tx, r) for r in rows]
@@ -296,7 +297,7 @@ class DelegationService:
         """Settle pending handoffs from host hooks and handoff files the children wrote, expire overdue
         sessions and promote queued ones (a cheap read when nothing is due)."""
         self.settle_reports()
-        now = self.clock()
+        now = local_now(self.clock)
         if self.store.read_only:  # nothing can be recorded; reads show the stored state
             return []
         with self.store.read() as tx:
@@ -304,7 +305,7 @@ class DelegationService:
         if not due:
             return []
         with self.store.write() as tx:
-            expired, _ = sweep(tx, self.events, self.policy, now, self.capacity)
+            expired, _ = sweep(tx, self.events, self.policy, now_of(tx, self.clock), self.capacity)
         return expired
 
     def settle_reports(self) -> list[str]:
@@ -323,7 +324,7 @@ class DelegationService:
     def promote_ready(self) -> list[str]:
         """Promote queued sessions now (e.g. after a dependency was marked done); returns their ids."""
         with self.store.write() as tx:
-            _, promoted = sweep(tx, self.events, self.policy, self.clock(), self.capacity)
+            _, promoted = sweep(tx, self.events, self.policy, now_of(tx, self.clock), self.capacity)
         return promoted
 
     def counts(self) -> dict[str, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from orchestra.events import NewEvent
 from orchestra.runtime.adapters import ADAPTERS, RuntimeAdapter, get_adapter
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Transaction
+from orchestra.store.clock import Clock, now_of
 from orchestra.tasks import flow
 from orchestra.workspace.paths import guard_path
 
@@ -72,7 +72,7 @@ class _Prepared:
 
 
 def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str | None,
-          actor: str, clock: Callable[[], datetime], approval: CallerApprovals | None = None) -> SpawnResult:
+          actor: str, clock: Clock | None, approval: CallerApprovals | None = None) -> SpawnResult:
     """Replay, or prepare → (a person's approval past a budget) → write artifacts → admit in one
     transaction, the approval consumed in it (artifacts removed on failure)."""
     print_ = fingerprint(request)
@@ -87,7 +87,7 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
     syncing: files.FolderSync | None = None
     try:
         with service.store.write() as tx:
-            now = clock()
+            now = now_of(tx, clock)
             sweep(tx, service.events, service.policy, now, service.capacity)
             earlier = repo.by_idempotency_key(tx, request.idempotency_key) if request.idempotency_key else None
             if earlier is None:

@@ -32,6 +32,12 @@ MAX_LIST_LIMIT = 500
 REQUIRED_TRIGGERS = ("events_no_update", "events_no_delete", "audit_head_no_delete", "audit_chain_no_delete",
                      "audit_chain_sealed")
 
+_TRIGGERS_SQL = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+    "postgres": "SELECT t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal",
+}
+
 
 class EventLog:
     """Append-only, HMAC-chained events in the state store."""
@@ -144,7 +150,7 @@ class _Walk:
             self.fail(f"the database fails its integrity check (quick_check): {'; '.join(problems)}")
 
     def run(self, tx: Transaction) -> None:
-        present = {str(r["name"]) for r in tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        present = {str(r["name"]) for r in tx.fetchall(_TRIGGERS_SQL[tx.dialect])}
         missing = [name for name in REQUIRED_TRIGGERS if name not in present]
         head = tx.fetchone("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
         seal = tx.fetchone("SELECT keyed_from_seq, mac FROM audit_chain WHERE id = 1")

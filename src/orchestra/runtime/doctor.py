@@ -68,7 +68,7 @@ def diagnose(root: Path, source: str, *, start_server: bool = True) -> DoctorRep
         return report
     report.add("workspace", "ok", f"{root} (from {source})")
     _config(report, folder / "config.json")
-    _database(report, folder / "state.db")
+    _database_of(report, root, folder / "state.db")
     _key(report, folder / "keys" / "workspace.key")
     servers = _mcp_configs(report, root)
     _hook_configs(report, root)
@@ -96,6 +96,64 @@ def _config(report: DoctorReport, path: Path) -> None:
                                           "default policy until this is fixed)")
         return
     report.add("config.json", "ok", "valid")
+
+
+def _database_of(report: DoctorReport, root: Path, db: Path) -> None:
+    """The SQLite file, or the PostgreSQL schema ``ORCHESTRA_DATABASE_URL`` selects."""
+    import os
+
+    from orchestra.errors import OrchestraError
+    from orchestra.store.factory import target_from
+    from orchestra.workspace.layout import WorkspaceLayout
+
+    try:
+        target = target_from(WorkspaceLayout(root), os.environ)
+    except OrchestraError as exc:
+        report.add("database", "fail", exc.message)
+        return
+    if target.dialect == "sqlite" or not target.database_url or not target.schema:
+        _database(report, db)
+        return
+    _postgres(report, target.database_url, target.schema, db.parent / "keys" / "workspace.key")
+
+
+def _postgres(report: DoctorReport, url: str, schema: str, key_path: Path) -> None:
+    """Version, catalog integrity and the audit chain of a PostgreSQL schema, read-only (never migrates)."""
+    from orchestra.errors import OrchestraError
+    from orchestra.events import EventLog
+    from orchestra.events.chain import ChainKey
+    from orchestra.store.postgres import PostgresStore, redacted_url, schema_initialized
+    from orchestra.workspace.secret_key import load_key
+
+    where = f"{redacted_url(url)}#{schema}"
+    try:
+        if not schema_initialized(url, schema):
+            report.add("database", "fail", f"no state in {where} yet: run `orchestra init`")
+            return
+        store = PostgresStore(url, schema, read_only=True, pool_max=1)
+    except OrchestraError as exc:
+        report.add("database", "warn" if exc.code == "read_only" else "fail", f"{where}: {exc.message}")
+        return
+    try:
+        problems = store.check_integrity()
+        if problems:
+            report.add("database", "fail", f"{where}: {'; '.join(problems)}")
+            return
+        report.add("database", "ok", f"{where}: schema {store.schema_version} (latest {LATEST_VERSION})")
+        key = load_key(key_path)
+        if key is None:
+            report.add("audit chain", "fail", "cannot be verified: the workspace key is missing")
+            return
+        chain = EventLog(store, ChainKey(key)).verify()
+    except OrchestraError as exc:
+        report.add("audit chain", "fail", f"cannot be read ({exc.message})")
+        return
+    finally:
+        store.close()
+    if chain.ok:
+        report.add("audit chain", "ok", f"{chain.events_checked} events verified")
+    else:
+        report.add("audit chain", "fail", f"broken at event {chain.broken_at_seq}: {chain.problem}")
 
 
 def _database(report: DoctorReport, db: Path) -> None:

@@ -245,6 +245,8 @@ SPECS: tuple[TokenSpec, ...] = (
               r"\bops_eyJ[A-Za-z0-9+/=_-]{100,2048}", ("ops_eyj",), 4, 30),
     TokenSpec("secret.pulumi.token", "Pulumi access token (pul- + 40 hex)", r"\bpul-[a-f0-9]{40}" + _B, ("pul-",),
               4, 30),
+    TokenSpec("secret.orchestra.api-token", "Orchestra hosted API token (orch_ + 30 random + 6 CRC32 checksum)",
+              r"\borch_[A-Za-z0-9]{36}" + _B, ("orch_",), 5, 20, validate=checksum_or_random),
     TokenSpec("secret.terraform.token", "Terraform Cloud / Enterprise token (<14>.atlasv1.<60+>)",
               r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,90}", (".atlasv1.",), 0, 30, offsets=(-14,)),
 )

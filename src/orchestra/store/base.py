@@ -10,13 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
+
+from orchestra.store.dialect import Dialect
 
 Row = Mapping[str, Any]
 
 
 class Transaction(Protocol):
     """An open transaction."""
+
+    dialect: Dialect
+    """``"sqlite"`` or ``"postgres"``: for the few statements that must be spelled per backend."""
+
+    def now(self) -> datetime:
+        """The store's clock (PostgreSQL: the database server's), for lease expiry shared by processes."""
+        ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; return the number of rows it changed."""
@@ -37,6 +47,8 @@ class Transaction(Protocol):
 
 class Store(Protocol):
     """A transactional state store shared by every process of a workspace."""
+
+    dialect: Dialect
 
     @property
     def schema_version(self) -> int:

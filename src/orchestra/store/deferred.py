@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 
 from orchestra.errors import NotInitializedError
 from orchestra.store.base import Store, Transaction
+from orchestra.store.dialect import SQLITE, Dialect
 
 NOT_INITIALIZED = "Orchestra is not initialized here; run `orchestra init` (or make a first write such as task_add)"
 
@@ -22,7 +23,8 @@ class DeferredStore:
     """Wraps the real store, opening it only when a transaction needs it."""
 
     def __init__(self, *, exists: Callable[[], bool], initialize: Callable[[], None],
-                 open_store: Callable[[], Store]) -> None:
+                 open_store: Callable[[], Store], dialect: Dialect = SQLITE) -> None:
+        self.dialect = dialect
         self._exists = exists
         self._initialize = initialize
         self._open_store = open_store
@@ -31,7 +33,7 @@ class DeferredStore:
 
     @property
     def initialized(self) -> bool:
-        """Whether the database exists (or is open)."""
+        """Whether the database exists (or is open): SQLite its file, PostgreSQL its migrated schema."""
         return self._store is not None or self._exists()
 
     @property

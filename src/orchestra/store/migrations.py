@@ -1,13 +1,33 @@
-"""Versioned, forward-only schema migrations.
+"""Versioned, forward-only schema migrations, for SQLite and PostgreSQL alike.
 
-Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the
-bump of ``PRAGMA user_version``, so a crash leaves the database at the old or the
-new version, never between. Append new migrations; never edit a shipped one.
+Each migration runs in its own write transaction together with the bump of the
+schema version (SQLite: ``PRAGMA user_version``; PostgreSQL: the one-row
+``orchestra_schema_version`` table), so a crash leaves the database at the old or
+the new version, never between. Append new migrations; never edit a shipped one.
+
+A statement is either a plain string, written once for both backends (its column
+types are renamed mechanically on PostgreSQL: ``INTEGER`` → ``BIGINT``, ``BLOB`` →
+``BYTEA``, ``WITHOUT ROWID`` dropped; see :func:`orchestra.store.dialect.postgres_ddl`),
+or a :class:`PerDialect` pair when the backends need different SQL (triggers,
+implicit columns); a side left ``None`` runs nothing on that backend.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from orchestra.store.dialect import SQLITE, Dialect, postgres_ddl
+
+
+@dataclass(frozen=True)
+class PerDialect:
+    """One statement spelled per backend (``None``: nothing to run there)."""
+
+    sqlite: str | None
+    postgres: str | None
+
+
+Statement = str | PerDialect
 
 
 @dataclass(frozen=True)
@@ -16,7 +36,47 @@ class Migration:
 
     version: int
     description: str
-    statements: tuple[str, ...]
+    statements: tuple[Statement, ...]
+
+    def statements_for(self, dialect: Dialect) -> list[str]:
+        """The SQL to run on ``dialect``, in order."""
+        out: list[str] = []
+        for statement in self.statements:
+            if isinstance(statement, PerDialect):
+                chosen = statement.sqlite if dialect == SQLITE else statement.postgres
+                if chosen is not None:
+                    out.append(chosen)
+            else:
+                out.append(statement if dialect == SQLITE else postgres_ddl(statement))
+        return out
+
+
+def _refuse(trigger: str, table: str, action: str, message: str, when: str = "") -> PerDialect:
+    """A trigger refusing ``action`` (UPDATE/DELETE) on ``table``: SQLite ``RAISE(ABORT)``, PostgreSQL a
+    row trigger calling ``orchestra_refuse`` (which raises an integrity violation with ``message``)."""
+    sqlite_when = f" WHEN {when}" if when else ""
+    pg_when = f" WHEN ({when.replace('!=', '<>')})" if when else ""
+    return PerDialect(
+        sqlite=f"CREATE TRIGGER {trigger} BEFORE {action} ON {table}{sqlite_when}\n"
+               f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        postgres=f"CREATE TRIGGER {trigger} BEFORE {action} ON {table} FOR EACH ROW{pg_when}"
+                 f" EXECUTE FUNCTION orchestra_refuse('{message}')",
+    )
+
+
+def _refuse_truncate(table: str, message: str) -> PerDialect:
+    """PostgreSQL only: ``TRUNCATE`` bypasses row triggers, so append-only tables refuse it too."""
+    return PerDialect(sqlite=None, postgres=f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
+                                            f" FOR EACH STATEMENT EXECUTE FUNCTION orchestra_refuse('{message}')")
+
+
+_PG_REFUSE_FUNCTION = PerDialect(sqlite=None, postgres="""
+            CREATE FUNCTION orchestra_refuse() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], ERRCODE = 'integrity_constraint_violation';
+            END
+            $fn$
+            """)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -41,14 +101,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             "CREATE INDEX events_by_task ON events(task_id, seq)",
             "CREATE INDEX events_by_type ON events(type, seq)",
-            """
-            CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END
-            """,
-            """
-            CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END
-            """,
+            _PG_REFUSE_FUNCTION,
+            _refuse("events_no_update", "events", "UPDATE", "audit events are append-only"),
+            _refuse("events_no_delete", "events", "DELETE", "audit events are append-only"),
+            _refuse_truncate("events", "audit events are append-only"),
             """
             CREATE TABLE audit_head (
                 id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -56,10 +112,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                 hash TEXT NOT NULL
             )
             """,
-            """
-            CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
-            BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END
-            """,
+            _refuse("audit_head_no_delete", "audit_head", "DELETE", "the audit head cannot be deleted"),
+            _refuse_truncate("audit_head", "the audit head cannot be deleted"),
             """
             CREATE TABLE tasks (
                 id TEXT PRIMARY KEY,
@@ -150,6 +204,10 @@ MIGRATIONS: tuple[Migration, ...] = (
                 record TEXT NOT NULL
             )
             """,
+            # Thread pages keep insertion order with SQLite's implicit ``rowid``; PostgreSQL gets the same
+            # name as a real identity column, so the page queries read alike on both.
+            PerDialect(sqlite=None,
+                       postgres="ALTER TABLE chat_threads ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE"),
             """
             CREATE INDEX chat_threads_by_scope ON chat_threads(
                 tenant_id, workspace_id, task_id, run_id, phase, session_id, created_at, id)
@@ -213,15 +271,13 @@ MIGRATIONS: tuple[Migration, ...] = (
                 finish_reason TEXT NOT NULL
             )
             """,
+            # SQLite numbers rows of an INTEGER PRIMARY KEY itself; PostgreSQL needs an identity for that.
+            PerDialect(sqlite=None,
+                       postgres="ALTER TABLE ledger ALTER COLUMN seq ADD GENERATED BY DEFAULT AS IDENTITY"),
             "CREATE INDEX ledger_by_task ON ledger(task_id, seq)",
-            """
-            CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
-            BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END
-            """,
-            """
-            CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
-            BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END
-            """,
+            _refuse("ledger_no_update", "ledger", "UPDATE", "ledger records are append-only"),
+            _refuse("ledger_no_delete", "ledger", "DELETE", "ledger records are append-only"),
+            _refuse_truncate("ledger", "ledger records are append-only"),
         ),
     ),
     Migration(
@@ -485,14 +541,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             INSERT INTO audit_chain (id, keyed_from_seq)
             VALUES (1, COALESCE((SELECT seq FROM audit_head WHERE id = 1), 0) + 1)
             """,
-            """
-            CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
-            BEGIN SELECT RAISE(ABORT, 'the audit chain seal cannot be deleted'); END
-            """,
-            """
-            CREATE TRIGGER audit_chain_sealed BEFORE UPDATE ON audit_chain WHEN OLD.mac != ''
-            BEGIN SELECT RAISE(ABORT, 'the audit chain seal cannot be changed'); END
-            """,
+            _refuse("audit_chain_no_delete", "audit_chain", "DELETE", "the audit chain seal cannot be deleted"),
+            _refuse("audit_chain_sealed", "audit_chain", "UPDATE", "the audit chain seal cannot be changed",
+                    when="OLD.mac != ''"),
+            _refuse_truncate("audit_chain", "the audit chain seal cannot be deleted"),
         ),
     ),
     Migration(

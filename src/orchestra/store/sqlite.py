@@ -16,9 +16,11 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from orchestra.clock import utc_now
 from orchestra.errors import (
     ConfigError,
     DiskFullError,
@@ -29,6 +31,7 @@ from orchestra.errors import (
     StoreUnusableError,
 )
 from orchestra.store.base import Row
+from orchestra.store.dialect import SQLITE, Dialect
 from orchestra.store.filesystem import network_filesystem_type
 from orchestra.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
 
@@ -59,8 +62,14 @@ def busy_timeout_from(environ: Mapping[str, str]) -> float:
 class SQLiteTransaction:
     """A transaction on one SQLite connection (see :class:`orchestra.store.Transaction`)."""
 
+    dialect: Dialect = SQLITE
+
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
+
+    def now(self) -> datetime:
+        """The store's clock: with SQLite every process shares this machine's clock."""
+        return utc_now()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._connection.execute(sql, params).rowcount
@@ -80,6 +89,8 @@ class SQLiteTransaction:
 
 class SQLiteStore:
     """The embedded default store: one database file shared by all processes of a workspace."""
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, path: Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S, read_only: bool = False) -> None:
         self.path = path
@@ -189,7 +200,7 @@ class SQLiteStore:
             current = int(tx.fetchone("PRAGMA user_version")[0])  # type: ignore[index]
             if current >= migration.version:  # another process migrated first
                 return current
-            for statement in migration.statements:
+            for statement in migration.statements_for(SQLITE):
                 tx.execute(statement)
             tx.execute(f"PRAGMA user_version = {int(migration.version)}")
             log.info("migrated state database to v%d: %s", migration.version, migration.description)
