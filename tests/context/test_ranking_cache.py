@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-import pytest
-
 from orchestra.app import Orchestra
 from orchestra.context.cache import ExtractionCache
 from orchestra.context.config import BundleConfig
