@@ -30,7 +30,7 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	@bash tests/ensure_postgres.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 conformance: $(STAMP)
 	$(BIN)/python -m pytest -q tests/conformance

@@ -88,9 +88,13 @@ def running(data_dir: Path, *extra: str) -> Iterator[HostedServer]:
 
 @contextlib.asynccontextmanager
 async def mcp_client(url: str, token: str, mode: str = "legacy") -> AsyncIterator[Client]:
-    """An SDK client over streamable HTTP with a bearer token."""
+    """An SDK client over streamable HTTP with a bearer token, whose user accepts what the server asks
+    through elicitation (``chat_delete`` needs a person's approval; docs/approvals.md)."""
+    from tests.surface_calls import person_approves
+
     async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http,
-                Client(streamable_http_client(url, http_client=http), mode=mode) as client):  # type: ignore[arg-type]
+                Client(streamable_http_client(url, http_client=http), mode=mode,  # type: ignore[arg-type]
+                       elicitation_callback=person_approves) as client):
         yield client
 
 

@@ -58,9 +58,10 @@ def evaluate(payload: Mapping[str, Any], *, runtime: str | None, workspace: str 
     root = lifecycle._root(payload, workspace, env)
     if root is None:
         return Outcome(host, None, "no-workspace")
-    db = lifecycle.workspace_db(root)
-    if db is None:
+    folder = os.path.join(root, lifecycle.WORKFLOW_DIR)
+    if not os.path.isdir(folder) or os.path.islink(folder):
         return Outcome(host, None, "not-initialized")
+    db = lifecycle.workspace_db(root)  # None: nothing written yet, or the state lives in PostgreSQL
     loaded = load_policy(root)
     if isinstance(loaded, str):  # a broken config.json never switches the guard off: the defaults apply
         from orchestra.toolpolicy.config import ToolPolicy
@@ -69,9 +70,9 @@ def evaluate(payload: Mapping[str, Any], *, runtime: str | None, workspace: str 
     else:
         policy = loaded
     try:
-        from orchestra.toolpolicy.decide import decide
+        from orchestra.toolpolicy.decide import Caller, decide
 
-        caller = find_caller(db, root, payload, host)
+        caller = find_caller(db, root, payload, host) if db is not None else Caller()
         decision = decide(op, policy, caller, root, home=env.get("HOME") or None)
     except Exception as exc:  # a guard error: fail closed only where the policy says so
         from orchestra.toolpolicy.decide import Caller, Decision
@@ -86,7 +87,7 @@ def evaluate(payload: Mapping[str, Any], *, runtime: str | None, workspace: str 
     if isinstance(loaded, str):
         decision.reason += (" (This workspace's config.json could not be read as a valid policy, so Orchestra's "
                             "default policy applied; ask the user to run `orchestra doctor`.)")
-    recorded = record and record_decision(db, op, decision, caller, host)
+    recorded = record and db is not None and record_decision(db, op, decision, caller, host)
     return Outcome(host, decision, decision.outcome, recorded)
 
 
