@@ -190,6 +190,32 @@ def test_prefiltered_guard_equals_the_reference_guard(text: str, sink: Sink) -> 
     assert PREFILTERED.redact(text) == REFERENCE.redact(text)
 
 
+_BENIGN_LINES = (
+    "We moved the retry logic into the worker so the scheduler stays simple; see the design notes.",
+    "    for key, value in DEFAULTS.items():",
+    "        data.setdefault(key, value)",
+    "SELECT id, title FROM tasks WHERE status = 'open' ORDER BY created_at DESC LIMIT 50;",
+    "2024-05-01T10:31:22.123Z INFO worker[4312] GET /api/v1/items?id=88231 200 12.5ms request_id=9f1c2e",
+    "cd src && python -m pytest -q tests/ | tee out.txt; git status --short",
+    "- see https://docs.python.org/3/library/re.html",
+    "call me on 020 7946 0958 or at +44 20 7946 0958; order 4111 1111 1111 1111",
+    "",
+)
+_long_lines = st.lists(
+    st.one_of(st.sampled_from(_BENIGN_LINES), _secrets, _keywords, st.text(max_size=40)), min_size=30, max_size=120
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(lines=_long_lines, sink=st.sampled_from([Sink.TRANSCRIPT, Sink.PROVIDER]))
+def test_prefiltered_guard_equals_the_reference_guard_on_long_multiline_texts(lines: list[str], sink: Sink) -> None:
+    """Texts of several KB (past the RE2 set's 1 KB bound: the literal prefilter, anchors and windows decide),
+    secrets planted at random lines among benign ones, redacted over several passes."""
+    text = "\n".join(lines)
+    assert _decision(PREFILTERED, text, sink) == _decision(REFERENCE, text, sink)
+    assert PREFILTERED.redact(text) == REFERENCE.redact(text)
+
+
 def test_prefiltered_guard_equals_the_reference_guard_on_every_corpus_line() -> None:
     """Every labeled corpus and held-out line (each rule has positives there), as is and with its neighbours."""
     texts = [s.text for s in load_corpus()] + [line.text for line in load_heldout(7)]

@@ -8,10 +8,11 @@ start. :class:`ReferenceDetector` is the plain per-rule scan it must agree with 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from types import ModuleType
 from typing import Any
 
@@ -283,6 +284,11 @@ def _union(a: KeywordSet, b: KeywordSet) -> KeywordSet:
     return KeywordSet(a.literals + b.literals, use_automaton=a.uses_automaton or b.uses_automaton)
 
 
+@lru_cache(maxsize=64)
+def _subset(a: frozenset[str], b: frozenset[str]) -> bool:
+    return a <= b
+
+
 class TextIndex:
     """Facts about one text computed once and shared by every rule (and the data and risk detectors).
 
@@ -315,13 +321,18 @@ class TextIndex:
     def _run_passes(self) -> None:
         pending, self._keywords = self._keywords, []
         for keywords in pending:
-            if any(keywords.literal_set <= covered for covered in self._covered):
+            if self._covers(keywords.literal_set):
                 continue
             found = keywords.find_all(self.lowered)
             if found is not None:
                 for lit, starts in found.items():
                     self._positions.setdefault(lit, starts)
                 self._covered.append(keywords.literal_set)
+
+    def _covers(self, literals: frozenset[str]) -> bool:
+        """Whether a completed pass found every literal of ``literals`` (a cached subset test: a keyword set's
+        literals are hundreds of strings, and ``<=`` on frozensets has no shortcut for the same set)."""
+        return any(covered is literals or _subset(literals, covered) for covered in self._covered)
 
     def _is_covered(self, literal: str) -> bool:
         return any(literal in covered for covered in self._covered)
@@ -335,6 +346,7 @@ class TextIndex:
                 found = self._positions.get(literal)
             if found is None:
                 if self._is_covered(literal):
+                    self._positions[literal] = _EMPTY  # absent: known without a search next time
                     return _EMPTY
                 found = find_positions(self.lowered, literal)
                 self._positions[literal] = found
@@ -361,7 +373,7 @@ class TextIndex:
         self.use(keywords)
         if self._keywords:
             self._run_passes()
-        if any(keywords.literal_set <= covered for covered in self._covered):
+        if self._covers(keywords.literal_set):
             return [lit for lit in self._positions if lit in keywords.literal_set and self._positions[lit]]
         lowered = self.lowered
         return [lit for lit in keywords.literals if lit in lowered]
@@ -408,11 +420,16 @@ def anchor_candidates(rule: Rule, index: TextIndex) -> list[int]:
     n = len(text)
     found: set[int] = set()
     for literal, offsets in rule.anchors:
-        for i in index.positions(literal):
-            for off in offsets:
-                c = i + off
-                if 0 <= c <= n:
-                    found.add(c)
+        positions = index.positions(literal)  # ascending, each in [0, n)
+        if not positions:
+            continue
+        for off in offsets:  # each offset added to the positions that keep it in [0, n], at C speed
+            if off == 0:
+                found.update(positions)
+            elif off < 0:
+                found.update(map(off.__add__, positions[bisect_left(positions, -off) :]))
+            else:
+                found.update(map(off.__add__, positions[: bisect_right(positions, n - off)]))
     if rule.digit_run_anchor:
         follow = rule.digit_run_anchor
         found.update(b - 3 for b in index.digit_run_ends() if text[b] in follow)
@@ -564,22 +581,14 @@ def _scan_points(
 ) -> None:
     """The reference search loop over ``span``, trying ``pattern.match`` only at candidate starts."""
     lo, hi = span
-    pattern = real_pattern(rule.pattern)
-    j = bisect_left(cands, lo)
-    count = len(cands)
+    match_at = real_pattern(rule.pattern).match
     pos = lo
-    while j < count:
-        c = cands[j]
-        if c > hi:
-            break
-        if c < pos:
-            j = bisect_left(cands, pos, j)
+    for c in islice(cands, bisect_left(cands, lo), bisect_right(cands, hi)):
+        if c < pos:  # inside the last match (``_after`` always moves past its start)
             continue
-        match = pattern.match(text, c, hi)
-        if match is None:
-            j += 1
-            continue
-        pos = _after(rule, match, has_marker, hits, budget)
+        match = match_at(text, c, hi)
+        if match is not None:
+            pos = _after(rule, match, has_marker, hits, budget)
 
 
 def _scan_ranges(
