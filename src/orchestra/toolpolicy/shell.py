@@ -24,19 +24,14 @@ _SOURCES: dict[str, tuple[str, int]] = {"inline": (
     rf"(?:\b(?:curl|wget|fetch)\b[^|;&\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+\S+=\S+\s+)*{SHELLS}\b"
     rf"|\b{SHELLS}\s+<\(\s*(?:curl|wget)\b|\b{SHELLS}\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b"
     rf"|\b(?:iex|Invoke-Expression)\b.*\b(?:iwr|Invoke-WebRequest|DownloadString)\b)", 0)}
-_COMPILED: dict[str, re.Pattern[str]] = {}
 _PIECE_SOURCE = r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)|([^'"\\]+)"""
 _DQ_SOURCE = r'\\([\\"$`])'
 
 
 def _pattern(name: str) -> re.Pattern[str]:
-    """The larger patterns, compiled on first use (most calls never need them)."""
-    found = _COMPILED.get(name)
-    if found is None:
-        source, flags = {**_SOURCES, "piece": (_PIECE_SOURCE, re.DOTALL), "dq": (_DQ_SOURCE, 0),
-                         "secret-file": (_SECRET_FILE, 0), "operator": (_OPERATOR, re.IGNORECASE)}[name]
-        found = _COMPILED[name] = re.compile(source, flags)
-    return found
+    """The larger patterns, compiled on first use (most calls never need them; ``re`` keeps them compiled)."""
+    source, flags = _PATTERNS[name]
+    return re.compile(source, flags)
 
 
 _SECRET_FILE = (
@@ -52,6 +47,8 @@ _OPERATOR = (
     r"\borchestra\.cli\b.{0,2000}?[\[(,]\s*['\"](approve|fragments['\"],\s*['\"](?:restore|grant|shred)"
     r"|keys['\"],\s*['\"]rotate|token['\"],\s*['\"](?:create|revoke))['\"]")
 """The same commands run in-process: ``python -c "from orchestra.cli… main(['approve', …])"``."""
+_PATTERNS: dict[str, tuple[str, int]] = {**_SOURCES, "piece": (_PIECE_SOURCE, re.DOTALL), "dq": (_DQ_SOURCE, 0),
+                                         "secret-file": (_SECRET_FILE, 0), "operator": (_OPERATOR, re.IGNORECASE)}
 
 _PUBLISH = (("npm", "publish"), ("yarn", "publish"), ("pnpm", "publish"), ("twine", "upload"), ("cargo", "publish"),
             ("gem", "push"), ("poetry", "publish"), ("uv", "publish"), ("flit", "publish"), ("docker", "push"),
