@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MAKEFLAGS += --no-print-directory
 
-.PHONY: run test lint typecheck pytest bench docs conformance clean
+.PHONY: run test lint typecheck pytest compile bench docs conformance clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")' >&2
@@ -16,7 +16,13 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' >&2
 	@touch $(STAMP)
 
-run: $(STAMP)
+# Byte-compile the project's own sources: the editable install leaves them uncompiled, and where the
+# environment sets PYTHONDONTWRITEBYTECODE (as this project's CI does) every process would compile
+# them again (0.25 s of each CLI call, hook and server start). Stale .pyc files are simply recompiled.
+compile: $(STAMP)
+	@$(BIN)/python -m compileall -q src tests bench >&2
+
+run: $(STAMP) compile
 	@exec $(BIN)/orchestra-mcp
 
 test: $(STAMP)
@@ -28,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) compile
 	@bash tests/ensure_postgres.sh
 	$(BIN)/python -m pytest -q -n 2
 

@@ -33,14 +33,19 @@ def _config(workspace: Path) -> None:
                                                     "approvals": {"actions": []}}))  # no person to ask here
 
 
-def _setup(workspace: Path) -> dict[str, Any]:
+def _setup(workspace: Path, tool: str) -> dict[str, Any]:
+    """The task, plus what ``tool``'s calls act on: sessions to update, a thread to append to, threads to delete."""
+    state: dict[str, Any] = {}
     with Orchestra.open(workspace) as app:
         app.tasks.add({"id": "T-1", "title": "t", "owner_role": "developer"})
-        sessions = [app.delegation.spawn({"task_id": "T-1", "runtime": "claude-cli"}).session_id
-                    for _ in range(CALLS)]
-        thread = app.chat.create_thread(SCOPE, "kill me", ACTOR)
-        threads = [app.chat.create_thread(SCOPE, f"thread {i}", ACTOR).id for i in range(CALLS)]
-    return {"sessions": sessions, "thread": thread.id, "threads": threads}
+        if tool == "session_update":
+            state["sessions"] = [app.delegation.spawn({"task_id": "T-1", "runtime": "claude-cli"}).session_id
+                                 for _ in range(CALLS)]
+        if tool == "chat_message_append":
+            state["thread"] = app.chat.create_thread(SCOPE, "kill me", ACTOR).id
+        if tool == "chat_delete":
+            state["threads"] = [app.chat.create_thread(SCOPE, f"thread {i}", ACTOR).id for i in range(CALLS)]
+    return state
 
 
 Args = Callable[[dict[str, Any], int], dict[str, Any]]
@@ -86,7 +91,7 @@ def _no_leftovers(workspace: Path, app: Orchestra) -> None:
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 def test_sigkill_during_a_writing_tool_loses_nothing_acknowledged(workspace: Path, tool: str) -> None:
     _config(workspace)
-    state = _setup(workspace)
+    state = _setup(workspace, tool)
     make_args, check = TOOLS[tool]
     server = RawServer(workspace, "--tools", "all")
     try:

@@ -15,7 +15,7 @@ from tests.fragments.helpers import policy, write_config
 from tests.helpers import BIN_DIR, clean_env, run_cli
 
 pytestmark = pytest.mark.slow
-WRITERS, MESSAGES, ROTATIONS = 3, 6, 3
+WRITERS, MESSAGES, ROTATIONS = 3, 6, 2
 
 WRITER = """
 import sys
