@@ -27,7 +27,6 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -54,7 +53,8 @@ CHARS_PER_EVENT = 4
 
 UNBOUNDED = 1 << 30
 _MAXREPEAT = C.MAXREPEAT
-_HEX_RE = re.compile(r"\\x\{([0-9a-fA-F]+)\}")
+_HEX = r"\\x\{([0-9a-fA-F]+)\}"
+"""A code point in a translation (compiled by ``re`` on first use, not at import)."""
 _ERRORS = "orchestra.one_byte"
 
 
@@ -74,7 +74,7 @@ def one_byte_per_char(text: str) -> bytes:
 
 def _hs_pattern(re2_pattern: str) -> str:
     """An RE2 translation for the one-byte mapping: code points above ``0x80`` become ``0x80``."""
-    return _HEX_RE.sub(lambda m: f"\\x{min(int(m.group(1), 16), 0x80):02x}", re2_pattern)
+    return re.sub(_HEX, lambda m: f"\\x{min(int(m.group(1), 16), 0x80):02x}", re2_pattern)
 
 
 def _width(state: Any, items: list[Any]) -> int:
@@ -177,13 +177,16 @@ def _lookahead_width(state: Any, items: list[Any]) -> int:
     return total
 
 
-@dataclass(frozen=True, slots=True)
 class Prefix:
-    """The Hyperscan pattern standing for one rule pattern, and the bounds that make windows exact."""
+    """The Hyperscan pattern standing for one rule pattern, and the bound that makes windows exact. (Plain classes
+    here: a dataclass costs a few ms at import.)"""
 
-    expression: str
-    width: int
-    """Maximum width of a prefix match (lookbehinds are dropped, so it starts where the rule's match starts)."""
+    __slots__ = ("expression", "width")
+
+    def __init__(self, expression: str, width: int) -> None:
+        self.expression = expression
+        self.width = width
+        """Maximum width of a prefix match (lookbehinds are dropped, so it starts where the rule's match starts)."""
 
 
 def rule_prefixes(rule: Rule) -> tuple[tuple[Prefix, ...], int] | None:
@@ -277,12 +280,19 @@ def _cached_database(hs: Any, expressions: list[bytes], flags: list[int]) -> Any
     return db
 
 
-@dataclass(frozen=True, slots=True)
 class Candidates:
     """One scan's answer: per candidate rule index, its sorted disjoint start ranges ``[a, b]`` (``None``: a rule
     that is run as without this module: a finder or one without a prefix)."""
 
-    ranges: dict[int, list[tuple[int, int]] | None]
+    __slots__ = ("ranges",)
+
+    def __init__(self, ranges: dict[int, list[tuple[int, int]] | None]) -> None:
+        self.ranges = ranges
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Candidates) and other.ranges == self.ranges
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class HyperscanPrefilter:
