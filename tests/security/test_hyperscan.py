@@ -177,3 +177,18 @@ def test_import_and_short_texts_do_not_load_hyperscan() -> None:
             "print('hyperscan' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_adversarial_texts_give_the_fallback_decisions() -> None:
+    """The 1 MB hostile texts of test_guard (cut to 100 KB here): the windowed path, or its fallback when the
+    reports overflow, decides exactly as the literal path."""
+    from tests.security.test_guard import ADVERSARIAL
+
+    fast = _guard()
+    plain = SecurityGuard(b"hyperscan-test-key-0123456789")
+    for detector in (plain._data, plain._risk):
+        detector.hyperscan = None
+    for name, whole in ADVERSARIAL.items():
+        text = whole[:100_000]
+        a, b = fast.guard(text, Sink.PROVIDER), plain.guard(text, Sink.PROVIDER)
+        assert (a.outcome, a.text, a.reasons, a.findings) == (b.outcome, b.text, b.reasons, b.findings), name
