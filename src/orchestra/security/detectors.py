@@ -16,6 +16,7 @@ from itertools import islice
 from types import ModuleType
 from typing import Any
 
+from orchestra.security.hs_prefilter import Candidates, HyperscanPrefilter
 from orchestra.security.lazy_pattern import real_pattern
 from orchestra.security.prefilter import MAX_TEXT_CHARS as PREFILTER_MAX_CHARS
 from orchestra.security.prefilter import RulePrefilter
@@ -113,8 +114,9 @@ class ReferenceDetector:
                 self._scan_span(rule, text, span, has_marker, hits, budget)
         return hits
 
+    @staticmethod
     def _scan_span(
-        self, rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit], budget: list[int]
+        rule: Rule, text: str, span: tuple[int, int], has_marker: bool, hits: list[Hit], budget: list[int]
     ) -> None:
         lo, hi = span
         if rule.finder is not None:
@@ -127,7 +129,7 @@ class ReferenceDetector:
             if match is None:
                 break
             start, end = _value_span(rule, match)
-            if self._keep(rule, match, (start, end), has_marker, budget):
+            if ReferenceDetector._keep(rule, match, (start, end), has_marker, budget):
                 hits.append(Hit(rule, start, end))
                 if budget[0] < 0 and rule.validate is not None and match.start() < start < match.end():
                     pos = start  # unvalidated: as after a rejection, a real value inside it is still found
@@ -463,7 +465,7 @@ class Detector:
     its candidate starts (or ``search`` from the start of its candidate ranges) instead of searching
     every window, and its prefilter is only consulted once it has a hit."""
 
-    def __init__(self, rules: Sequence[Rule], *, use_prefilter: bool = True) -> None:
+    def __init__(self, rules: Sequence[Rule], *, use_prefilter: bool = True, use_hyperscan: bool | None = None) -> None:
         self.reference = ReferenceDetector(rules)
         self.rules: tuple[Rule, ...] = self.reference.rules
         self.keywords = KeywordSet.of_rules(self.rules)
@@ -486,6 +488,11 @@ class Detector:
         self.prefilter: RulePrefilter | None = RulePrefilter(self.rules) if use_prefilter else None
         """One RE2 set pass naming the rules whose (relaxed) pattern matches the text at all; built once the
         detector is warm (see :meth:`_prefilter_ready`), so one-shot processes never pay for it."""
+        if use_hyperscan is None:
+            use_hyperscan = use_prefilter
+        self.hyperscan: HyperscanPrefilter | None = HyperscanPrefilter(self.rules) if use_hyperscan else None
+        """One Hyperscan pass naming the candidate rules of a long text and where their matches can start; compiled
+        in the background on the first long text (the literal path runs until it is ready)."""
         self._calls = 0
         for rule in self.rules:
             if (rule.anchors or rule.digit_run_anchor) and rule.finder is not None:
@@ -504,6 +511,11 @@ class Detector:
             index = TextIndex(text, self.keywords)
         if not index.aligned:
             return self.reference.scan(text)
+        if possible is None and self.hyperscan is not None and len(text) > PREFILTER_MAX_CHARS:
+            candidates = self.hyperscan.candidates(text)
+            if candidates is not None:
+                # a literal index without the automaton pass: only the candidates' literals are looked up
+                return self._scan_windowed(text, TextIndex(text), candidates)
         active = set(self._always)
         triggers = self._triggers
         for lit in index.found_literals(self.keywords):
@@ -515,47 +527,35 @@ class Detector:
         if not active:
             return []
         has_marker = "[REDACTED_" in text
-        n = len(text)
+        whole = [(0, len(text))]
         hits: list[Hit] = []
-        whole = [(0, n)]
         rules = self.rules
         for i in sorted(active):
             rule = rules[i]
-            spans: list[tuple[int, int]]
-            if rule.literal_window is not None:
-                # the prefilter passes exactly when some literal occurs, i.e. when there is a window
-                starts = sorted(i for lit in rule.prefilter for i in index.positions(lit))
-                spans = _merge_reach(starts, rule.literal_window, n)
-                if not spans:
-                    continue
-            elif not rule.anchors and rule.prefilter and not any(index.present(lit) for lit in rule.prefilter):
+            spans = _rule_spans(rule, index, whole)
+            if spans:
+                _run_rule(rule, index, spans, has_marker, hits)
+        return hits
+
+    def _scan_windowed(self, text: str, index: TextIndex, candidates: Candidates) -> list[Hit]:
+        """:meth:`scan` from the Hyperscan candidates: each windowed rule searched only from its start ranges
+        (the search's end cut at the range end plus the rule's reach), the others run as usual."""
+        has_marker = "[REDACTED_" in text
+        whole = [(0, len(text))]
+        hits: list[Hit] = []
+        rules = self.rules
+        reaches = self.hyperscan.reach if self.hyperscan is not None else ()
+        for i, ranges in sorted(candidates.ranges.items()):
+            rule = rules[i]
+            spans = _rule_spans(rule, index, whole)
+            if not spans:
                 continue
-            elif rule.digit_anchored:
-                spans = index.digit_windows()
-            else:
-                spans = whole
+            if ranges is None:
+                _run_rule(rule, index, spans, has_marker, hits)
+                continue
             budget = [MAX_VALIDATIONS_PER_RULE]
-            if not rule.anchors and not rule.digit_run_anchor:
-                for span in spans:
-                    self.reference._scan_span(rule, text, span, has_marker, hits, budget)
-                continue
-            found: list[Hit] = []
-            if rule.anchor_search:
-                ranges = anchor_ranges(rule, index)
-                if ranges:
-                    for span in spans:
-                        _scan_ranges(rule, text, span, ranges, has_marker, found, budget)
-            else:
-                cands = anchor_candidates(rule, index)
-                if cands:
-                    for span in spans:
-                        _scan_points(rule, text, span, cands, has_marker, found, budget)
-            if found and (
-                rule.literal_window is not None
-                or not rule.prefilter
-                or any(index.present(lit) for lit in rule.prefilter)
-            ):
-                hits.extend(found)
+            for span in spans:
+                _scan_windows(rule, text, span, ranges, reaches[i], has_marker, hits, budget)
         return hits
 
     def _possible(self, text: str) -> frozenset[int] | None:
@@ -568,6 +568,68 @@ class Detector:
             if self._calls < PREFILTER_WARM_CALLS:
                 return None
         return prefilter.active(text)
+
+
+def _rule_spans(rule: Rule, index: TextIndex, whole: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans the reference scan searches ``rule`` in (empty: its prefilter literals are absent)."""
+    if rule.literal_window is not None:
+        # the prefilter passes exactly when some literal occurs, i.e. when there is a window
+        starts = sorted(i for lit in rule.prefilter for i in index.positions(lit))
+        return _merge_reach(starts, rule.literal_window, len(index.text))
+    if rule.prefilter and not any(index.present(lit) for lit in rule.prefilter):
+        return []
+    if rule.digit_anchored:
+        return index.digit_windows()
+    return whole
+
+
+def _run_rule(rule: Rule, index: TextIndex, spans: list[tuple[int, int]], has_marker: bool, hits: list[Hit]) -> None:
+    """One rule over its spans: the reference loop, from anchor candidates when the rule has anchors."""
+    text = index.text
+    budget = [MAX_VALIDATIONS_PER_RULE]
+    if not rule.anchors and not rule.digit_run_anchor:
+        for span in spans:
+            ReferenceDetector._scan_span(rule, text, span, has_marker, hits, budget)
+        return
+    if rule.anchor_search:
+        ranges = anchor_ranges(rule, index)
+        if ranges:
+            for span in spans:
+                _scan_ranges(rule, text, span, ranges, has_marker, hits, budget)
+        return
+    cands = anchor_candidates(rule, index)
+    if cands:
+        for span in spans:
+            _scan_points(rule, text, span, cands, has_marker, hits, budget)
+
+
+def _scan_windows(
+    rule: Rule, text: str, span: tuple[int, int], ranges: list[tuple[int, int]], reach: int, has_marker: bool,
+    hits: list[Hit], budget: list[int],
+) -> None:
+    """The reference search loop over ``span``, searching only from the start ranges ``[a, b]`` of the Hyperscan
+    pass, with ``endpos`` cut at ``b + reach`` (a match attempt starting by ``b`` reads nothing past it, so it
+    sees what it sees in the whole span); a match found past ``b`` is left to the next range."""
+    lo, hi = span
+    search = real_pattern(rule.pattern).search
+    k = bisect_left(ranges, (lo, -1))
+    if k > 0 and ranges[k - 1][1] >= lo:
+        k -= 1
+    count = len(ranges)
+    pos = lo
+    while k < count:
+        a, b = ranges[k]
+        if b < pos:
+            k += 1
+            continue
+        c = max(a, pos)
+        if c > hi:
+            break
+        match = search(text, c, min(hi, b + reach))
+        if match is None or match.start() > b:
+            k += 1
+            continue
+        pos = _after(rule, match, has_marker, hits, budget)
 
 
 PREFILTER_WARM_CALLS = 16

@@ -119,6 +119,12 @@ class SecurityGuard:
         """Every rule the guard runs."""
         return self._data.rules + self._risk.rules
 
+    def prepare(self) -> bool:
+        """Compile the long-text engine now (it is otherwise compiled in the background on the first long text,
+        the exact literal path running meanwhile); whether it is available. For server start and benchmarks."""
+        engines = [d.hyperscan for d in (self._data, self._risk) if d.hyperscan is not None]
+        return bool(engines) and all(engine.available for engine in engines)
+
     def _risk_matters(self, sink: Sink) -> bool:
         row = OUTCOME_MATRIX[sink]
         return any(row[c] is not Outcome.ALLOW for c in EXECUTION_RISK_CATEGORIES)
