@@ -42,6 +42,8 @@ BUSY_TIMEOUT_ENV = "ORCHESTRA_STORE_BUSY_TIMEOUT_S"
 BUSY_TIMEOUT_RANGE_S = (0.1, 60.0)
 MAX_IDLE_READERS = 4
 _RETRY_SLEEP_S = 0.02
+_BUSY_SLACK_MS = 50
+"""A write's busy timeout is set to the time left before its deadline, unless within this of the last one."""
 
 
 def busy_timeout_from(environ: Mapping[str, str]) -> float:
@@ -99,6 +101,7 @@ class SQLiteStore:
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
         self._busy_timeout_s = busy_timeout_s
+        self._busy_ms = int(busy_timeout_s * 1000)
         self.read_only = read_only
         fs_type = network_filesystem_type(path.parent)
         if fs_type:
@@ -236,9 +239,11 @@ class SQLiteStore:
     def _begin_immediate(self, deadline: float) -> None:
         conn = self._connection
         while True:
-            remaining = deadline - time.monotonic()
+            remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
             try:
-                conn.execute(f"PRAGMA busy_timeout = {max(1, int(remaining * 1000))}")
+                if abs(remaining_ms - self._busy_ms) > _BUSY_SLACK_MS:  # unchanged on an uncontended write
+                    conn.execute(f"PRAGMA busy_timeout = {remaining_ms}")
+                    self._busy_ms = remaining_ms
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
