@@ -161,7 +161,7 @@ def test_events_hold_every_request_field(workspace: Path) -> None:
         sid = _spawn(app)
         request_json = app.delegation.get(sid).session.artifacts.request_json
         doc = json.loads((workspace / request_json).read_text())
-        admitted = [e for e in app.events.list(limit=50) if e.metadata.get("sessionId") == sid][0]
+        admitted = next(e for e in app.events.list(limit=50) if e.metadata.get("sessionId") == sid)
         assert {k: v for k, v in doc.items() if k not in ("brief", "artifacts")} == {
             k: admitted.metadata[k] for k in doc if k not in ("brief", "artifacts")}
     finally:

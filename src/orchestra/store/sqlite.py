@@ -31,6 +31,7 @@ from orchestra.errors import (
     StoreUnusableError,
 )
 from orchestra.store.base import Row
+from orchestra.store.checkpointer import BACKSTOP_PAGES, Checkpointer
 from orchestra.store.dialect import SQLITE, Dialect
 from orchestra.store.filesystem import network_filesystem_type
 from orchestra.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
@@ -102,6 +103,7 @@ class SQLiteStore:
         self._closed = False
         self._busy_timeout_s = busy_timeout_s
         self._busy_ms = int(busy_timeout_s * 1000)
+        self._checkpointer: Checkpointer | None = None
         self.read_only = read_only
         fs_type = network_filesystem_type(path.parent)
         if fs_type:
@@ -164,8 +166,11 @@ class SQLiteStore:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = ON")  # erased rows are zeroed, not left in free pages
+            conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")  # the helper checkpoints first
+            page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             raise StoreUnusableError(f"the state database is unusable: {exc}") from None
+        self._checkpointer = Checkpointer(self.path, self._connect, page_size)
 
     def _migrate(self) -> int:
         version = self._check_version()
@@ -221,6 +226,8 @@ class SQLiteStore:
             yield from _run_transaction(self._connection)
         finally:
             self._write_lock.release()
+        if self._checkpointer is not None:  # committed: checkpoint off this call's path when the log is long
+            self._checkpointer.after_commit()
 
     @contextmanager
     def read(self) -> Iterator[SQLiteTransaction]:
@@ -304,7 +311,14 @@ class SQLiteStore:
                 time.sleep(0.02 * (attempt + 1))
             return False
 
+    @property
+    def background_checkpoints(self) -> int:
+        """How many WAL checkpoints the helper thread ran (see :mod:`orchestra.store.checkpointer`)."""
+        return self._checkpointer.checkpoints if self._checkpointer is not None else 0
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         with self._pool_lock:
             self._closed = True
             idle, self._idle = self._idle, []
