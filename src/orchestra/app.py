@@ -20,7 +20,8 @@ from orchestra.approvals import ApprovalService
 from orchestra.capacity import CapacityService
 from orchestra.context.guarding import prompt_guard
 from orchestra.context.service import ContextService
-from orchestra.delegation.artifacts import repair_prompts, sweep_orphans
+from orchestra.delegation.artifacts import sweep_orphans
+from orchestra.delegation.repair import repair_live
 from orchestra.delegation.service import DelegationService
 from orchestra.errors import ReadOnlyWorkspaceError
 from orchestra.events import EventLog
@@ -52,7 +53,7 @@ LAZY_SERVICES = ("ledger", "budgets", "providers", "chat", "responder", "chat_ca
 def open_state_store(layout: WorkspaceLayout, target: StoreTarget | None = None) -> Store:
     """The workspace's database (SQLite in the workspace, or the PostgreSQL schema ``target`` names):
     refused when emptied or damaged, read-only when the folder is, and swept of what a crash left (stale
-    temp files, orphan spawn artifacts, live prompts re-rendered)."""
+    temp files, orphan spawn artifacts, live prompt and request files re-rendered)."""
     target = target or target_from(layout, os.environ)
     read_only = layout.is_read_only()
     if target.dialect == SQLITE:
@@ -63,7 +64,7 @@ def open_state_store(layout: WorkspaceLayout, target: StoreTarget | None = None)
     try:
         sweep_temp_files(layout)
         sweep_orphans(layout.root, layout.workflow_dir / "runs", store)
-        repair_prompts(layout.root, store)
+        repair_live(layout.root, store)
     except BaseException:
         store.close()
         raise

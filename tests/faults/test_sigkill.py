@@ -125,7 +125,7 @@ def die(*_a, **_k):
 
 with Orchestra.open(Path(sys.argv[1])) as app:
     if sys.argv[2] == "artifacts":  # every artifact written, the row not yet committed
-        artifacts.start_sync = die
+        artifacts.sync_folders = die
         app.delegation.spawn({"task_id": "T-1", "runtime": "claude-cli"})
     else:  # a temp file written, not yet renamed into place
         atomic.os.replace = die

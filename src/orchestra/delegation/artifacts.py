@@ -12,12 +12,11 @@ import json
 import logging
 import os
 import re
-import threading
 from pathlib import Path
 
 from orchestra.delegation.model import SessionArtifacts
 from orchestra.store.base import Store, Transaction
-from orchestra.workspace.atomic import atomic_write_bytes, create_unpublished, fsync_dir
+from orchestra.workspace.atomic import create_unpublished, fsync_dir
 from orchestra.workspace.layout import WorkspaceLayout
 
 log = logging.getLogger("orchestra.delegation")
@@ -47,9 +46,9 @@ def write_all(root: Path, files: dict[str, str], *, durable: frozenset[str] = fr
     """Create each ``relative path -> text`` exclusively (``O_EXCL``); returns what this call created.
 
     Called inside the admitting transaction: nobody learns these names before the commit, so the
-    files are written in place. Files in ``durable`` are fsynced; the others are kept in (or can be
-    re-rendered from) the session row. The folders are not fsynced here: :func:`start_sync` does that
-    beside the commit. On any failure the files created so far, and only those, are removed.
+    files are written in place. Files in ``durable`` are fsynced; the others can be re-rendered from the
+    session row (:mod:`orchestra.delegation.repair`). The folders are not fsynced here: :func:`sync_folders`
+    does that once. On any failure the files created so far, and only those, are removed.
     """
     written: list[Path] = []
     try:
@@ -63,41 +62,15 @@ def write_all(root: Path, files: dict[str, str], *, durable: frozenset[str] = fr
     return written
 
 
-class FolderSync:
-    """The fsync of the folders holding a spawn's artifacts, run in a helper thread.
-
-    Started inside the admitting transaction, right before its ``COMMIT``, so the folder fsync and
-    SQLite's commit fsync are in flight together instead of one after the other (on a journaling
-    filesystem they usually land in the same journal commit). :meth:`finish` waits for it before
-    the spawn answers, so once a caller has the answer both the row and the artifact names are
-    durable. A power loss between the two leaves a committed row whose prompt file may be missing:
-    :func:`repair_prompts` re-renders it from the row on the next open.
-    """
-
-    def __init__(self, folders: list[Path]) -> None:
-        self._folders = folders
-        self.error: OSError | None = None
-        self._thread = threading.Thread(target=self._run, name="orchestra-artifact-fsync", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
+def sync_folders(written: list[Path]) -> None:
+    """fsync each folder holding ``written`` once, so their names are durable (the spawn calls this right
+    before its COMMIT). A failure is logged, not raised: the row about to commit re-renders the files."""
+    for folder in dict.fromkeys(path.parent for path in written):
         try:
-            for folder in self._folders:
-                fsync_dir(folder)
+            fsync_dir(folder)
         except OSError as exc:
-            self.error = exc
-
-    def finish(self) -> None:
-        """Wait for the fsync; a failure is logged (the row, committed, holds the prompt)."""
-        self._thread.join()
-        if self.error is not None:
-            log.warning("could not fsync the spawn artifact folder (%s); the prompt is re-rendered from the "
-                        "session row on the next open", type(self.error).__name__)
-
-
-def start_sync(written: list[Path]) -> FolderSync:
-    """Start fsyncing the folders of ``written`` (see :class:`FolderSync`)."""
-    return FolderSync(list(dict.fromkeys(path.parent for path in written)))
+            log.warning("could not fsync the spawn artifact folder (%s); the files are re-rendered from the "
+                        "session row when found missing", type(exc).__name__)
 
 
 def remove_all(paths: list[Path]) -> None:
@@ -147,30 +120,3 @@ def _referenced(tx: Transaction) -> set[str]:
         with contextlib.suppress(ValueError, TypeError):
             paths.update(v for v in json.loads(row["artifacts"]).values() if isinstance(v, str))
     return paths
-
-
-LIVE_REPAIR_LIMIT = 500
-
-
-def repair_prompts(root: Path, store: Store) -> list[str]:
-    """Re-render the prompt file of each live session from its row when the file is missing or differs.
-
-    Prompt files are not fsynced before the commit (the row holds the prompt); after a power loss
-    this puts back what the row says the child must read.
-    """
-    with store.read() as tx:
-        rows = tx.fetchall("SELECT artifacts, prompt FROM delegation_sessions WHERE prompt IS NOT NULL AND status IN"
-                           " ('requested', 'queued', 'spawned', 'active', 'suspended') LIMIT ?", (LIVE_REPAIR_LIMIT,))
-    repaired: list[str] = []
-    for row in rows:
-        relative = SessionArtifacts.model_validate_json(row["artifacts"]).prompt
-        expected = str(row["prompt"]).encode("utf-8")
-        path = root / relative
-        try:
-            if path.read_bytes() == expected:
-                continue
-        except FileNotFoundError:
-            pass
-        atomic_write_bytes(path, expected)
-        repaired.append(relative)
-    return repaired

@@ -10,10 +10,11 @@ from typing import Any, Literal
 from orchestra.approvals.gate import CallerApprovals
 from orchestra.capacity import CapacityService
 from orchestra.clock import iso_ms
+from orchestra.context.manifest import ContextManifest
 from orchestra.context.service import ContextService
+from orchestra.delegation import repair, settle
 from orchestra.delegation import repository as repo
 from orchestra.delegation import result as results
-from orchestra.delegation import settle
 from orchestra.delegation.errors import InvalidTransitionError, SessionNotFoundError
 from orchestra.delegation.guardrails import evaluate
 from orchestra.delegation.lifecycle import EVENT_TYPES, RESERVING, TARGET_STATUS, TERMINAL, allowed_updates
@@ -227,8 +228,9 @@ class DelegationService:
     # -- reads ----------------------------------------------------------------------------------------------
 
     def get(self, session_id: str) -> SessionDetail:
-        """One session with its timeline."""
+        """One session with its timeline (its files, when missing or torn, are put back from its record)."""
         self.sweep()
+        repair.repair_session(self.root, self.store, session_id, self._rebuild_manifest)
         with self.store.read() as tx:
             row = self._row(tx, session_id)
             session = self._session(tx, row)
@@ -333,6 +335,10 @@ class DelegationService:
             return repo.status_counts(tx, None)
 
     # -- helpers --------------------------------------------------------------------------------------------
+
+    def _rebuild_manifest(self, task_id: str, role: str, phase: str | None, paths: list[str]) -> ContextManifest:
+        """A session's context manifest built again (for :mod:`orchestra.delegation.repair`)."""
+        return self.context.manifest(task_id, role, phase=phase, paths=paths)
 
     def _row(self, tx: Transaction, session_id: str) -> Row:
         row = repo.get_row(tx, session_id)

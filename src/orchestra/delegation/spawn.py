@@ -17,7 +17,7 @@ from orchestra.capacity import CapacityRequest
 from orchestra.clock import iso_ms
 from orchestra.context.manifest import ContextManifest, marked_markdown
 from orchestra.delegation import artifacts as files
-from orchestra.delegation import guardrails
+from orchestra.delegation import guardrails, request_files
 from orchestra.delegation import repository as repo
 from orchestra.delegation.errors import DelegationRejectedError, IdempotencyConflictError, RuntimeCannotSpawnError
 from orchestra.delegation.lifecycle import EVENT_TYPES, SessionStatus
@@ -84,7 +84,6 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
     prepared = _prepare(service, request, client_name)
     ticket = _budget_gate(service, request, prepared, approval)
     written: list[Path] = []
-    syncing: files.FolderSync | None = None
     try:
         with service.store.write() as tx:
             now = now_of(tx, clock)
@@ -94,18 +93,15 @@ def spawn(service: DelegationService, request: SpawnRequest, *, client_name: str
                 approvals.consume(approval, tx, ticket)
                 session, report, capacity = _admit(service, tx, request, prepared, print_, actor, now)
                 # Created under the write lock, after admission: a rejected request writes nothing, and a
-                # file without a session row is an orphan of a crashed call (see sweep_orphans). The row
-                # holds the prompt and the request, so the files need no fsync of their own; the folder
-                # fsync runs beside the commit's (files.FolderSync) and is awaited before answering.
+                # file without a session row is an orphan of a crashed call (see sweep_orphans). The files
+                # are not fsynced: the row and the admission event re-render them (delegation/repair.py).
+                # One folder fsync, in this thread, right before the COMMIT: once the row is durable, so
+                # are the names.
                 written = files.write_all(service.root, prepared.files)
-                syncing = files.start_sync(written)
+                files.sync_folders(written)
     except BaseException:
-        if syncing is not None:
-            syncing.finish()
         files.remove_all(written)
         raise
-    if syncing is not None:
-        syncing.finish()
     if earlier is not None:
         return service.replay(earlier, print_)
     return _result(prepared, session, report, capacity)
@@ -155,13 +151,11 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
     prompt = guard_prompt(service.guard, marked)
     warnings = _quality_warnings(task.acceptance_criteria, len(manifest.bundle.omitted_sources),
                                  manifest.bundle.final_bytes, service.policy.context_budget_tokens)
-    doc: dict[str, Any] = {
-        "sessionId": session_id, "taskId": task.id, "runId": request.run_id, "phase": phase, "role": role,
-        "runtime": adapter.id, "runtimeSource": choice.source, "depth": request.depth, "brief": brief,
-        "ownershipPaths": ownership, "spawnTool": adapter.spawn_tool, "directProviderApiAllowed": False,
-        "qualityWarnings": warnings, "artifacts": planned.model_dump(mode="json"),
-        "contextHash": manifest.bundle.content_hash,
-    }
+    doc = request_files.request_doc(
+        {"sessionId": session_id, "taskId": task.id, "runId": request.run_id, "phase": phase, "role": role,
+         "runtime": adapter.id, "runtimeSource": choice.source, "depth": request.depth}, brief,
+        {"ownershipPaths": ownership, "spawnTool": adapter.spawn_tool, "directProviderApiAllowed": False,
+         "qualityWarnings": warnings}, planned, manifest.bundle.content_hash)
     return _Prepared(
         task_id=task.id, role=role, phase=phase, adapter=adapter, runtime_source=choice.source or "default",
         session_id=session_id, planned=planned, brief=brief, request_doc=doc, manifest=manifest, warnings=warnings,
@@ -169,8 +163,8 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
         files={
             planned.context_manifest: manifest.model_dump_json(indent=2) + "\n",
             planned.prompt: prompt,
-            planned.request_json: json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
-            planned.request: _request_markdown(doc, adapter.label),
+            planned.request_json: request_files.request_json(doc),
+            planned.request: request_files.request_markdown(doc, adapter.label),
         },
     )
 
@@ -279,26 +273,3 @@ def _quality_warnings(criteria: list[str], omitted: int, final_bytes: int, budge
     if omitted:
         warnings.append(f"{omitted} context sources were omitted by the line budget")
     return warnings
-
-
-def _request_markdown(doc: dict[str, Any], label: str) -> str:
-    lines = [
-        f"# Runtime Spawn Request: {doc['taskId']}", "",
-        f"- Task id: {doc['taskId']}", f"- Runtime: {label} ({doc['runtime']})", f"- Phase: {doc['phase']}",
-        f"- Role: {doc['role']}", f"- Session id: {doc['sessionId']}", "- Async mode: full-async",
-        "- Default parent wait: false", "- Completion: lifecycle-event-or-explicit-poll",
-        f"- Parent runtime tool: {doc['spawnTool'] or 'none'}", "- Direct provider API calls: forbidden",
-        "- directProviderApiAllowed=false", "", "## Assignment", "", str(doc["brief"] or "(no brief)"),
-        "", "## Ownership Paths", "", *_bullets([f"`{p}`" for p in _strings(doc["ownershipPaths"])], "none declared"),
-        "", "## Quality Warnings", "", *_bullets(_strings(doc["qualityWarnings"]), "none"),
-        "", "The session's live status is in Orchestra (session_get); this file records the request only.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _strings(value: object) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def _bullets(items: list[str], empty: str) -> list[str]:
-    return [f"- {item}" for item in items] or [f"- {empty}"]

@@ -31,6 +31,7 @@ from orchestra.errors import (
     StoreUnusableError,
 )
 from orchestra.store.base import Row
+from orchestra.store.checkpointer import BACKSTOP_PAGES, Checkpointer
 from orchestra.store.dialect import SQLITE, Dialect
 from orchestra.store.filesystem import network_filesystem_type
 from orchestra.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
@@ -42,6 +43,8 @@ BUSY_TIMEOUT_ENV = "ORCHESTRA_STORE_BUSY_TIMEOUT_S"
 BUSY_TIMEOUT_RANGE_S = (0.1, 60.0)
 MAX_IDLE_READERS = 4
 _RETRY_SLEEP_S = 0.02
+_BUSY_SLACK_MS = 50
+"""A write's busy timeout is set to the time left before its deadline, unless within this of the last one."""
 
 
 def busy_timeout_from(environ: Mapping[str, str]) -> float:
@@ -99,6 +102,8 @@ class SQLiteStore:
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
         self._busy_timeout_s = busy_timeout_s
+        self._busy_ms = int(busy_timeout_s * 1000)
+        self._checkpointer: Checkpointer | None = None
         self.read_only = read_only
         fs_type = network_filesystem_type(path.parent)
         if fs_type:
@@ -161,8 +166,11 @@ class SQLiteStore:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = ON")  # erased rows are zeroed, not left in free pages
+            conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")  # the helper checkpoints first
+            page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             raise StoreUnusableError(f"the state database is unusable: {exc}") from None
+        self._checkpointer = Checkpointer(self.path, self._connect, page_size)
 
     def _migrate(self) -> int:
         version = self._check_version()
@@ -218,6 +226,8 @@ class SQLiteStore:
             yield from _run_transaction(self._connection)
         finally:
             self._write_lock.release()
+        if self._checkpointer is not None:  # committed: checkpoint off this call's path when the log is long
+            self._checkpointer.after_commit()
 
     @contextmanager
     def read(self) -> Iterator[SQLiteTransaction]:
@@ -236,9 +246,11 @@ class SQLiteStore:
     def _begin_immediate(self, deadline: float) -> None:
         conn = self._connection
         while True:
-            remaining = deadline - time.monotonic()
+            remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
             try:
-                conn.execute(f"PRAGMA busy_timeout = {max(1, int(remaining * 1000))}")
+                if abs(remaining_ms - self._busy_ms) > _BUSY_SLACK_MS:  # unchanged on an uncontended write
+                    conn.execute(f"PRAGMA busy_timeout = {remaining_ms}")
+                    self._busy_ms = remaining_ms
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
@@ -299,7 +311,14 @@ class SQLiteStore:
                 time.sleep(0.02 * (attempt + 1))
             return False
 
+    @property
+    def background_checkpoints(self) -> int:
+        """How many WAL checkpoints the helper thread ran (see :mod:`orchestra.store.checkpointer`)."""
+        return self._checkpointer.checkpoints if self._checkpointer is not None else 0
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         with self._pool_lock:
             self._closed = True
             idle, self._idle = self._idle, []
