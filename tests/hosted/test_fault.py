@@ -14,6 +14,7 @@ import json
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,6 @@ def _held_deadline(data_dir: Path, session_ids: list[str]) -> Callable[[], bool]
             rows = tx.fetchall(f"SELECT expires_at FROM delegation_sessions WHERE session_id IN ({marks})",
                                session_ids)
             now = tx.now()
-        from datetime import datetime
         return len(rows) == len(session_ids) and all(now > datetime.fromisoformat(r["expires_at"]) for r in rows)
 
     return passed
@@ -233,18 +233,19 @@ async def test_a_killed_servers_slots_come_back_by_expiry_on_the_store_clock(tmp
     leases): the surviving server queues a new request. Once the spawn timeout has passed on the store's
     clock, the next call through the survivor expires them, promotes the queued request and admits more."""
     data_dir = tmp_path / "shared"
-    token = _scope(data_dir, 2, {"timeoutMs": 3000, "maxSpawnsPerTask": 100})
+    token = _scope(data_dir, 2, {"timeoutMs": 10_000, "maxSpawnsPerTask": 100})
     doomed, survivor = (start_server(data_dir, "--rate", "100000", "--concurrency", "50") for _ in range(2))
     try:
-        async with mcp_client(doomed.url, token) as client:
-            held = [str((await _call(client, "spawn_request", {"task_id": "T-1", "runtime": "claude-cli",
-                                                                "idempotency_key": f"held-slot-{i}"}))["session_id"])
+        async with mcp_client(survivor.url, token) as client:  # open before the kill: no setup time after it
+            async with mcp_client(doomed.url, token) as through_doomed:
+                held = [str((await _call(through_doomed, "spawn_request", {
+                    "task_id": "T-1", "runtime": "claude-cli", "idempotency_key": f"held-slot-{i}"}))["session_id"])
                     for i in range(2)]
-        doomed.process.send_signal(signal.SIGKILL)
-        assert doomed.process.wait(timeout=10) == -signal.SIGKILL
-        async with mcp_client(survivor.url, token) as client:
+            doomed.process.send_signal(signal.SIGKILL)
+            assert doomed.process.wait(timeout=10) == -signal.SIGKILL
             waiting = await _call(client, "spawn_request", {"task_id": "T-2", "runtime": "claude-cli",
                                                             "idempotency_key": "after-kill"})
+            assert not _held_deadline(data_dir, held)(), "the machine is too slow for the spawn timeout"
             assert waiting["status"] == "queued", waiting  # the dead server's sessions still hold both slots
             await _until(_held_deadline(data_dir, held), timeout=60)
             admitted = await _call(client, "spawn_request", {"task_id": "T-2", "runtime": "claude-cli",
