@@ -10,6 +10,7 @@ database server's, on PostgreSQL), never by the dead process; a SIGTERMed server
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 from collections.abc import Callable
@@ -70,6 +71,7 @@ class Ledger:
     completed: dict[str, str] = field(default_factory=dict)  # session id -> result summary
     appended: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (thread id, sequence)
     unknown: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (tool, arguments)
+    replayed: dict[str, bool] = field(default_factory=dict)  # key -> the first retry replayed an earlier effect
     in_flight: int = 0
     acked_on_doomed: int = 0
 
@@ -131,6 +133,8 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 async def _retry(client: Client, ledger: Ledger, tool: str, arguments: dict[str, Any]) -> None:
     """Send a call whose answer was lost again (same idempotency key), through the surviving server."""
     answer = await _call(client, tool, arguments)
+    key = arguments.get("idempotency_key") or arguments["session_id"]
+    ledger.replayed.setdefault(key, bool(answer.get("replayed") or answer.get("idempotent_replay")))
     if tool == "spawn_request":
         ledger.spawned[arguments["idempotency_key"]] = str(answer["session_id"])
     elif tool == "chat_message_append":
@@ -180,6 +184,38 @@ def _check_store(data_dir: Path, ledger: Ledger) -> None:
                 assert texts[seq - 1] == text
 
 
+def _committed(data_dir: Path, tool: str, arguments: dict[str, Any]) -> bool:
+    """Whether the store already holds the effect of this call."""
+    with scope_opener(data_dir)("acme", "web") as app, app.store.read() as tx:
+        if tool == "spawn_request":
+            row = tx.fetchone("SELECT 1 AS x FROM delegation_sessions WHERE idempotency_key = ?",
+                              (arguments["idempotency_key"],))
+        else:
+            row = tx.fetchone("SELECT 1 AS x FROM chat_messages WHERE thread_id = ? AND text = ?",
+                              (arguments["thread_id"], arguments["text"]))
+    return row is not None
+
+
+async def _lost_answers(server: HostedServer, token: str, data_dir: Path, ledger: Ledger, thread_id: str) -> None:
+    """Writes that take effect but whose answer the client never reads: each request is sent raw, and its
+    connection dropped once the store holds the effect (the "committed, then the answer was lost" case a
+    kill at a random moment seldom hits)."""
+    calls = [("spawn_request", {"task_id": "T-1", "runtime": "claude-cli", "idempotency_key": "lost-answer-0"}),
+             ("chat_message_append", {"thread_id": thread_id, "text": text_of("lost-answer-1"),
+                                      "idempotency_key": "lost-answer-1"})]
+    for number, (tool, arguments) in enumerate(calls, start=1):
+        async with httpx2.AsyncClient(timeout=60) as http:
+            headers = await _raw_session(http, server.url, token)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(functools.partial(http.post, server.url, headers=headers,
+                                                json=tool_call(number, tool, arguments)))
+                with anyio.fail_after(CALL_TIMEOUT_S):
+                    while not await anyio.to_thread.run_sync(_committed, data_dir, tool, arguments):
+                        await anyio.sleep(0.005)
+                tg.cancel_scope.cancel()  # the answer is never read
+        ledger.unknown.append((tool, arguments))
+
+
 async def test_acknowledged_writes_survive_a_server_killed_mid_call(tmp_path: Path, scope_backend: str) -> None:
     """Three clients on each of two servers write concurrently; one server is SIGKILLed while its clients
     have calls in flight. The store holds every acknowledged write, and the lost calls, retried through the
@@ -196,10 +232,11 @@ async def test_acknowledged_writes_survive_a_server_killed_mid_call(tmp_path: Pa
                               200 if on_doomed else 8, on_doomed)
             # kill once the doomed server's clients have been answered a few times and some call is in flight
             await _until(lambda: ledger.acked_on_doomed >= 12 and {0, 2, 4} <= set(ledger.threads))
+            await _lost_answers(doomed, token, data_dir, ledger, ledger.threads[0])
             await _until(lambda: ledger.in_flight > 0)
             doomed.process.send_signal(signal.SIGKILL)
         assert doomed.process.wait(timeout=10) == -signal.SIGKILL
-        assert len(ledger.unknown) == 3  # each client of the dead server lost exactly one answer
+        assert len(ledger.unknown) == 2 + 3  # the two dropped answers; each client of the dead server lost one
         async with mcp_client(survivor.url, token) as client:
             for tool, arguments in ledger.unknown:
                 await _retry(client, ledger, tool, arguments)
@@ -210,6 +247,7 @@ async def test_acknowledged_writes_survive_a_server_killed_mid_call(tmp_path: Pa
         doomed.stop()
     assert "Traceback" not in survivor_log, survivor_log
     assert len(ledger.completed) >= 3 * 8  # the survivor's clients all finished
+    assert ledger.replayed["lost-answer-0"] and ledger.replayed["lost-answer-1"]  # committed before: replayed
     _check_store(data_dir, ledger)
 
 
