@@ -140,8 +140,9 @@ def _shared_scope(data_dir: Path) -> str:
     queue = {"maxQueued": 100}
     config = data_dir / "scopes" / "acme" / "web" / ".agent-workflow" / "config.json"
     config.parent.mkdir(parents=True)
+    guardrails = {"maxSpawnsPerTask": 100}  # under runtimePolicy: a top-level "delegation" is kept but unread
     config.write_text(json.dumps({"capacity": {"platform": queue, "tenant": queue, "workspace": queue},
-                                  "delegation": {"guardrails": {"maxSpawnsPerTask": 100}}}), encoding="utf-8")
+                                  "runtimePolicy": {"delegation": {"guardrails": guardrails}}}), encoding="utf-8")
     token = _token(data_dir)
     with scope_opener(data_dir)("acme", "web") as app:
         for task in ("T-1", "T-2"):
