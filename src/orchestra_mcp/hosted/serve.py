@@ -50,7 +50,8 @@ def add_hosted_arguments(parser: argparse.ArgumentParser) -> None:
                              "tokens from --oauth-issuer; API tokens also accepted); default ORCHESTRA_AUTH. "
                              "Serves the tenant scopes of --data-dir instead of one workspace")
     hosted.add_argument("--data-dir", default=None,
-                        help=f"folder of control.db, keys/ and scopes/ (default {DATA_DIR_ENV})")
+                        help=f"folder of scopes/ (and, without ORCHESTRA_DATABASE_URL, control.db and keys/; "
+                             f"default {DATA_DIR_ENV})")
     hosted.add_argument("--resource-url", default=None,
                         help="public URL of the MCP endpoint (the token audience; default http://HOST:PORT/PATH)")
     hosted.add_argument("--oauth-issuer", default=None, help="the authorization server's issuer URL (iss)")
