@@ -252,3 +252,25 @@ def test_a_scope_key_that_differs_from_the_shared_one_is_refused(machines: tuple
         assert "differs" in refused.value.message
     finally:
         control.close()
+
+
+def test_a_single_machine_deployment_keeps_its_tokens_when_it_moves_to_the_shared_store(
+        machines: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    url = os.environ[DATABASE_URL_ENV]
+    monkeypatch.delenv(DATABASE_URL_ENV)  # before: control.db and keys/ in the data dir
+    local = open_control(machines[0])
+    assert not local.shared
+    kept = TokenService(local.store, local.token_key).create("acme", "web", "read", "1d")
+    local.close()
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    moved = open_control(machines[0])  # creates the control schema: copies the tokens, adopts the key
+    try:
+        assert moved.shared and moved.token_key == local.token_key
+        assert TokenService(moved.store, moved.token_key).verify(kept.token).credential_id == kept.info.token_id
+    finally:
+        moved.close()
+    other = open_control(machines[1])  # another machine, nothing local: the same token key and tokens
+    try:
+        assert TokenService(other.store, other.token_key).verify(kept.token).scope.label == "read"
+    finally:
+        other.close()
