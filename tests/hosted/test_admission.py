@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestra.hosted.admission import AdmissionLimits, AdmissionService
-from orchestra.hosted.control import ControlStore, ControlTransaction
+from orchestra.hosted.control import CONTROL_VERSION, ControlStore, ControlTransaction
 from orchestra.hosted.errors import RateLimitedError
 from tests.hosted.test_tokens import Clock
 
@@ -138,7 +138,7 @@ def test_limits_are_validated() -> None:
 
 def test_control_schema_is_versioned(data_dir: Path) -> None:
     control = ControlStore(data_dir / "control.db")
-    assert control.schema_version == 1
+    assert control.schema_version == CONTROL_VERSION == 2
     with control.write() as tx:
         tx.execute("UPDATE control_meta SET value = 99 WHERE name = 'schema_version'")
     control.close()

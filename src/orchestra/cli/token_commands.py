@@ -1,4 +1,7 @@
-"""``orchestra token create|list|revoke``: hosted API tokens in ``<data-dir>/control.db``.
+"""``orchestra token create|list|revoke``: hosted API tokens in the control store the environment selects.
+
+``<data-dir>/control.db``, or with ``ORCHESTRA_DATABASE_URL`` the deployment's PostgreSQL control schema
+(then ``ORCHESTRA_MASTER_KEY`` or ``ORCHESTRA_MASTER_KEY_FILE`` is needed too; see docs/hosted.md).
 
 ``--workspace`` here is the workspace id inside a tenant (not a folder); the token is printed once.
 """
@@ -13,18 +16,18 @@ from pathlib import Path
 
 from orchestra.cli.output import print_json
 from orchestra.errors import ValidationError
-from orchestra.hosted.control import ControlStore
+from orchestra.hosted.control_open import HostedControl, open_control
 from orchestra.hosted.tokens import TokenService
 
 
-def _service(args: argparse.Namespace) -> tuple[ControlStore, TokenService]:
+def _service(args: argparse.Namespace) -> tuple[HostedControl, TokenService]:
     raw = args.data_dir or os.environ.get("ORCHESTRA_DATA_DIR")
     if not raw:
         raise ValidationError("give --data-dir or set ORCHESTRA_DATA_DIR (the hosted server's data folder)")
     data_dir = Path(raw).resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    control = ControlStore(data_dir / "control.db")
-    return control, TokenService(control, TokenService.open_key(data_dir))
+    control = open_control(data_dir)
+    return control, TokenService(control.store, control.token_key)
 
 
 def _when(seconds: float | None) -> str:

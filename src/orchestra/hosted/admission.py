@@ -9,23 +9,23 @@
   slots after ``lease_ttl_s``; the adapter renews a lease while its request runs. Expired leases are
   deleted inside the same transaction that counts the live ones and takes a slot.
 
-Time is the wall clock of the host (every process of one control database reads the same clock), read
-**inside** the write transaction: the order of the clock readings is then the order in which the
-transactions take effect. (Read before the lock, a request that read its clock first but committed
-later saw an earlier "now" than the TAT already stored, and was refused although within its burst: the
-cause of a flake of the two-server rate test.)
-"""
+Time is the control store's clock (``tx.now()``: the host's wall clock for ``control.db``, the database
+server's for PostgreSQL, so servers on several machines agree), read **inside** the write transaction,
+after the key's lock (``tx.lock``, per principal on PostgreSQL): the order of the clock readings is then
+the order in which the transactions take effect. (Read before the lock, a request that read its clock
+first but committed later saw an earlier "now" than the TAT already stored, and was refused although
+within its burst: the cause of a flake of the two-server rate test.) """
 
 from __future__ import annotations
 
 import math
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from orchestra.hosted.control import ControlStore
+from orchestra.hosted.control import Control, Transaction
 from orchestra.hosted.errors import RateLimitedError
+from orchestra.store.dialect import greatest
 
 DEFAULT_RATE = 60
 DEFAULT_PERIOD_S = 60.0
@@ -69,22 +69,27 @@ class Lease:
 class AdmissionService:
     """Rate and concurrency admission over the control store."""
 
-    def __init__(self, control: ControlStore, limits: AdmissionLimits | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, control: Control, limits: AdmissionLimits | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         self._control = control
         self.limits = limits or AdmissionLimits()
         self._clock = clock
+
+    def _now(self, tx: Transaction) -> float:
+        return self._clock() if self._clock is not None else tx.now()
 
     def check_rate(self, key: str) -> None:
         """Count one request for ``key``, or ``rate_limited`` with the seconds to wait."""
         limits = self.limits
         emission, tau = limits.emission_s, limits.period_s + 1e-9  # 1e-9: float sums
         with self._control.write() as tx:
-            now = self._clock()  # under the lock: see the module doc
+            tx.lock(key)
+            now = self._now(tx)  # under the lock: see the module doc
+            most = greatest(tx.dialect)
             row = tx.fetchone(
                 "INSERT INTO admission_rate (key, tat) VALUES (?, ? + ?) "
-                "ON CONFLICT (key) DO UPDATE SET tat = max(admission_rate.tat, ?) + ? "
-                "WHERE max(admission_rate.tat, ?) + ? - ? <= ? RETURNING tat",
+                f"ON CONFLICT (key) DO UPDATE SET tat = {most}(admission_rate.tat, ?) + ? "
+                f"WHERE {most}(admission_rate.tat, ?) + ? - ? <= ? RETURNING tat",
                 (key, now, emission, now, emission, now, emission, now, tau))
             if row is not None:
                 return
@@ -99,7 +104,8 @@ class AdmissionService:
         limits = self.limits
         lease = Lease(lease_id=secrets.token_hex(12), key=key)
         with self._control.write() as tx:
-            now = self._clock()
+            tx.lock(key)
+            now = self._now(tx)
             tx.execute("DELETE FROM admission_leases WHERE key = ? AND expires_at <= ?", (key, now))
             row = tx.fetchone("SELECT count(*), min(expires_at) FROM admission_leases WHERE key = ?", (key,))
             active = int(row[0]) if row else 0
@@ -114,7 +120,7 @@ class AdmissionService:
         """Push a held lease's expiry forward; False when it had already expired (and was taken back)."""
         with self._control.write() as tx:
             changed = tx.execute("UPDATE admission_leases SET expires_at = ? WHERE lease_id = ?",
-                                 (self._clock() + self.limits.lease_ttl_s, lease.lease_id))
+                                 (self._now(tx) + self.limits.lease_ttl_s, lease.lease_id))
         return changed == 1
 
     def release(self, lease: Lease) -> None:
@@ -126,5 +132,5 @@ class AdmissionService:
         """Live leases of ``key`` (for tests and status)."""
         with self._control.read() as tx:
             row = tx.fetchone("SELECT count(*) FROM admission_leases WHERE key = ? AND expires_at > ?",
-                              (key, self._clock()))
+                              (key, self._now(tx)))
         return int(row[0]) if row else 0

@@ -1,8 +1,17 @@
-"""The control store: ``<data-dir>/control.db``, holding API tokens and admission state.
+"""The control store: API tokens, admission state and (on PostgreSQL) the deployment's wrapped keys.
 
-It has its own small versioned schema (``control_meta``), separate from the workspace migrations, and
-plain portable DDL (text, integer and real columns, no triggers, no rowid tricks) so it can move to
-PostgreSQL. Several server processes share it: every write is one ``BEGIN IMMEDIATE`` transaction.
+Two implementations of one interface (:class:`Control`): this module's :class:`ControlStore`, the file
+``<data-dir>/control.db`` (the default; several server processes of one machine share it, every write is
+one ``BEGIN IMMEDIATE`` transaction), and :class:`orchestra.hosted.control_pg.PostgresControlStore`, a
+schema of the PostgreSQL database shared by servers on several machines. Which one a server or the
+``orchestra token`` CLI uses is chosen in one place, :mod:`orchestra.hosted.control_open`.
+
+Both run the same small versioned schema (``control_meta``), separate from the workspace migrations, in
+plain portable DDL (text, integer, real and blob columns, no triggers, no rowid tricks; PostgreSQL gets
+``REAL`` as ``DOUBLE PRECISION``). Services read time with :meth:`ControlTransaction.now` inside the
+transaction (on PostgreSQL the database server's clock, one clock for every machine) and call
+:meth:`ControlTransaction.lock` before a check-then-write on one key (a no-op on SQLite, whose writers are
+already serialised; a per-key advisory lock on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -12,11 +21,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from orchestra.errors import SchemaTooNewError, StoreBusyError, StoreError
+from orchestra.store.dialect import SQLITE, Dialect
 
 CONTROL_SCHEMA: tuple[tuple[str, ...], ...] = (
     (  # 1: tokens, rate state, concurrency leases
@@ -40,9 +50,77 @@ CONTROL_SCHEMA: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX admission_leases_key ON admission_leases (key, expires_at)",
     ),
+    (  # 2: per-deployment secrets wrapped under the operator's master key (used on PostgreSQL)
+        """CREATE TABLE wrapped_keys (
+            name TEXT PRIMARY KEY,
+            nonce BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+    ),
 )
 CONTROL_VERSION = len(CONTROL_SCHEMA)
 BUSY_TIMEOUT_S = 10.0
+
+
+class Transaction(Protocol):
+    """Statements inside one control transaction (either backend; ``?`` placeholders)."""
+
+    dialect: Dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; the number of rows changed."""
+        ...
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row, or ``None``."""
+        ...
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row."""
+        ...
+
+    def now(self) -> float:
+        """Unix seconds by the store's clock (PostgreSQL: the database server's)."""
+        ...
+
+    def lock(self, key: str) -> None:
+        """Serialise this write transaction with every other one that locks ``key`` (until it ends)."""
+        ...
+
+
+class Control(Protocol):
+    """A control store (SQLite file or PostgreSQL schema)."""
+
+    @property
+    def schema_version(self) -> int:
+        """The control schema version."""
+        ...
+
+    @property
+    def location(self) -> str:
+        """Where it lives, without credentials."""
+        ...
+
+    def write(self) -> AbstractContextManager[Transaction]:
+        """One write transaction: committed on success, rolled back on any error."""
+        ...
+
+    def read(self) -> AbstractContextManager[Transaction]:
+        """One consistent read."""
+        ...
+
+    def close(self) -> None:
+        """Release its connections."""
+        ...
+
+
+def check_version(found: int, where: str) -> None:
+    """``schema_too_new`` when ``found`` is past what this Orchestra knows."""
+    if found > CONTROL_VERSION:
+        raise SchemaTooNewError(f"the control store ({where}) has schema {found}; this Orchestra knows "
+                                f"{CONTROL_VERSION}: upgrade Orchestra", details={"found": found,
+                                                                                "supported": CONTROL_VERSION})
 
 
 class ControlStore:
@@ -70,9 +148,7 @@ class ControlStore:
             tx.execute("CREATE TABLE IF NOT EXISTS control_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
             row = tx.fetchone("SELECT value FROM control_meta WHERE name = 'schema_version'")
             version = int(row[0]) if row else 0
-            if version > CONTROL_VERSION:
-                raise SchemaTooNewError(f"the control database has schema {version}; this Orchestra knows "
-                                        f"{CONTROL_VERSION}: upgrade Orchestra")
+            check_version(version, "control.db")
             for step in CONTROL_SCHEMA[version:]:
                 for statement in step:
                     tx.execute(statement)
@@ -85,6 +161,11 @@ class ControlStore:
         with self.read() as tx:
             row = tx.fetchone("SELECT value FROM control_meta WHERE name = 'schema_version'")
         return int(row[0]) if row else 0
+
+    @property
+    def location(self) -> str:
+        """The control database file."""
+        return str(self.path)
 
     @contextmanager
     def write(self) -> Iterator[ControlTransaction]:
@@ -132,7 +213,9 @@ class ControlStore:
 
 
 class ControlTransaction:
-    """Statements inside one transaction."""
+    """Statements inside one SQLite transaction."""
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -149,3 +232,10 @@ class ControlTransaction:
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Every row."""
         return list(self._conn.execute(sql, params).fetchall())
+
+    def now(self) -> float:
+        """This host's wall clock (every process of one control.db runs on this host)."""
+        return time.time()
+
+    def lock(self, key: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already serialises every writer of the file."""

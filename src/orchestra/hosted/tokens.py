@@ -3,8 +3,10 @@
 Format: ``orch_`` + 30 random base62 characters (~178 bits) + a 6-character base62 CRC32 of them, so a
 scanner (and the guard's ``secret.orchestra.api-token`` rule) recognises one and a typo is refused
 before any lookup. The store keeps ``HMAC-SHA256(server key, token)`` only; the server key lives in
-``<data-dir>/keys/token-hmac.key`` (created once, mode 0600). A lookup is by digest and the digest is
-compared in constant time.
+``<data-dir>/keys/token-hmac.key`` (created once, mode 0600), or, with a PostgreSQL control store, wrapped
+in it (:mod:`orchestra.hosted.control_open`). A lookup is by digest and the digest is compared in constant
+time. Creation, revocation and expiry use the control store's clock (on PostgreSQL the database server's,
+one clock for every machine) unless a test injects ``clock``.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from orchestra.errors import NotFoundError, ValidationError
-from orchestra.hosted.control import ControlStore
+from orchestra.hosted.control import Control, Transaction
 from orchestra.hosted.errors import UnauthorizedError
 from orchestra.hosted.principal import Principal, Scope, check_scope_id
 from orchestra.security.vendor_rules import base62_crc32
@@ -85,15 +86,18 @@ class CreatedToken(BaseModel):
 class TokenService:
     """Create, list, revoke and verify API tokens in the control store."""
 
-    def __init__(self, control: ControlStore, key: bytes, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, control: Control, key: bytes, clock: Callable[[], float] | None = None) -> None:
         self._control = control
         self._key = key
         self._clock = clock
 
     @classmethod
     def open_key(cls, data_dir: Path) -> bytes:
-        """The server's token key under ``<data-dir>/keys/``, created on first use."""
+        """The server's token key under ``<data-dir>/keys/``, created on first use (SQLite control store)."""
         return load_or_create_key(data_dir / "keys" / "token-hmac.key")
+
+    def _now(self, tx: Transaction) -> float:
+        return self._clock() if self._clock is not None else tx.now()
 
     def digest(self, token: str) -> str:
         """``HMAC-SHA256(key, token)`` in hex."""
@@ -114,13 +118,13 @@ class TokenService:
             check_identifier(label, "label")
         token = new_token()
         token_id = f"tok_{secrets.token_hex(8)}"
-        now = self._clock()
         with self._control.write() as tx:
+            now = self._now(tx)
             tx.execute("INSERT INTO api_tokens (token_id, digest, tenant, workspace, scope, label, created_at, "
                        "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (token_id, self.digest(token), tenant, workspace, granted.label, label, now, now + ttl))
         return CreatedToken(token=token, info=self._info((token_id, tenant, workspace, granted.label, label, now,
-                                                          now + ttl, None)))
+                                                          now + ttl, None), now))
 
     def list(self, tenant: str | None = None, workspace: str | None = None) -> list[TokenInfo]:
         """Tokens, newest first, optionally of one tenant (and workspace)."""
@@ -137,20 +141,22 @@ class TokenService:
             sql += " WHERE " + " AND ".join(where)
         with self._control.read() as tx:
             rows = tx.fetchall(sql + " ORDER BY created_at DESC, token_id", params)
-        return [self._info(row) for row in rows]
+            now = self._now(tx)
+        return [self._info(row, now) for row in rows]
 
     def revoke(self, token_id: str) -> TokenInfo:
         """Revoke a token (a repeat keeps the first revocation time)."""
         if not isinstance(token_id, str) or not TOKEN_ID_PATTERN.fullmatch(token_id):
             raise ValidationError("token id must look like tok_ and 16 hex digits")
         with self._control.write() as tx:
+            now = self._now(tx)
             tx.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-                       (self._clock(), token_id))
+                       (now, token_id))
             row = tx.fetchone("SELECT token_id, tenant, workspace, scope, label, created_at, expires_at, "
                               "revoked_at FROM api_tokens WHERE token_id = ?", (token_id,))
         if row is None:
             raise NotFoundError("no such token")
-        return self._info(row)
+        return self._info(row, now)
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token, or ``unauthorized`` (unknown, expired, revoked, malformed)."""
@@ -160,19 +166,20 @@ class TokenService:
         with self._control.read() as tx:
             row = tx.fetchone("SELECT token_id, digest, tenant, workspace, scope, expires_at, revoked_at "
                               "FROM api_tokens WHERE digest = ?", (digest,))
+            now = self._now(tx)
         if row is None or not hmac.compare_digest(str(row[1]), digest):
             raise UnauthorizedError("the token is not valid")
         token_id, _, tenant, workspace, scope, expires_at, revoked_at = row
         if revoked_at is not None:
             raise UnauthorizedError("the token was revoked")
-        if float(expires_at) <= self._clock():
+        if float(expires_at) <= now:
             raise UnauthorizedError("the token has expired")
         return Principal(tenant=str(tenant), workspace=str(workspace), scope=Scope.parse(str(scope)),
                          credential_id=str(token_id), subject=str(token_id), kind="api_token")
 
-    def _info(self, row: tuple[object, ...]) -> TokenInfo:
+    @staticmethod
+    def _info(row: tuple[object, ...], now: float) -> TokenInfo:
         token_id, tenant, workspace, scope, label, created, expires, revoked = row
-        now = self._clock()
         status = "revoked" if revoked is not None else "expired" if float(str(expires)) <= now else "active"
         return TokenInfo(token_id=str(token_id), tenant=str(tenant), workspace=str(workspace), scope=str(scope),
                          label=str(label), created_at=float(str(created)), expires_at=float(str(expires)),

@@ -5,7 +5,9 @@ is configured (``--auth`` or ``ORCHESTRA_AUTH``) :func:`serve_hosted` builds the
 (:func:`~orchestra_mcp.hosted.app.create_hosted_app`) and serves it behind the HTTP transport's layers
 (:class:`~orchestra_mcp.http.app.TransportApp`: Host/Origin checks, in-flight limit, request deadline,
 graceful SIGTERM). Each scope's state is a SQLite file under the data dir, or its own schema in the
-PostgreSQL database ``ORCHESTRA_DATABASE_URL`` names (:mod:`orchestra.hosted.scopes`).
+PostgreSQL database ``ORCHESTRA_DATABASE_URL`` names (:mod:`orchestra.hosted.scopes`); the control state
+(tokens, admission, keys) follows: ``control.db`` in the data dir, or a control schema of that database
+shared by servers on several machines (:mod:`orchestra.hosted.control_open`).
 
 ``python -m orchestra_mcp.hosted`` is an alias (``--transport http``, ``--auth tokens`` unless given).
 Logs go to stderr through the guard.
@@ -48,7 +50,8 @@ def add_hosted_arguments(parser: argparse.ArgumentParser) -> None:
                              "tokens from --oauth-issuer; API tokens also accepted); default ORCHESTRA_AUTH. "
                              "Serves the tenant scopes of --data-dir instead of one workspace")
     hosted.add_argument("--data-dir", default=None,
-                        help=f"folder of control.db, keys/ and scopes/ (default {DATA_DIR_ENV})")
+                        help=f"folder of scopes/ (and, without ORCHESTRA_DATABASE_URL, control.db and keys/; "
+                             f"default {DATA_DIR_ENV})")
     hosted.add_argument("--resource-url", default=None,
                         help="public URL of the MCP endpoint (the token audience; default http://HOST:PORT/PATH)")
     hosted.add_argument("--oauth-issuer", default=None, help="the authorization server's issuer URL (iss)")
@@ -107,13 +110,12 @@ def build_hosted_app(args: argparse.Namespace, settings: HttpSettings) -> tuple[
     ``OrchestraError``/``ValueError`` on bad settings)."""
     from orchestra.errors import ValidationError
     from orchestra.hosted.admission import AdmissionLimits, AdmissionService
-    from orchestra.hosted.control import ControlStore
+    from orchestra.hosted.control_open import open_control
     from orchestra.hosted.oauth import JwtVerifier, OAuthSettings
     from orchestra.hosted.scopes import scope_opener
     from orchestra.hosted.tokens import TokenService
     from orchestra.security.guard import SecurityGuard
     from orchestra.security.logging_filter import GuardLoggingFilter
-    from orchestra.store.factory import DATABASE_URL_ENV
     from orchestra_mcp.groups import parse_groups
     from orchestra_mcp.hosted.app import HostedSettings, create_hosted_app
     from orchestra_mcp.hosted.auth import ApiTokenAuthenticator, Authenticator, OAuthAuthenticator
@@ -126,19 +128,19 @@ def build_hosted_app(args: argparse.Namespace, settings: HttpSettings) -> tuple[
     data_dir = Path(folder).resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     resource_url = args.resource_url or settings.url
-    key = TokenService.open_key(data_dir)
-    guard = SecurityGuard(hmac.new(key, b"orchestra log guard", hashlib.sha256).digest())
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(GuardLoggingFilter(guard))
-    opener = scope_opener(data_dir)  # PostgreSQL (one schema per scope) when ORCHESTRA_DATABASE_URL is set
     groups = tuple(parse_groups(args.tools or "all"))
     limits = AdmissionLimits(rate=int(option(args, "rate")), period_s=float(option(args, "period")),
                              concurrency=int(option(args, "concurrency")),
                              body_bytes=settings.max_body_bytes,
                              lease_ttl_s=float(option(args, "lease_ttl")))
-    control = ControlStore(data_dir / "control.db")
+    control = open_control(data_dir)  # PostgreSQL (shared by every machine) when ORCHESTRA_DATABASE_URL is set
     try:
-        tokens = TokenService(control, key)
+        key = control.token_key
+        guard = SecurityGuard(hmac.new(key, b"orchestra log guard", hashlib.sha256).digest())
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(GuardLoggingFilter(guard))
+        opener = scope_opener(data_dir, keys=control.keys)  # one schema per scope on PostgreSQL
+        tokens = TokenService(control.store, key)
         oauth: OAuthSettings | None = None
         authenticator: Authenticator = ApiTokenAuthenticator(tokens)
         if settings.auth == "oauth":
@@ -154,7 +156,7 @@ def build_hosted_app(args: argparse.Namespace, settings: HttpSettings) -> tuple[
             authenticator = OAuthAuthenticator(JwtVerifier(oauth), tokens)
         timeout = settings.request_timeout_s
         hosted = HostedSettings(
-            resource_url=resource_url, authenticator=authenticator, admission=AdmissionService(control, limits),
+            resource_url=resource_url, authenticator=authenticator, admission=AdmissionService(control.store, limits),
             opener=opener, oauth=oauth, groups=groups, max_scopes=int(option(args, "max_scopes")),
             security=sdk_security(settings), on_close=[control.close], path=settings.path,
             body_timeout_s=settings.body_timeout_s,
@@ -163,8 +165,9 @@ def build_hosted_app(args: argparse.Namespace, settings: HttpSettings) -> tuple[
     except BaseException:
         control.close()
         raise
-    store = "PostgreSQL (one schema per scope)" if os.environ.get(DATABASE_URL_ENV, "").strip() else "SQLite"
-    return app, f"hosted scopes of {data_dir} at {resource_url} (auth: {settings.auth}; state: {store})"
+    store = "PostgreSQL (one schema per scope)" if control.shared else "SQLite"
+    return app, (f"hosted scopes of {data_dir} at {resource_url} (auth: {settings.auth}; state: {store}; "
+                 f"control: {control.store.location})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
