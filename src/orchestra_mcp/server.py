@@ -16,6 +16,7 @@ import anyio.to_thread
 from orchestra import __version__
 from orchestra.app import Orchestra
 from orchestra.workspace.config import TOOL_GROUPS
+from orchestra_mcp.client_log import ClientLog
 from orchestra_mcp.groups import GROUP_PURPOSE, OPTIONAL_GROUPS, parse_groups
 from orchestra_mcp.surface import OrchestraServer
 from orchestra_mcp.tools import capacity, context, delegation, runtime, tasks, workspace
@@ -60,19 +61,29 @@ def instructions_for(groups: Iterable[str]) -> str:
     return "".join(lines) + CLOSING
 
 
-def settle_before_tools(app: Orchestra) -> Any:
+def settle_before_tools(app: Orchestra, client_log: ClientLog) -> Any:
     """Middleware: before every tool call, settle what host hooks and children left (pending stop
-    reports, handoff files), so a finished child frees its slot on the next call of any tool."""
+    reports, handoff files), so a finished child frees its slot on the next call of any tool; the
+    caller hears of the sessions settled so through an ``info`` log notification."""
 
     async def settle_first(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "tools/call" and app.initialized:
+            settled: list[str] = []
             try:
-                await anyio.to_thread.run_sync(app.delegation.settle_reports)
+                settled = await anyio.to_thread.run_sync(app.delegation.settle_reports)
             except Exception:  # never fail the caller's tool because of someone else's report
                 log.exception("settling pending lifecycle reports failed")
+            if settled:
+                await client_log.send(ctx, "info", settled_message(settled))
         return await call_next(ctx)
 
     return settle_first
+
+
+def settled_message(session_ids: list[str]) -> str:
+    """The log line naming sessions that finished without a ``session_update``."""
+    return (f"Settled from host hooks or handoff files: {', '.join(session_ids)}. "
+            "session_get shows each one's status and result.")
 
 
 def error_scrubber(app: Orchestra) -> Callable[[str], str]:
@@ -105,8 +116,11 @@ def _registrar(app: Orchestra, server: OrchestraServer, group: str) -> Callable[
 def create_server(app: Orchestra, groups: Iterable[str] = TOOL_GROUPS) -> OrchestraServer:
     """An MCP server whose tools and resources act on ``app``'s workspace, with the given tool groups on."""
     enabled = parse_groups(groups)
+    scrub = error_scrubber(app)
+    client_log = ClientLog(scrub)
     server = OrchestraServer(SERVER_NAME, version=__version__, instructions=instructions_for(enabled),
-                             middleware=[settle_before_tools(app)], scrub=error_scrubber(app))
+                             middleware=[settle_before_tools(app, client_log)], scrub=scrub,
+                             client_log=client_log)
     workspace.register(server, app)
     tasks.register(server, app)
     runtime.register(server, app)

@@ -29,7 +29,7 @@ class ResourceSubscriptions:
 
         async def on_subscribe(ctx: ServerRequestContext[Any, Any], params: SubscribeRequestParams) -> EmptyResult:
             sessions = self._subscribers.setdefault(str(params.uri), [])
-            channel = _channel(ctx)
+            channel = channel_of(ctx)
             if not any(s is channel for s in sessions):
                 sessions.append(channel)
             return EmptyResult()
@@ -37,7 +37,7 @@ class ResourceSubscriptions:
         async def on_unsubscribe(ctx: ServerRequestContext[Any, Any],
                                  params: UnsubscribeRequestParams) -> EmptyResult:
             sessions = self._subscribers.get(str(params.uri), [])
-            channel = _channel(ctx)
+            channel = channel_of(ctx)
             self._subscribers[str(params.uri)] = [s for s in sessions if s is not channel]
             return EmptyResult()
 
@@ -62,6 +62,6 @@ class ResourceSubscriptions:
                 self._subscribers[uri] = alive
 
 
-def _channel(ctx: ServerRequestContext[Any, Any]) -> Any:
+def channel_of(ctx: ServerRequestContext[Any, Any]) -> Any:
     """The client connection behind a request (``ServerSession`` objects are per request in 2.3.0)."""
     return getattr(ctx.session, "_connection", ctx.session)

@@ -27,6 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from orchestra_mcp.annotations import IDEMPOTENT
 from orchestra_mcp.arguments import argument_error, format_pydantic, without_nulls
+from orchestra_mcp.client_log import ClientLog
 from orchestra_mcp.groups import GROUP_PURPOSE, OPTIONAL_GROUPS, enable_hint, group_of
 from orchestra_mcp.schema import Schema, compact_input, compact_output, compact_result
 from orchestra_mcp.subscriptions import ResourceSubscriptions
@@ -60,9 +61,12 @@ def tool_error(text: str) -> CallToolResult:
 class OrchestraServer(MCPServer):
     """An ``MCPServer`` with strict arguments, compact schemas and results, and groups turned on at run time."""
 
-    def __init__(self, *args: Any, scrub: Callable[[str], str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scrub: Callable[[str], str] | None = None,
+                 client_log: ClientLog | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._scrub = scrub or (lambda text: text)
+        self.client_log = client_log or ClientLog(self._scrub)
+        self.client_log.install(self)
         self._schemas: dict[str, tuple[int, Schema, Schema, Schema | None, Schema | None]] = {}
         self._registrars: dict[str, Callable[[], None]] = {}
         self.enabled_groups: list[str] = ["core"]

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 # Scenarios that any MCP server must pass, whatever its tools are.
 APPLICABLE = {"server-initialize", "ping", "tools-list", "resources-list", "resources-subscribe",
-              "resources-unsubscribe", "prompts-list", "dns-rebinding-protection", "server-sse-multiple-streams"}
+              "resources-unsubscribe", "prompts-list", "dns-rebinding-protection", "server-sse-multiple-streams",
+              "logging-set-level"}
 
 
 def test_official_conformance_suite(tmp_path: Path) -> None:
