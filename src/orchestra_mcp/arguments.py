@@ -37,14 +37,33 @@ def argument_error(schema: Schema, arguments: dict[str, Any]) -> str | None:
     missing = [name for name in schema.get("required", []) if name not in arguments]
     if missing:
         return f"{missing[0]}: required argument is missing (required: {', '.join(schema.get('required', []))})"
-    # imported on the first call (not needed to start); jsonschema comes with mcp and ships no stubs
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    validator = _validator(schema)
+    if validator.is_valid(arguments):
+        return None
     from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-    error = best_match(Draft202012Validator(schema).iter_errors(arguments))
+    error = best_match(validator.iter_errors(arguments))
     if error is None:
         return None
     return f"{_path(error.absolute_path)}: {_problem(error, schema)}"
+
+
+_VALIDATORS: dict[int, tuple[Schema, Any]] = {}
+
+
+def _validator(schema: Schema) -> Any:
+    """A validator for ``schema``, built once per schema object (tools keep theirs for the process)."""
+    held = _VALIDATORS.get(id(schema))
+    if held is not None and held[0] is schema:
+        return held[1]
+    # imported on the first call (not needed to start); jsonschema comes with mcp and ships no stubs
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+    validator = Draft202012Validator(schema)
+    if len(_VALIDATORS) >= 512:  # schemas built per call elsewhere must not grow this without bound
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
 
 
 def _unknown(name: str, accepted: list[str], what: str) -> str:
