@@ -153,6 +153,7 @@ def test_too_many_reports_stop_the_scan_and_fall_back(monkeypatch: pytest.Monkey
 def test_compiled_database_is_cached_and_a_corrupt_cache_is_recompiled(tmp_path: Any,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORCHESTRA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("ORCHESTRA_GUARD_DB_CACHE", "1")
     first = hsp.HyperscanPrefilter(RISK)
     assert first.available
     (cached,) = (tmp_path / "guard").glob("hyperscan-*.db")
@@ -163,6 +164,29 @@ def test_compiled_database_is_cached_and_a_corrupt_cache_is_recompiled(tmp_path:
     third = hsp.HyperscanPrefilter(RISK)
     assert third.available and third.scan(text) == first.scan(text)
     assert cached.read_bytes() != b"not a database"
+
+
+def test_a_planted_database_is_not_loaded_unless_the_operator_turns_the_cache_on(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database that matches nothing, written where the cache would be, cannot blind the long-text pass."""
+    monkeypatch.setenv("ORCHESTRA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("ORCHESTRA_GUARD_DB_CACHE", "1")
+    honest = hsp.HyperscanPrefilter(DATA)
+    assert honest.available
+    (cached,) = (tmp_path / "guard").glob("hyperscan-*.db")
+    hs = pytest.importorskip("hyperscan")
+    blind = hs.Database(mode=hs.HS_MODE_BLOCK)
+    count = len(honest._pattern_rule)
+    blind.compile(expressions=[b"\\x00\\xff\\x00blind\\x00"] * count, ids=list(range(count)), elements=count)
+    cached.write_bytes(hs.dumpb(blind))
+    text = _long("deploy notes\naws_secret_access_key = Qz8vR2mK9pL4xT7wN1cB5hJ3fD6gS0aE2yU8iO4k\n")
+    expected = honest.scan(text)
+    assert expected is not None and any(expected.ranges.values())
+    trusted = hsp.HyperscanPrefilter(DATA)  # the plant works when the operator trusts the folder
+    assert trusted.available and trusted.scan(text) != expected
+    monkeypatch.delenv("ORCHESTRA_GUARD_DB_CACHE")  # the default
+    fresh = hsp.HyperscanPrefilter(DATA)
+    assert fresh.available and fresh.scan(text) == expected
 
 
 def test_non_ascii_offsets_are_character_offsets() -> None:

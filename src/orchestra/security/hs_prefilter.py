@@ -259,12 +259,17 @@ def cache_dir() -> Path:
 
 
 def _cached_database(hs: Any, expressions: list[bytes], flags: list[int]) -> Any:
-    """The block-mode database of ``expressions``, loaded from the cache when this exact pattern set (and
-    Hyperscan version) was compiled before, else compiled and stored (best effort: an unwritable or corrupt
-    cache only means compiling). ``ORCHESTRA_GUARD_DB_CACHE=0`` disables the cache."""
+    """The block-mode database of ``expressions``, compiled; with ``ORCHESTRA_GUARD_DB_CACHE=1`` loaded from
+    the cache when this exact pattern set (and Hyperscan version) was compiled before, else compiled and
+    stored (best effort: an unwritable or corrupt cache only means compiling).
+
+    The cache is off unless the operator turns it on: a database file cannot be checked without compiling
+    it again, so whoever can write the cache folder (an agent with a shell, as the same user) could plant
+    one that matches nothing and blind the long-text pass. Compiling runs in the background and the exact
+    path decides meanwhile, so going without the cache costs CPU at start, never a missed secret."""
     digest = hashlib.sha256(repr((getattr(hs, "__version__", ""), expressions, flags)).encode()).hexdigest()[:32]
     path = cache_dir() / "guard" / f"hyperscan-{digest}.db"
-    use_cache = os.environ.get("ORCHESTRA_GUARD_DB_CACHE", "1") != "0"
+    use_cache = os.environ.get("ORCHESTRA_GUARD_DB_CACHE", "0") == "1"
     if use_cache and path.is_file():
         try:
             return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
