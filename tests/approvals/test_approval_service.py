@@ -161,3 +161,18 @@ def test_one_grant_is_used_once_across_processes(workspace: Path) -> None:
     with Orchestra.open(workspace) as app:
         types = [e.type for e in app.events.list(limit=100)]
         assert types.count("APPROVAL_CONSUMED") == 1 and app.events.verify().ok
+
+
+def test_requests_age_by_the_stores_clock_not_this_process(app: Orchestra, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no injected clock the service reads time inside its transactions (the database server's clock
+    on PostgreSQL, shared by every server process), never this process's."""
+    from orchestra.store.postgres import PostgresTransaction
+    from orchestra.store.sqlite import SQLiteTransaction
+
+    assert app.approvals.clock is None
+    approval_id = _ask(app, _subject())
+    later = utc_now() + timedelta(minutes=16)
+    for kind in (SQLiteTransaction, PostgresTransaction):
+        monkeypatch.setattr(kind, "now", lambda self: later)
+    assert _ask(app, _subject()) != approval_id  # the store says 16 minutes passed: a new request
+    assert app.approvals.get(approval_id).status.value == "expired"

@@ -14,7 +14,6 @@ for a question it asked in the same session (:meth:`ApprovalService.answer`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -37,11 +36,12 @@ from orchestra.approvals.model import (
     ApprovalTicket,
     DecidedVia,
 )
-from orchestra.clock import iso_ms, utc_now
+from orchestra.clock import iso_ms
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog, NewEvent
 from orchestra.security.model import Sink
 from orchestra.store.base import Row, Store, Transaction
+from orchestra.store.clock import Clock, now_of
 
 if TYPE_CHECKING:
     from orchestra.security.guard import SecurityGuard
@@ -60,13 +60,15 @@ class ApprovalService:
     """Approval requests in the state store, bound to operations by keyed fingerprints."""
 
     def __init__(self, store: Store, events: EventLog, guard: SecurityGuard, workspace_key: bytes,
-                 settings: ApprovalSettings, clock: Callable[[], datetime] = utc_now) -> None:
+                 settings: ApprovalSettings, clock: Clock | None = None) -> None:
         self._store = store
         self._events = events
         self._guard = guard
         self._key = approval_key(workspace_key)
         self.settings = settings
         self.clock = clock
+        """An injected clock (tests); ``None``: the store's clock inside each transaction, so every server
+        process of a PostgreSQL store ages requests and grants by one clock."""
 
     # -- the operation's side ------------------------------------------------------------------------
 
@@ -84,9 +86,9 @@ class ApprovalService:
         if not self.requires(subject.action):
             return None
         print_ = fingerprint(self._key, subject.action, subject.arguments)
-        now = self.clock()
-        stamp = iso_ms(now)
         with self._store.write() as tx:
+            now = now_of(tx, self.clock)
+            stamp = iso_ms(now)
             self._expire_due(tx, stamp)
             match = "principal = ? AND session = ? AND action = ? AND fingerprint = ?"
             key = (caller.principal, caller.session, subject.action, print_)
@@ -109,7 +111,7 @@ class ApprovalService:
         used or expired meanwhile refuses the operation, which then writes nothing."""
         if ticket is None:
             return
-        stamp = iso_ms(self.clock())
+        stamp = iso_ms(now_of(tx, self.clock))
         changed = tx.execute("UPDATE approvals SET status = 'consumed', consumed_at = ? WHERE id = ?"
                              " AND status = 'granted' AND expires_at > ?", (stamp, ticket.approval_id, stamp))
         if changed != 1:
@@ -184,14 +186,14 @@ class ApprovalService:
         """Mark pending requests and unused grants past their time as expired (audited); how many."""
         if self._store.read_only:
             return 0
-        stamp = iso_ms(self.clock())
         with self._store.read() as tx:
+            stamp = iso_ms(now_of(tx, self.clock))
             due = tx.fetchone("SELECT 1 FROM approvals WHERE status IN ('pending', 'granted') AND expires_at <= ?"
                               " LIMIT 1", (stamp,))
         if due is None:
             return 0
         with self._store.write() as tx:
-            return self._expire_due(tx, stamp)
+            return self._expire_due(tx, iso_ms(now_of(tx, self.clock)))
 
     # -- internals -------------------------------------------------------------------------------------
 
@@ -214,9 +216,9 @@ class ApprovalService:
 
     def _decide(self, approval_id: str, status: ApprovalStatus, *, approver: str, via: DecidedVia) -> Approval:
         approval_id = _check_id(approval_id)
-        now = self.clock()
-        stamp = iso_ms(now)
         with self._store.write() as tx:
+            now = now_of(tx, self.clock)
+            stamp = iso_ms(now)
             self._expire_due(tx, stamp)
             row = tx.fetchone("SELECT * FROM approvals WHERE id = ?", (approval_id,))
             if row is None:
