@@ -125,7 +125,17 @@ def test_prefilter_waits_until_the_detector_is_warm() -> None:
     assert not detector.prefilter.built  # a long text is left to the literal prefilter
     for _ in range(PREFILTER_WARM_CALLS):
         detector.scan("short text")
-    assert detector.prefilter.built
+    assert detector.prefilter.wait(timeout=60)  # built in the background: no call waited for it
+    line = "password=Tr0ub4dor&3"
+    assert _hits(detector, line) == _hits(ReferenceDetector(DATA), line) != []
+
+
+def test_prepare_builds_the_short_text_set_too() -> None:
+    from orchestra.security import SecurityGuard
+
+    guard = SecurityGuard(b"k" * 32)
+    guard.prepare()
+    assert all(d.prefilter is None or d.prefilter.built for d in (guard._data, guard._risk))
 
 
 def test_lone_surrogates_fall_back_to_the_literal_prefilter() -> None:

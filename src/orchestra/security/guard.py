@@ -120,8 +120,13 @@ class SecurityGuard:
         return self._data.rules + self._risk.rules
 
     def prepare(self) -> bool:
-        """Compile the long-text engine now (it is otherwise compiled in the background on the first long text,
-        the exact literal path running meanwhile); whether it is available. For server start and benchmarks."""
+        """Build both prefilter engines now: the RE2 set of short texts and the Hyperscan database of long ones
+        (otherwise each is built in the background once needed, the exact literal path running meanwhile, with
+        the same results); whether the long-text engine is available. For server start and benchmarks."""
+        for detector in (self._data, self._risk):
+            if detector.prefilter is not None:
+                detector.prefilter.build_in_background()
+                detector.prefilter.wait()
         engines = [d.hyperscan for d in (self._data, self._risk) if d.hyperscan is not None]
         return bool(engines) and all(engine.available for engine in engines)
 

@@ -232,6 +232,7 @@ class RulePrefilter:
         self._ids: tuple[int, ...] = ()
         """Rule index of each set pattern."""
         self._always: frozenset[int] = frozenset()
+        self._thread: threading.Thread | None = None
         self.untranslated: tuple[str, ...] = ()
 
     def _build(self) -> None:
@@ -262,6 +263,22 @@ class RulePrefilter:
     @property
     def built(self) -> bool:
         """Whether the set was built (or found unavailable)."""
+        return self._built
+
+    def build_in_background(self) -> None:
+        """Start building in a daemon thread (once), so that no guard call waits for it: until it is built,
+        :meth:`active` is not consulted and the literal prefilter decides alone (the same results)."""
+        with self._lock:
+            if self._built or self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._build, name="guard-re2-set-build", daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a background build (for tests and :meth:`SecurityGuard.prepare`); whether it is built."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
         return self._built
 
     @property
