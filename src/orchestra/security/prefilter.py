@@ -345,12 +345,13 @@ def _register_builtin_finders() -> None:
     register_finder_candidate(data_rules.find_cookie_values, data_rules._COOKIE_RE)
     # the Secret finder reads a document only around a ``kind: Secret`` line (found in the window it is given)
     register_finder_candidate(data_rules.find_k8s_secret_values, re.compile(r"kind:[ \t]{0,4}Secret"))
-    # a phone candidate starts with + 0 ( and has 6 more phone characters, or starts with another digit and has
-    # a phone keyword in the 40 characters before it
+    # a phone candidate starts with + 0 ( and has 6 more phone characters (a + may follow = or :), or starts with
+    # another digit and has a phone keyword in the 40 characters before it
     phone_hints = "|".join(re.escape(h) for h in pii._PHONE_HINTS)
     register_finder_candidate(
         pii.find_phones,
         re.compile(r"(?<![\w.+/:#=-])[+0(][\d .()+-]{6}", re.ASCII),
+        re.compile(r"[:=]\+[\d .()+-]{6}", re.ASCII),
         re.compile(rf"(?i:{phone_hints})[\s\S]{{0,39}}[1-9][\d .()-]{{6}}"),
     )
     # a national id is one of the shapes, or a keyword value with a keyword in the 48 characters before it

@@ -350,6 +350,21 @@ def _email_ok(value: str, match: re.Match[str]) -> bool:
     return "://" not in before[ws + 1 :]  # userinfo of a URL, handled by the URL rule
 
 
+_BANK_CONTEXT_RE = re.compile(
+    r"(?i:bank|routing|iban|swift|\bbic\b|sort[ _-]?code|checking|savings|wire|transfer|refund|payout|deposit"
+    r"|beneficiary|überweisung|virement|transferencia|bankrekening|girokonto)"
+)
+
+
+def _bank_account_ok(_value: str, match: re.Match[str]) -> bool:
+    """An account number after an explicit keyword (``account number``, ``acct``, ``routing``); after a bare
+    ``account`` only with banking words within 80 characters (an AWS or user "account" is no bank's)."""
+    if match.group("bare") is None:
+        return True
+    text = match.string
+    return _BANK_CONTEXT_RE.search(text, max(0, match.start() - 80), min(len(text), match.end() + 80)) is not None
+
+
 def _phone_ok(value: str, _match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in value)
     return 10 <= digits <= 15
@@ -899,7 +914,7 @@ _BASE_RULES: tuple[Rule, ...] = (
         Severity.CRITICAL,
         "card verification code after a CVV/CVC/CSC/security-code keyword, value only",
         _c(
-            r"\b(?:cvv2?|cvc2?|csc|cid|card[ \t]{1,4}security[ \t]{1,4}code|security[ \t]{1,4}code)\b[\"']?"
+            r"\b(?:cvv2?|cvc2?|csc|cid|card[ \t]{1,4}security[ \t]{1,4}code|security[ \t]{1,4}code)\b[\"'\])]{0,2}"
             r"[ \t]{0,8}(?:[:=#]|is)?[ \t]{0,8}[\"']?(?P<value>\d{3,4})\b",
             _I,
         ),
@@ -963,14 +978,16 @@ _BASE_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "passport number (6-9 letters/digits with a digit) after a passport keyword, value only",
         _c(
-            r"\bpassport(?:[ \t]{0,4}(?:number|num|no\.?|#|id))?[\"']?[ \t]{0,8}(?:[:=#]|is)?[ \t]{0,8}[\"']?"
+            r"(?<![a-z])(?:passport|reisepass|passeport|pasaporte|passaporto|passaporte|paspoort|paszport)"
+            r"(?:[ \t_.-]{0,4}(?:number|num|nummer|numéro|numero|número|nr|no|n\.?º|#|id)\.?)?"
+            r"(?:[ \t]{1,4}(?:de|do|du|n\.?º|nr\.?|no\.?))?[\"']?[ \t]{0,8}(?:[:=#]|is)?[ \t]{0,8}[\"']?"
             r"(?P<value>[A-Z0-9]{6,9})\b",
             _I,
         ),
-        prefilter=("passport",),
+        prefilter=("pass", "pasaporte", "paspoort", "paszport"),
         value_groups=("value",),
         validate=_has_digit,
-        anchors=(("passport", (0,)),),
+        anchors=(("pass", (0, -5)), ("pasaporte", (0,)), ("paspoort", (0,)), ("paszport", (0,))),
         priority=61,
     ),
     Rule(
@@ -1011,15 +1028,18 @@ _BASE_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "bank account or routing number (8-17 digits) after an account-number keyword, value only",
         _c(
-            r"\b(?:(?:bank|checking|savings)[ \t]{1,4}account(?:[ \t]{0,4}(?:number|num|no\.?|#))?"
-            r"|account[ \t]{0,4}(?:number|num|no\.?|#)|acct[ \t]{0,4}(?:number|num|no\.?|#)?"
-            r"|routing[ \t]{0,4}(?:number|num|no\.?|#)?|aba[ \t]{0,4}(?:number|routing)?)"
+            r"(?<![a-z])(?:(?:bank|checking|savings)[ \t_.-]{0,4}account(?:[ \t_.-]{0,4}(?:number|num|nr|no\.?|#))?"
+            r"|account[ \t_.-]{0,4}(?:number|num|nr|no\.?|#)|acct[ \t_.-]{0,4}(?:number|num|nr|no\.?|#)?"
+            r"|routing[ \t_.-]{0,4}(?:number|num|nr|no\.?|#)?|aba[ \t_.-]{0,4}(?:number|routing)?"
+            r"|(?P<bare>account|kontonummer|konto|numéro de compte|número de cuenta|rekeningnummer))"
             r"[\"']?[ \t]{0,8}(?:[:=#]|is)?[ \t]{0,8}[\"']?(?P<value>\d{8,17})(?![\w-])",
             _I,
         ),
-        prefilter=("account", "acct", "routing", "aba"),
+        prefilter=("account", "acct", "routing", "aba", "konto", "compte", "cuenta", "rekening"),
         value_groups=("value",),
-        anchors=(("account", (0, -5, -6, -7, -8, -9, -10, -11, -12)), ("acct", (0,)), ("routing", (0,)), ("aba", (0,))),
+        validate=_bank_account_ok,
+        anchors=(("account", (0, -4, -5, -6, -7, -8, -9, -10, -11, -12)), ("acct", (0,)), ("routing", (0,)),
+                 ("aba", (0,)), ("konto", (0,)), ("compte", (-10,)), ("cuenta", (-10,)), ("rekening", (0,))),
         priority=61,
     ),
     Rule(
@@ -1078,12 +1098,14 @@ PII_RULES: tuple[Rule, ...] = (
         Category.SENSITIVE_PII,
         Severity.HIGH,
         "national identifier with a valid check digit (python-stdnum): IT codice fiscale, ES DNI/NIE, BR CPF/CNPJ, "
-        "IN PAN, CN RIC, FR NIR, UK NINO by shape; DE Steuer-ID, NL BSN, CA SIN, PL PESEL, IN Aadhaar, "
-        "SE personnummer, AU TFN, … after their keyword",
+        "IN PAN, CN RIC, FR NIR, AR CUIT, CL RUT, KR RRN, SE personnummer, FI HETU, SG NRIC, MX CURP/RFC, US ITIN, "
+        "GB driving licence by shape; DE Steuer-ID, NL BSN, CA SIN, PL PESEL, IN Aadhaar, AU TFN, US SSN/EIN/"
+        "routing, NO fødselsnummer, JP My Number, BE national number, TR kimlik, licences, … after their keyword "
+        "(any key syntax: tax_id, taxId, TAX-ID)",
         _c(r"\d{3}"),
         finder=find_national_ids,
         digit_anchored=True,
-        priority=63,
+        priority=60,
     ),
     Rule(
         "sensitive_pii.uk-nino",
