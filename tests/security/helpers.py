@@ -504,12 +504,37 @@ VENDOR_TEMPLATES.update({
     "secret.google.refresh-token": ["1//0{b:100}"],
     "private_key.ssh2": ["---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"rsa-key-20240101\"\n{B:64}\n{B:64}\n"
                          "{B:40}==\n---- END SSH2 ENCRYPTED PRIVATE KEY ----"],
-    "private_key.putty": ["PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: ed25519-key\n"
-                          "Public-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAI{B:40}\n{B:24}\nPrivate-Lines: 1\n{B:44}\n"
-                          "Private-MAC: {h:64}"],
+    "private_key.putty": ["Private-Lines: 1\n{B:44}\nPrivate-MAC: {h:64}"],
     "private_key.jwk": ["{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"{b:43}\",\"y\":\"{b:43}\",\"d\":\"{b:43}\"}",
                         "\"d\": \"{b:342}\""],
     "secret.vault.legacy-token": ["VAULT_TOKEN=s.{A:24}", "X-Vault-Token: s.{A:24}"],
+    "secret.slack.webhook-path": ["/services/T{U:9}/B{U:10}/{A:24}"],
+    "secret.azure-devops.pat": ["{A:52}JQQJ99{A:18}AZDO{A:4}"],
+    "secret.neon.api-key": ["napi_{a:64}"],
+    "secret.asana.pat": ["2/1{d:15}/1{d:15}:{h:32}"],
+    "secret.aws.secret-after-key-id": ["Credentials(\"AKIA{U:16}\", \"{A:40}\")",
+                                       "AKIA{U:16} {A:40}"],
+    "private_key.putty-file": ["PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: ed25519-key\n"
+                               "Public-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAI{B:40}\n{B:24}\nPrivate-Lines: 1\n{B:44}\n"
+                               "Private-MAC: {h:64}"],
 })
+
+
+def _discord_bot_token(rng: random.Random) -> str:
+    """A Discord bot token: base64url of an 18-digit id, a 6-character timestamp part and a 27-38 HMAC part."""
+    head = base64.urlsafe_b64encode(str(rng.randrange(10**17, 10**18)).encode()).decode().rstrip("=")
+    return f"{head}.{_rand(rng, B64URL, 6)}.{_rand(rng, B64URL, 38)}"
+
+
+def _docker_config(rng: random.Random) -> str:
+    """base64 of a Docker config.json with registry credentials (a Kubernetes .dockerconfigjson value)."""
+    auth = base64.b64encode(f"deploy:{_rand(rng, ALNUM, 20)}".encode()).decode()
+    return base64.b64encode(json.dumps({"auths": {"registry.internal:5000": {"auth": auth}}}).encode()).decode()
+
+
+VENDOR_TEMPLATES["secret.discord.bot-token"] = []
+VENDOR_TEMPLATES["secret.docker.config-json"] = []
 for _rule_id, _templates in VENDOR_TEMPLATES.items():
     FAKES["v:" + _rule_id] = lambda r, t=_templates: render_template(r.choice(t), r)
+FAKES["v:secret.discord.bot-token"] = _discord_bot_token
+FAKES["v:secret.docker.config-json"] = _docker_config

@@ -9,9 +9,11 @@ are not values) and by entropy and character classes.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
-from orchestra.security.validators import is_code_reference, is_placeholder, is_uuid, shannon_entropy
+from orchestra.security.validators import is_code_reference, is_mask, is_placeholder, is_uuid, shannon_entropy
 
 KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 CALL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*[(\[]|^(?:new|await)\s")
@@ -41,7 +43,7 @@ _STOP_NAME_RE = re.compile(
     r"object_?key|s3_?key|bucket_?key|map_?key|dict_?key|row_?key|group_?key|routing_?key|primary_?key|"
     r"max_?tokens?|num_?tokens?|tokens_?(?:used|count|per)|token_?(?:count|usage|limit|type|budget)|"
     r"secret_?(?:name|ref|id|arn)|translation|i18n|label_?key|sessions?_?(?:count|store|timeout)|"
-    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url|publishable",
+    r"page_?token|next_?token|continuation|cursor|token_?endpoint|token_?url|publishable|websocket-?(?:key|accept)",
     re.IGNORECASE,
 )
 _STRONG_RE = re.compile(
@@ -166,7 +168,7 @@ def value_shape_ok(raw: str, quoted: bool, kw: str) -> bool:
 
 def password_value_ok(raw: str, quoted: bool, *, spaced_code: bool, min_len: int = 4) -> bool:
     """A password literal: short values count in a credential context, references and prose do not."""
-    if len(raw) < (3 if quoted else min_len):
+    if len(raw) < (3 if quoted else min_len) or is_mask(raw):
         return False
     # ``password=hunter`` in an env file is a value; ``password = user_input`` in code is not
     code_like = spaced_code or not raw.islower() or "." in raw or "_" in raw
@@ -207,7 +209,8 @@ _HASH_WORDS_RE = re.compile(
     r"|\bsha\b|nonce|salt|\biv\b|request|trace|span|correlation|\bids?\b|_id\b|-id\b|\bkid\b|uuid|guid",
     re.IGNORECASE,
 )
-_HASH_PREFIX_RE = re.compile(r"(?i:sha\d{0,3}|md5|sha512-|blake2b?)[:=-]$")
+_HASH_PREFIX_RE = re.compile(r"(?i:sha\d{0,3}|md5|sha512-|blake2b?|\bh1)[:=-]$")
+"""A digest's label just before the value (``sha256:``, ``md5=``, go.sum's ``h1:``)."""
 _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 _ANNOTATION_RE = re.compile(r"^[\"']?[ \t]{0,2}:[ \t]{0,2}[A-Za-z_][A-Za-z0-9_.\[\], |]{0,40}[ \t]{0,2}=")
 """A type annotation between a name and its value (``JWT_SECRET: str = "…"``, ``val key: String = "…"``)."""
@@ -222,6 +225,20 @@ def _named(raw: str) -> bool:
     parts = [p for p in _PART_RE.split(raw) if p]
     words = sum(len(p) for p in parts if p.isalpha() and len(p) >= 3)
     return len(parts) >= 3 and words >= 0.6 * len(raw)
+
+
+def jose_header(raw: str) -> bool:
+    """A lone JWT/JWS header segment (base64url of ``{"alg": …}``, no dots): the public half of a token's
+    format, quoted when explaining it, never a credential."""
+    if not raw.startswith("eyJ") or "." in raw or len(raw) > 200:
+        return False
+    try:
+        decoded = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        header = json.loads(decoded)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(header, dict) and bool(header) and set(header) <= {"alg", "typ", "kid", "cty", "crit", "x5t",
+                                                                          "jku", "x5u", "enc", "zip"}
 
 
 def keyword_literal_ok(text: str, kw_start: int, kw_end: int, value_start: int, raw: str) -> bool:
@@ -241,7 +258,7 @@ def keyword_literal_ok(text: str, kw_start: int, kw_end: int, value_start: int, 
         return False  # the value is assigned to another name (``{"kty": "EC", "x": "…"}``)
     if _HASH_PREFIX_RE.search(text[max(0, value_start - 8) : value_start]):
         return False
-    if is_uuid(raw) or is_reference(raw) or wordy(raw) or _named(raw):
+    if is_uuid(raw) or is_reference(raw) or wordy(raw) or _named(raw) or jose_header(raw):
         return False
     if CALL_RE.match(raw) or PATH_RE.match(raw) or raw.startswith(("//", "http", "www.")):
         return False

@@ -42,6 +42,8 @@ def _value_span(rule: Rule, match: re.Match[str]) -> tuple[int, int]:
     text = match.string
     if end - start >= 2 and text[start] == text[end - 1] and text[start] in "\"'":
         start, end = start + 1, end - 1
+        if end > start and text[end - 1] == "\\" and start >= 2 and text[start - 2] == "\\":
+            end -= 1  # an escaped pair (\"…\") inside a string: the closing backslash is not the value's
     return start, end
 
 

@@ -49,7 +49,8 @@ team writes (English, Spanish, Portuguese, French, German, Italian, Dutch, Polis
 Chinese, Japanese, Korean; ``HP`` is Singapore's and Malaysia's "handphone")."""
 _PHONE_HINTS = (
     "phone", "tel", "tél", "mobil", "cell", "call", "fax", "whats", "sms", "text", "contact", "reach", "ring",
-    "dial", "handy", "fono", "fone", "móvil", "movil", "portable", "numer", "númer", "nummer", "number", "shipping", "ship to", "deliver", "courier", "customer", "recipient", "emergency", "landline", "viber",
+    "dial", "handy", "fono", "fone", "móvil", "movil", "portable", "numer", "númer", "nummer", "number", "shipping",
+    "ship to", "deliver", "courier", "customer", "recipient", "emergency", "landline", "viber",
     "signal", "wechat", "cel", "fijo", "puhelin", "tlf", "gsm", "hp", "ph", "mob", "fon", "номер", "тел", "моб",
     "手机", "電話", "电话", "携帯", "번호", "전화", "핸드폰",
 )  # fmt: skip

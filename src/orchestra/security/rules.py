@@ -25,6 +25,7 @@ from orchestra.security.validators import (
     is_placeholder,
     looks_random,
     luhn_ok,
+    random_letters,
     shannon_entropy,
     ssn_ok,
 )
@@ -79,8 +80,12 @@ class Rule:
 # ---------------------------------------------------------------------------------------------------------
 # shared pieces
 
-_SEP = r"""["'`]?\]?[ \t]{0,8}(?P<sep>:=|=>|->|[:=](?![=:])|>(?=[^<\s]))[ \t]{0,8}"""
-"""Key/value separators: ``=``, ``:``, ``:=``, ``=>``, ``->``, and ``>`` of an XML element (``<password>x``)."""
+_SEP = (r"""["'`]?\]?(?:[ \t]{0,2}:[ \t]{0,2}&?(?:'static[ \t]{1,4})?[A-Za-z_][\w.<>\[\]|]{0,40}[?]?"""
+        r"""(?=[ \t]{0,2}=[ \t]{0,8}["'`]))?"""
+        r"""[ \t]{0,40}(?P<sep>:=|=>|->|[:=](?![=:])|>(?=[^<\s]))[ \t]{0,8}(?:\\(?=["']))?""")
+"""Key/value separators: ``=``, ``:``, ``:=``, ``=>``, ``->``, and ``>`` of an XML element (``<password>x``), after
+a type annotation before a quoted value (``API_KEY: &str = "…"``, ``apiKey: string = '…'``) and aligned spaces
+(``password             = "…"``), before an escaped quote (``password=\\"…\\"`` inside a string)."""
 _VALUE = r"""(?P<value>"[^"\r\n]{1,1024}"|'[^'\r\n]{1,1024}'|`[^`\r\n]{1,1024}`|[^\s"'`,;<]{1,256})"""
 
 
@@ -149,10 +154,15 @@ def _secret_ok(value: str, match: re.Match[str]) -> bool:
     name = prefix + kw + suffix
     if ctx.name_is_stopped(name, suffix):
         return False
+    if _ARN_BEFORE_RE.search(match.string, max(0, match.start() - 120), match.start()):
+        return False  # arn:aws:secretsmanager:<region>:<account>:secret:<name>: a resource name
     raw, quoted = _clean(value, match)
     if not ctx.value_shape_ok(raw, quoted, kw):
         return False
     return ctx.secret_value_ok(raw, quoted, name, strong=ctx.is_strong_name(name))
+
+
+_ARN_BEFORE_RE = re.compile(r"\barn:aws[\w-]{0,12}:[\w-]{1,40}:[\w-]{0,30}:\d{12}:$")
 
 
 def _pair_ok(value: str, match: re.Match[str]) -> bool:
@@ -226,6 +236,15 @@ _COOKIE_CREDENTIAL_NAME = re.compile(
 )
 
 
+_COOKIE_BENIGN_NAME = re.compile(
+    r"_ga(?:_\w{1,24})?|_gid|_gat\w{0,24}|_gcl_\w{1,24}|_fb[pc]|_hj\w{1,40}|_uet[sv]id|ajs_anonymous_id"
+    r"|mp_\w{1,40}_mixpanel|_clck|_clsk|theme|lang|locale|tz|timezone",
+    re.IGNORECASE,
+)
+"""Analytics and preference cookies (Google Analytics ``GA1.2.<client>.<time>``, Meta, Hotjar, …): ids, not
+credentials."""
+
+
 def find_cookie_values(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
     """Values of the name=value pairs of Cookie / Set-Cookie headers and cookie assignments that look like
     session or credential values (attributes such as Path or Expires are skipped)."""
@@ -234,7 +253,7 @@ def find_cookie_values(text: str, pos: int = 0, endpos: int | None = None) -> It
         base = m.start("pairs")
         for pm in _COOKIE_PAIR_RE.finditer(m.group("pairs")):
             name, value = pm.group("name"), pm.group("value")
-            if name.lower() in _COOKIE_ATTRIBUTES or ctx.is_reference(value):
+            if name.lower() in _COOKIE_ATTRIBUTES or ctx.is_reference(value) or _COOKIE_BENIGN_NAME.fullmatch(name):
                 continue
             min_len = 10 if _COOKIE_CREDENTIAL_NAME.search(name) else 20
             if ctx.generated(value, min_len=min_len, min_entropy=2.8) and not ctx.wordy(value):
@@ -272,10 +291,21 @@ def _not_placeholder(value: str, _match: re.Match[str]) -> bool:
     return not is_placeholder(value)
 
 
+def _discord_id_ok(value: str) -> bool:
+    """The first part of a Discord bot token is the base64 of the bot's numeric id (17-20 digits)."""
+    head = value.split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    except (ValueError, binascii.Error):
+        return False
+    return decoded.isdigit() and 17 <= len(decoded) <= 20
+
+
 def _random_token(min_len: int) -> Validator:
     def check(value: str, _match: re.Match[str]) -> bool:
         body = value.split("_", 1)[-1] if "_" in value[:12] else value
-        return not is_placeholder(body) and looks_random(body, min_len=min_len, min_entropy=2.5)
+        return not is_placeholder(body) and (looks_random(body, min_len=min_len, min_entropy=2.5)
+                                             or random_letters(body, min_len=max(min_len, 20)))
 
     return check
 
@@ -477,6 +507,43 @@ _BASE_RULES: tuple[Rule, ...] = (
         _c(r"A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA)[A-Z0-9]{16}(?![A-Za-z0-9_])"),
         validate=lambda v, m: _word_start(m) and not is_placeholder(v),
         priority=90,
+    ),
+    Rule(
+        "secret.aws.secret-after-key-id",
+        Category.SECRET,
+        Severity.CRITICAL,
+        "AWS secret access key (40 chars) passed right after its access key id (Credentials(\"AKIA…\", \"…\"), "
+        "NewStaticCredentialsProvider, CLI arguments), value only",
+        _c(
+            r"A(?:KIA|SIA)[A-Z0-9]{16}[\"']?[ \t]{0,4}[,:; \t][ \t]{0,4}(?:[A-Za-z_]{1,24}[ \t]{0,2}[:=][ \t]{0,2})?"
+            r"[\"']?(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        prefilter=("akia", "asia"),
+        value_groups=("value",),
+        validate=_random_token(40),
+        anchors=(("akia", (0,)), ("asia", (0,))),
+        priority=90,
+    ),
+    Rule(
+        "secret.discord.bot-token",
+        Category.SECRET,
+        Severity.CRITICAL,
+        "Discord bot token (base64 of the bot's numeric id . 6 . 27-38), in a text that names a bot, Discord or "
+        "a token",
+        _c(r"(?<![A-Za-z0-9_-])[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])"),
+        prefilter=("discord", "bot", "token"),
+        validate=lambda v, m: _discord_id_ok(v),
+        priority=89,
+    ),
+    Rule(
+        "secret.asana.pat",
+        Category.SECRET,
+        Severity.CRITICAL,
+        "Asana personal access token (1/… or 2/<16 digits>/<16 digits>:<32 hex>)",
+        _c(r"(?<![\w/])[12]/\d{16}/\d{16}:[a-f0-9]{32}(?![\w])"),
+        digit_anchored=True,
+        validate=lambda v, m: not is_placeholder(v),
+        priority=89,
     ),
     Rule(
         "secret.aws.secret-access-key",

@@ -86,6 +86,14 @@ _PLACEHOLDER_WORDS: frozenset[str] = frozenset(
 _FRAGMENT_RE = re.compile("|".join(re.escape(f) for f in _PLACEHOLDER_FRAGMENTS))
 
 
+_MASK_RE = re.compile(r"^[\[<(][a-z_ -]{3,24}[\]>)]$")
+
+
+def is_mask(value: str) -> bool:
+    """A bracketed mask a framework prints in place of a value: ``[FILTERED]``, ``<redacted>``, ``(hidden)``."""
+    return _MASK_RE.match(value.strip().strip("\"'`").strip().lower()) is not None
+
+
 def is_placeholder(value: str) -> bool:
     """True for template values, masks and type names that are not real secrets."""
     v = value.strip().strip("\"'`").strip()
@@ -94,8 +102,10 @@ def is_placeholder(value: str) -> bool:
     low = v.lower()
     if low in _PLACEHOLDER_WORDS:
         return True
-    if low.startswith(("$", "%", "@{", "#{", "&")):
-        return True
+    if low.startswith(("$", "%", "@{", "#{", "&", "hmac-sha256:", "hmac-sha1:", "hmac-sha512:")):
+        return True  # references, and the HMACs audit logs print in place of a value (Vault)
+    if _MASK_RE.match(low):
+        return True  # [FILTERED], [REDACTED], <hidden>, (masked)
     if _FRAGMENT_RE.search(low):
         return True
     # a single repeated character or a tiny alphabet over a long value ("aaaa…", "0000…", "abab…")
@@ -129,6 +139,13 @@ def char_classes(value: str) -> int:
         else:
             other = 1
     return lower + upper + digit + other
+
+
+def random_letters(value: str, *, min_len: int = 20, min_entropy: float = 3.5) -> bool:
+    """Mixed-case letters with no digit that still look generated (``hf_`` and ``api_org_`` bodies are letters
+    only): long, both cases, varied. Only for bodies that follow a vendor's prefix: the prefix is the evidence."""
+    return (len(value) >= min_len and value.isalpha() and value.isascii() and not value.islower()
+            and not value.isupper() and not is_placeholder(value) and shannon_entropy(value) >= min_entropy)
 
 
 def looks_random(value: str, *, min_len: int = 12, min_entropy: float = 3.0) -> bool:

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from orchestra.security.validators import is_placeholder, looks_random, shannon_entropy
+from orchestra.security.validators import is_placeholder, looks_random, random_letters, shannon_entropy
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -46,6 +46,8 @@ def token_ok(prefix_len: int, min_len: int = 16, min_entropy: float = 2.8) -> Ca
         if is_placeholder(body) or is_placeholder(value):
             return False
         if len(body) >= min_len and looks_random(body, min_len=min_len, min_entropy=min_entropy):
+            return True
+        if random_letters(body, min_len=max(min_len, 20)):
             return True
         # long hex / lower-case alphabets: no upper case, but plainly generated
         return len(body) >= min_len and shannon_entropy(body) >= 3.2 and any(c.isdigit() for c in body)
@@ -240,7 +242,8 @@ SPECS: tuple[TokenSpec, ...] = (
     TokenSpec("secret.vault.token", "HashiCorp Vault token (hvs., hvb., hvr.)",
               r"\bhv[sbr]\.[A-Za-z0-9_-]{24,512}", ("hvs.", "hvb.", "hvr."), 4, 20),
     TokenSpec("secret.doppler.token", "Doppler token (dp.pt., dp.st., dp.sa., dp.ct., dp.scim., dp.audit.)",
-              r"\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _B, ("dp.",), 6, 30),
+              r"\bdp\.(?:pt|st|sa|ct|scim|audit)\.(?:[a-z0-9_-]{2,35}\.)?[A-Za-z0-9]{40,44}" + _B, ("dp.",), 6, 30,
+              validate=lambda v, m: token_ok(0, 30)(v.rsplit(".", 1)[-1], m)),
     TokenSpec("secret.onepassword.token", "1Password service-account token (ops_eyJ…)",
               r"\bops_eyJ[A-Za-z0-9+/=_-]{100,2048}", ("ops_eyj",), 4, 30),
     TokenSpec("secret.pulumi.token", "Pulumi access token (pul- + 40 hex)", r"\bpul-[a-f0-9]{40}" + _B, ("pul-",),

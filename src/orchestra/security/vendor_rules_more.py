@@ -58,7 +58,7 @@ MORE_SPECS: tuple[TokenSpec, ...] = (
     TokenSpec("secret.sourcegraph.token", "Sourcegraph access token (sgp_[<16 hex>_]<40 hex>) / Segment token",
               r"\bsgp_(?:[a-f0-9]{16}_)?(?:[a-f0-9]{40}|[A-Za-z0-9]{64})" + _B, ("sgp_",), 4, 24),
     TokenSpec("secret.harness.pat", "Harness personal/service access token (pat.<22>.<24 hex>.<20>, sat.…)",
-              r"\b(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[a-f0-9]{24}\.[A-Za-z0-9]{20}" + _B, ("pat.", "sat."), 4, 16),
+              r"\b(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}" + _B, ("pat.", "sat."), 4, 16),
     TokenSpec("secret.octopus.key", "Octopus Deploy API key (API- + 26+ capitals/digits)",
               r"\bAPI-[A-Z0-9]{26,32}" + _B, ("api-",), 4, 20,
               validate=lambda v, m: not is_placeholder(v) and sum(c.isdigit() for c in v[4:]) >= 3
@@ -161,6 +161,10 @@ MORE_SPECS: tuple[TokenSpec, ...] = (
               "----), whole block", r"---- BEGIN SSH2 (?:ENCRYPTED )?PRIVATE KEY ----(?:[\s\S]{0,16384}?---- END SSH2 "
               r"(?:ENCRYPTED )?PRIVATE KEY ----|[A-Za-z0-9+/=\s:,.\"\\-]{0,16384})", ("---- begin ssh2",), 0, 0,
               validate=lambda v, m: len(v) > 60, category="private_key"),
+    TokenSpec("private_key.putty-file", "PuTTY private key file (.ppk), whole file from its header to Private-MAC",
+              r"PuTTY-User-Key-File-[123]:[^\r\n]{0,200}(?:\r?\n[^\r\n]{0,200}){1,300}?\r?\nPrivate-MAC:[ \t]{0,4}"
+              r"[a-f0-9]{40,64}", ("putty-user-key-file-",), 0, 0, validate=lambda v, m: "Private-Lines:" in v,
+              category="private_key"),
     TokenSpec("private_key.putty", "PuTTY private key file (.ppk): the Private-Lines body and its Private-MAC",
               r"Private-Lines:[ \t]{0,4}\d{1,3}[ \t]{0,4}\r?\n(?P<value>[A-Za-z0-9+/=]{1,128}(?![^\r\n])"
               r"(?:\r?\n[A-Za-z0-9+/=]{1,128}(?![^\r\n])){0,127}(?:\r?\nPrivate-MAC:[ \t]{0,4}[a-f0-9]{40,64})?)",
@@ -174,4 +178,14 @@ MORE_SPECS: tuple[TokenSpec, ...] = (
               r"(?P<value>[sb]\.[A-Za-z0-9]{24})" + _B, ("vault_token", "vault-token", "x-vault-token",
               "vaulttoken"), 0, 20, value_group="value", validate=lambda v, m: not is_placeholder(v)
               and shannon_entropy(v) >= 3.5),
+    TokenSpec("secret.slack.webhook-path", "Slack incoming-webhook path without its host (POST /services/T…/B…/…)",
+              r"/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}" + _B, ("/services/t",), 0, 16,
+              validate=lambda v, m: shannon_entropy(v.rsplit("/", 1)[-1]) >= 3.5),
+    TokenSpec("secret.docker.config-json", "Docker registry credentials: base64 of a config.json ({\"auths\": …}), as "
+              "in a Kubernetes .dockerconfigjson", r"\beyJhdXRocyI6[A-Za-z0-9+/]{16,16384}={0,2}", ("eyjhdxrocyi6",),
+              0, 0, validate=lambda v, m: len(v) >= 40),
+    TokenSpec("secret.azure-devops.pat", "Azure DevOps personal access token (84 characters, AZDO signature)",
+              r"\b[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}" + _B, ("azdo",), 0, 20, offsets=(-76,),
+              validate=lambda v, m: not is_placeholder(v) and shannon_entropy(v[:52]) >= 4.0),
+    TokenSpec("secret.neon.api-key", "Neon API key (napi_ + 64)", r"\bnapi_[a-z0-9]{60,72}" + _B, ("napi_",), 5, 20),
 )
