@@ -749,20 +749,19 @@ _BASE_RULES: tuple[Rule, ...] = (
         Category.PASSWORD,
         Severity.CRITICAL,
         "password as a short flag of a database/remote tool (mysql -pX, mysql -p X, sshpass -p X, redis-cli -a X, "
-        "docker login -p X), value only",
+        "rabbitmqadmin -p X, docker login -p X; -P is a port), value only",
         _c(
-            r"\b(?:mysql(?:dump|admin|import|sh)?|mariadb(?:-dump)?|sshpass|mongo(?:sh|dump|restore|export|import)?"
-            r"|(?:docker|podman|helm[ \t]registry|nerdctl|buildah|skopeo)[ \t]{1,4}login|redis-cli)\b"
-            r"[^\n|;&]{0,160}?(?<![\w-])-[pa](?:[ \t]{1,4})?"
+            r"\b(?:(?i:mysql(?:dump|admin|import|sh)?|mariadb(?:-dump)?|sshpass|mongo(?:sh|dump|restore|export|import)?"
+            r"|rabbitmqadmin|(?:docker|podman|helm[ \t]registry|nerdctl|buildah|skopeo)[ \t]{1,4}login)\b"
+            r"[^\n|;&]{0,160}?(?<![\w-])-p|(?i:redis-cli)\b[^\n|;&]{0,160}?(?<![\w-])-a)(?:[ \t]{1,4})?"
             r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'|[^\s\"'-][^\s\"']{0,255})",
-            _I,
         ),
-        prefilter=("mysql", "mariadb", "sshpass", "mongo", "login", "redis-cli"),
+        prefilter=("mysql", "mariadb", "sshpass", "mongo", "login", "redis-cli", "rabbitmqadmin"),
         value_groups=("value",),
         validate=_short_flag_tool_ok,
         anchors=(("mysql", (0,)), ("mariadb", (0,)), ("sshpass", (0,)), ("mongo", (0,)), ("docker", (0,)),
                  ("podman", (0,)), ("helm", (0,)), ("nerdctl", (0,)), ("buildah", (0,)), ("skopeo", (0,)),
-                 ("redis-cli", (0,))),
+                 ("redis-cli", (0,)), ("rabbitmqadmin", (0,))),
         priority=62,
     ),
     Rule(
@@ -781,21 +780,60 @@ _BASE_RULES: tuple[Rule, ...] = (
         priority=63,
     ),
     Rule(
+        "password.dsn-userinfo",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in a Go MySQL DSN without a scheme (user:pass@tcp(host:3306)/db, @unix(…)), value only",
+        _c(r"(?<![\w/:.@-])[\w.-]{1,64}:(?P<value>[^\s@/:\"'`]{1,128})@(?:tcp|unix)\("),
+        prefilter=("@tcp(", "@unix("),
+        value_groups=("value",),
+        validate=lambda v, m: not is_placeholder(v) and not v.startswith(("%", "$", "{")),
+        priority=63,
+    ),
+    Rule(
+        "password.basic-auth-encode",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password in user:password piped to base64 (echo -n 'user:pass' | base64: Basic auth being built), "
+        "value only",
+        _c(r"\becho[ \t]{1,4}(?:-[ne]{1,2}[ \t]{1,4})?[\"']?[^\s:\"']{1,64}:(?P<value>[^\s\"']{3,128})[\"']?"
+           r"[ \t]{0,4}\|[ \t]{0,4}(?:openssl[ \t]{1,4})?base64"),
+        prefilter=("base64",),
+        value_groups=("value",),
+        validate=lambda v, m: not is_placeholder(v) and not v.startswith(("$", "%")),
+        anchors=(("echo", (0,)),),
+        priority=63,
+    ),
+    Rule(
+        "password.redis-auth",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password of a Redis AUTH command (AUTH pass, AUTH user pass, MONITOR's \"AUTH\" \"pass\"), value only",
+        _c(r"(?<![\w-])\"?AUTH\"?[ \t]{1,4}(?:\"[^\"\s]{1,64}\"[ \t]{1,4}(?=\")|[\w.-]{1,64}[ \t]{1,4}(?=[^\s\"]))?"
+           r"(?P<value>\"[^\"\r\n]{1,256}\"|[^\s\"]{4,256})(?=[ \t]{0,8}(?:$|[\r\n]))"),
+        prefilter=("auth",),
+        value_groups=("value",),
+        validate=lambda v, m: not is_placeholder(v) and not v.startswith(("$", "%", "<")) and not v.isupper()
+        and not (v.isalpha() and v.islower()),  # "AUTH failed", "AUTH required": words, not a password
+        anchors=(("auth", (0, -1)),),
+        priority=62,
+    ),
+    Rule(
         "password.assignment",
         Category.PASSWORD,
         Severity.CRITICAL,
         "password assigned in code or config (password=, \"passwd\": …, PGPASSWORD=…, <password>…</password>, "
         "Pwd=… in a connection string), value only",
         _c(
-            r"(?P<kw>pass(?:word|wd|phrase|code)|pwd|pw(?![a-z])|pass(?![a-z]))(?P<suffix>[A-Za-z0-9_]{0,24})"
+            r"(?P<kw>pass(?:word|wd|phrase|code)|pwd|pw(?![a-z])|pass(?![a-z])|psk(?![a-z]))(?P<suffix>[A-Za-z0-9_]{0,24})"
             + _SEP + _VALUE,
             _I,
         ),
-        prefilter=("pass", "pwd", "pw"),
+        prefilter=("pass", "pwd", "pw", "psk"),
         value_groups=("value",),
         validate=_password_ok,
         literal_window=(8, 1200),
-        anchors=(("pass", (0,)), ("pw", (0,))),
+        anchors=(("pass", (0,)), ("pw", (0,)), ("psk", (0,))),
         priority=60,
     ),
     Rule(

@@ -86,7 +86,7 @@ _PLACEHOLDER_WORDS: frozenset[str] = frozenset(
 _FRAGMENT_RE = re.compile("|".join(re.escape(f) for f in _PLACEHOLDER_FRAGMENTS))
 
 
-_MASK_RE = re.compile(r"^[\[<(][a-z_ -]{3,24}[\]>)]$")
+_MASK_RE = re.compile(r"^[\[<(][a-z_ -]{3,24}[\]>)]?$")
 
 
 def is_mask(value: str) -> bool:
@@ -142,10 +142,12 @@ def char_classes(value: str) -> int:
 
 
 def random_letters(value: str, *, min_len: int = 20, min_entropy: float = 3.5) -> bool:
-    """Mixed-case letters with no digit that still look generated (``hf_`` and ``api_org_`` bodies are letters
-    only): long, both cases, varied. Only for bodies that follow a vendor's prefix: the prefix is the evidence."""
-    return (len(value) >= min_len and value.isalpha() and value.isascii() and not value.islower()
-            and not value.isupper() and not is_placeholder(value) and shannon_entropy(value) >= min_entropy)
+    """Letters with no digit that still look generated (``hf_`` and ``api_org_`` bodies are letters only; an
+    upper-case alphabet such as Scaleway's may draw no digit): long, not all lower case, varied. Only for
+    bodies that follow a vendor's prefix: the prefix is the evidence."""
+    if not (len(value) >= min_len and value.isalpha() and value.isascii()) or value.islower() or is_placeholder(value):
+        return False
+    return shannon_entropy(value) >= min_entropy
 
 
 def looks_random(value: str, *, min_len: int = 12, min_entropy: float = 3.0) -> bool:

@@ -47,7 +47,7 @@ def token_ok(prefix_len: int, min_len: int = 16, min_entropy: float = 2.8) -> Ca
             return False
         if len(body) >= min_len and looks_random(body, min_len=min_len, min_entropy=min_entropy):
             return True
-        if random_letters(body, min_len=max(min_len, 20)):
+        if random_letters(body, min_len=max(min_len, 16)):
             return True
         # long hex / lower-case alphabets: no upper case, but plainly generated
         return len(body) >= min_len and shannon_entropy(body) >= 3.2 and any(c.isdigit() for c in body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from orchestra.security.validators import is_placeholder, shannon_entropy
+from orchestra.security.validators import is_placeholder, random_letters, shannon_entropy
 from orchestra.security.vendor_rules import TokenSpec
 
 _B = r"(?![A-Za-z0-9_])"
@@ -44,7 +44,8 @@ MORE_SPECS: tuple[TokenSpec, ...] = (
               20),
     TokenSpec("secret.scaleway.key", "Scaleway access key (SCW + 17 capitals/digits)",
               r"\bSCW[A-Z0-9]{17}" + _B, ("scw",), 3, 16, validate=lambda v, m: not is_placeholder(v)
-              and any(c.isdigit() for c in v[3:]) and shannon_entropy(v[3:]) >= 3.0),
+              and (any(c.isdigit() for c in v[3:]) or random_letters(v[3:], min_len=16, min_entropy=2.5))
+              and shannon_entropy(v[3:]) >= 2.5),
     TokenSpec("secret.deno.token", "Deno Deploy token (ddp_, ddw_ + 36 chars)", r"\bdd[pw]_[A-Za-z0-9]{36}" + _B,
               ("ddp_", "ddw_"), 4, 20),
     TokenSpec("secret.tailscale.key", "Tailscale key (tskey-api-, tskey-auth-, tskey-client-, …)",
