@@ -239,7 +239,7 @@ _KEYWORD_MODULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
      ("dk.cpr", "se.personnummer", "no.fodselsnummer", "fi.hetu")),
     (_keywords("nif", "contribuinte"), ("pt.nif", "es.dni")),
     (_keywords("dni", "nie"), ("es.dni", "es.nie", "ar.dni")),
-    (_keywords("rut", "run"), ("cl.rut",)),
+    (_keywords("rut"), ("cl.rut",)),
     (_keywords("cuit", "cuil"), ("ar.cuit",)),
     (_keywords("curp"), ("mx.curp",)),
     (_keywords("rfc"), ("mx.rfc",)),
@@ -268,7 +268,7 @@ _KEYWORD_MODULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 _KEYWORD_HINTS = (
     "steuer", "idnr", "tax", "tin", "bsn", "burgerservice", "sofi", "sin", "social", "nas", "pesel", "nir",
     "insee", "sécu", "secu", "aadha", "uid", "cpf", "cnpj", "tfn", "cpr", "personnummer", "sels", "fnr", "henkil",
-    "hetu", "nif", "contribuinte", "dni", "nie", "rut", "run", "cuit", "cuil", "curp", "rfc", "ahv", "avs", "pps",
+    "hetu", "nif", "contribuinte", "dni", "nie", "rut", "cuit", "cuil", "curp", "rfc", "ahv", "avs", "pps",
     "kimlik", "tckn", "cnp", "rijksregister", "national", "insz", "niss", "身份证", "ric", "identity", "id n",
     "identifikation", "ein", "employer", "ssn", "routing", "aba", "rtn", "resident", "주민", "number",
     "マイナンバー", "個人番号", "nric", "zehut", "זהות", "licen", "dl n", "führerschein", "permis", "rijbewijs",
@@ -388,7 +388,7 @@ def find_national_ids(text: str, pos: int = 0, endpos: int | None = None) -> Ite
     if regions and _has_hint(text[max(0, pos - 48) : endpos]):
         for m in _candidates(_KEYWORD_VALUE_RE, text, regions):
             value = m.group(0).rstrip(" ./-")
-            if digit_count(value) < 6:
+            if digit_count(value) < 6 or not _has_hint(text[max(0, m.start() - 48) : m.start()]):
                 continue
             found = sorted({int(k.lastgroup[1:]) for k in _ANY_KEYWORD_RE.finditer(text, max(0, m.start() - 48),
                                                                                    m.start()) if k.lastgroup})
