@@ -1377,7 +1377,8 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         _c(_QUOTED_PAIR),
         prefilter=("pass", "pwd"),
         value_groups=("value",),
-        validate=lambda v, m: bool(re.search(r"pass|pwd", m.group("name"), re.I)) and _quoted_pair_ok(v, m),
+        validate=lambda v, m: bool(re.search(r"pass(?!port|enger|through|age)|pwd", m.group("name"), re.I))
+        and _quoted_pair_ok(v, m),
         literal_window=(48, 600),
         priority=59,
     ),
