@@ -102,6 +102,8 @@ ADVERSARIAL_CONTEXT = {
     "login_slash": "login a / b " * 90_000,
     "key_tokens": ("key " + "A1b2" * 150 + " ") * 1700,
     "secret_gap": ("secret " + "x " * 30 + "y") * 15_000,
+    "id_table": "name,ssn,national_id,mobile,cvv\n" + "Anna,536-90-4407,12345678901,+44 7911 123456,123\n" * 20_000,
+    "header_every_row": "name,ssn,phone\n1,2,3\n" * 60_000,
     "echo_pipe": "echo abc | " * 100_000,
     "password_bare": "password abc1! " * 70_000,
     "pass_quote": "'password', " * 90_000,

@@ -411,3 +411,11 @@ def _merged(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
         if start >= last:
             yield start, end
             last = end
+
+
+def id_valid_for_any(value: str) -> bool:
+    """Whether ``value`` is a valid identifier of any country this module knows (a cell of a column named like
+    a national id: the header is the evidence, the check digit the confirmation)."""
+    modules = dict.fromkeys(m for _, mods in _KEYWORD_MODULES for m in mods)
+    modules.update(dict.fromkeys(m for _, m in _SHAPES))
+    return any(_valid(module, value) for module in modules)

@@ -354,6 +354,18 @@ def _register_builtin_finders() -> None:
         re.compile(r"[:=]\+[\d .()+-]{6}", re.ASCII),
         re.compile(rf"(?i:{phone_hints})[\s\S]{{0,39}}[1-9][\d .()-]{{6}}"),
     )
+    # a table's cells are yielded only below a header naming the column: one of the category's hints occurs
+    from orchestra.security import tables
+
+    for finder, category in ((data_rules.find_table_payment, "payment_data"),
+                             (data_rules.find_table_contact, "contact_pii"),
+                             (data_rules.find_table_ids, "sensitive_pii"),
+                             (data_rules.find_table_passwords, "password"),
+                             (data_rules.find_table_secrets, "secret")):
+        hints = "|".join(re.escape(h) for h in tables.HEADER_HINTS[category])
+        # a header cell holding a hint, next to a delimiter on one side at least (a header has 2+ cells)
+        register_finder_candidate(finder, re.compile(rf"[,;\t|][ \t\"']{{0,3}}[\w .#/-]{{0,40}}(?i:{hints})"),
+                                  re.compile(rf"(?i:{hints})[\w .#/-]{{0,40}}[ \t\"']{{0,3}}[,;\t|]"))
     # a national id is one of the shapes, or a keyword value with a keyword in the 48 characters before it
     id_hints = "|".join(re.escape(h) for h in pii._KEYWORD_HINTS)
     register_finder_candidate(

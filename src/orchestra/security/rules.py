@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from orchestra.security import context as ctx
+from orchestra.security import tables
 from orchestra.security.lazy_pattern import lazy_compile
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
 from orchestra.security.pii import NINO_RE, find_national_ids, find_phones, nino_ok
@@ -1618,4 +1619,55 @@ CONTEXT_RULES: tuple[Rule, ...] = (
 """Secrets by context beyond plain assignments (see :mod:`orchestra.security.context`)."""
 
 
-DATA_RULES: tuple[Rule, ...] = _BASE_RULES + VENDOR_RULES + PII_RULES + CONTEXT_RULES
+def _table_rule(category: Category, severity: Severity, finder: Callable[..., Iterator[tuple[int, int]]]) -> Rule:
+    hints = tables.HEADER_HINTS[category.value]
+    return Rule(
+        f"{category.value}.table-column",
+        category,
+        severity,
+        f"{category.value.replace('_', ' ')} in the cells of a table column whose header names it (CSV, TSV, "
+        "semicolon or pipe table: card_number, cvv, phone, ssn, iban, password, token, …), each cell checked "
+        "by its column's validator",
+        _c("(?i:" + "|".join(re.escape(h) for h in hints) + ")"),
+        prefilter=hints,
+        finder=finder,
+        priority=57,
+    )
+
+
+def find_table_payment(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Cards and CVVs in the columns of a table that names them."""
+    return tables.table_values(text, "payment_data", pos, endpos)
+
+
+def find_table_contact(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Phone numbers in the columns of a table that names them."""
+    return tables.table_values(text, "contact_pii", pos, endpos)
+
+
+def find_table_ids(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """National ids, accounts and passports in the columns of a table that names them."""
+    return tables.table_values(text, "sensitive_pii", pos, endpos)
+
+
+def find_table_passwords(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Passwords in the column of a table that names it."""
+    return tables.table_values(text, "password", pos, endpos)
+
+
+def find_table_secrets(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    """Tokens and keys in the columns of a table that names them."""
+    return tables.table_values(text, "secret", pos, endpos)
+
+
+TABLE_RULES: tuple[Rule, ...] = (
+    _table_rule(Category.PAYMENT_DATA, Severity.CRITICAL, find_table_payment),
+    _table_rule(Category.CONTACT_PII, Severity.MEDIUM, find_table_contact),
+    _table_rule(Category.SENSITIVE_PII, Severity.HIGH, find_table_ids),
+    _table_rule(Category.PASSWORD, Severity.CRITICAL, find_table_passwords),
+    _table_rule(Category.SECRET, Severity.HIGH, find_table_secrets),
+)
+"""Values in the columns of a table whose header names them (see :mod:`orchestra.security.tables`)."""
+
+
+DATA_RULES: tuple[Rule, ...] = _BASE_RULES + VENDOR_RULES + PII_RULES + CONTEXT_RULES + TABLE_RULES
