@@ -13,7 +13,6 @@ for a question it asked in the same session (:meth:`ApprovalService.answer`).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -40,6 +39,7 @@ from orchestra.clock import iso_ms
 from orchestra.errors import ValidationError
 from orchestra.events import EventLog, NewEvent
 from orchestra.security.model import Sink
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.store.clock import Clock, now_of
 
@@ -53,7 +53,7 @@ Answer = Literal["accept", "decline", "cancel"]
 
 
 def _new_id() -> str:
-    return "appr-" + secrets.token_hex(8)
+    return opaque_id("appr-", 8)
 
 
 class ApprovalService:

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +38,7 @@ from orchestra.chat.records import (
     UsageSource,
 )
 from orchestra.chat.service import ChatService
+from orchestra.security.opaque_ids import opaque_id
 
 DEFAULT_RUN = "manual"
 DEFAULT_ROLE = "developer"
@@ -131,7 +131,7 @@ class ChatCalls:
                references: list[ChatReference] | list[dict[str, Any]] | None = None) -> AppendResult:
         """Append to a thread in its own scope; the actor defaults to the caller for the thread's session."""
         scope = self._chat.get_thread(thread_id).scope
-        key = idempotency_key if idempotency_key is not None else "auto-" + secrets.token_hex(16)
+        key = idempotency_key if idempotency_key is not None else opaque_id("auto-", 16)
         stated = provenance.model_dump(exclude_none=True) if isinstance(provenance, StatedProvenance) else provenance
         return self._chat.append_message(scope, thread_id, text, as_actor(actor) or caller.actor(scope.session_id),
                                          key, content_format=content_format, provenance=stated,

@@ -8,7 +8,6 @@ The guard runs before the transaction; only its output is written.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from orchestra.approvals.gate import CallerApprovals
@@ -76,6 +75,7 @@ from orchestra.events import EventLog
 from orchestra.fragments.service import FragmentService, FragmentSource, Prepared
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.model import Sink
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.workspace.layout import WorkspaceLayout
@@ -134,12 +134,12 @@ class ChatService:
                                retained=retained)
         actor = _with_actor_fields(actor, guarded.values)
         now = iso_ms()
-        thread_id = "thread-" + secrets.token_hex(12)
+        thread_id = opaque_id("thread-", 12)
         fragments = self._prepare(retained, FragmentSource(
             kind="chat_thread", source_id=thread_id, tenant_id=scope.tenant_id, workspace_id=scope.workspace_id,
             thread_id=thread_id, task_id=scope.task_id))
         provenance = ChatProvenance(
-            source_kind=DEFAULT_SOURCE_KIND[actor.kind], source_id=request_id or f"chat-{secrets.token_hex(8)}",
+            source_kind=DEFAULT_SOURCE_KIND[actor.kind], source_id=request_id or opaque_id("chat-", 8),
             created_at=now, observed_at=now, usage_source="unavailable", cost_source="unavailable",
             policy_decision_id=guarded.decision_ids.get("title"),
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from orchestra.delegation.sweeper import deadline, sweep
 from orchestra.events import NewEvent
 from orchestra.runtime.adapters import ADAPTERS, RuntimeAdapter, get_adapter
 from orchestra.security.model import Sink
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.store.base import Row, Transaction
 from orchestra.store.clock import Clock, now_of
 from orchestra.tasks import flow
@@ -143,7 +143,7 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
     ownership = list(dict.fromkeys([*task.ownership_paths, *extra_paths]))
     brief = _guarded_brief(service, request.brief)
     manifest = service.context.manifest(task.id, role, phase=phase, paths=extra_paths)
-    session_id = f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:{secrets.token_hex(8)}"
+    session_id = opaque_id(f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:", 8)
     planned = files.plan(service.layout, session_id)
     marked = render_child_prompt(task=task, session_id=session_id, phase=phase, role=role, adapter=adapter,
                                  brief=brief, ownership_paths=ownership, manifest_markdown=marked_markdown(manifest),

@@ -23,6 +23,7 @@ from orchestra.fragments.errors import EnvelopeIntegrityError, FragmentNotFoundE
 from orchestra.fragments.model import AuditEvent, LifecycleStatus, RestoreResult, RestoreStatus
 from orchestra.fragments.principals import Principal
 from orchestra.fragments.rows import aad_of, context_of
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.store.base import Row, Transaction
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def issue_grant(service: FragmentService, fragment_id: str, principal: Principal
     if not 1 <= minutes <= MAX_GRANT_MINUTES:
         raise GrantError(f"a grant lasts 1 to {MAX_GRANT_MINUTES} minutes")
     now = service.clock()
-    grant_id = "grant-" + secrets.token_urlsafe(18)
+    grant_id = opaque_id("grant-", 18, draw=secrets.token_urlsafe)
     expires = iso_ms(now + timedelta(minutes=minutes))
     with service.store.write() as tx:
         row = tx.fetchone("SELECT fragment_id, task_id FROM restricted_fragments WHERE fragment_id = ?",

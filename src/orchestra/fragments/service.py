@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from orchestra.fragments.rows import INSERT_SHADOW, SHADOW_COLUMNS, aad_of, cont
 from orchestra.fragments.shred import rotate as rotate_key
 from orchestra.fragments.shred import shred as shred_where
 from orchestra.security.identifiers import check_identifier
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.security.retained import RetainedRegion
 from orchestra.store.base import Store, Transaction
 
@@ -107,7 +107,7 @@ class FragmentService:
                 continue
             mode = StorageMode(policy.mode)
             row: dict[str, Any] = {
-                "fragment_id": "fragment-" + secrets.token_hex(12), "tenant_id": source.tenant_id,
+                "fragment_id": opaque_id("fragment-", 12), "tenant_id": source.tenant_id,
                 "workspace_id": source.workspace_id, "source_kind": source.kind, "source_id": source.source_id,
                 "source_field": field_name[:128], "thread_id": source.thread_id, "task_id": source.task_id,
                 "category": category.value, "rule_id": region.rule_id, "policy_id": policy.id,

@@ -24,6 +24,7 @@ from orchestra.errors import NotFoundError, ValidationError
 from orchestra.hosted.control import Control, Transaction
 from orchestra.hosted.errors import UnauthorizedError
 from orchestra.hosted.principal import Principal, Scope, check_scope_id
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.security.vendor_rules import base62_crc32
 from orchestra.workspace.secret_key import load_or_create_key
 
@@ -117,7 +118,7 @@ class TokenService:
 
             check_identifier(label, "label")
         token = new_token()
-        token_id = f"tok_{secrets.token_hex(8)}"
+        token_id = opaque_id("tok_", 8)
         with self._control.write() as tx:
             now = self._now(tx)
             tx.execute("INSERT INTO api_tokens (token_id, digest, tenant, workspace, scope, label, created_at, "

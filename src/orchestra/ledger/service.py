@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ from orchestra.ledger.money import from_nanos, to_nanos
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.identifiers import shown_id
 from orchestra.security.model import Sink
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.store.base import Row, Store, Transaction
 from orchestra.tasks.service import TaskNotFoundError
 from orchestra.validation import parse_model
@@ -73,8 +73,8 @@ class LedgerService:
                                 .encode("utf-8")).hexdigest()
         key = (hashlib.sha256(("ledger-idempotency-v1\x1f" + spec.idempotency_key).encode("utf-8")).hexdigest()
                if spec.idempotency_key else None)
-        values["prompt_id"] = values["prompt_id"] or "prompt-" + secrets.token_hex(8)
-        values["response_id"] = values["response_id"] or "resp-" + secrets.token_hex(8)
+        values["prompt_id"] = values["prompt_id"] or opaque_id("prompt-", 8)
+        values["response_id"] = values["response_id"] or opaque_id("resp-", 8)
         if values["usage_source"] is None and "input_tokens" not in spec.model_fields_set \
                 and "output_tokens" not in spec.model_fields_set:
             values["usage_source"] = "unavailable"
@@ -102,7 +102,7 @@ class LedgerService:
         A null ``estimated_cost_usd`` is an unknown cost: stored as 0 with ``cost_known`` 0, returned as null.
         """
         known = values["estimated_cost_usd"] is not None
-        values = {**values, "id": "prov-" + secrets.token_hex(8), "recorded_at": iso_ms(), "cost_known": int(known),
+        values = {**values, "id": opaque_id("prov-", 8), "recorded_at": iso_ms(), "cost_known": int(known),
                   "idempotency_key": idempotency_key, "body_digest": body_digest,
                   "estimated_cost_usd": values["estimated_cost_usd"] if known else Decimal(0)}
         nanos = to_nanos(values["estimated_cost_usd"])

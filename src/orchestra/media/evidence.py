@@ -7,11 +7,11 @@ per-segment guard, so a value spoken across two segments is caught too. Written 
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import UTC, datetime
 
 from orchestra.media.model import Provenance, RedactionSummary, Segment
 from orchestra.security.model import Encoding
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.security.sinks import encode
 
 SCHEMA_VERSION = 1
@@ -19,7 +19,7 @@ SCHEMA_VERSION = 1
 
 def new_artifact_id() -> str:
     """``transcript_<YYYYMMDD>_<12 hex>`` (the seed's prefix, with a random suffix instead of a counter)."""
-    return f"transcript_{datetime.now(UTC):%Y%m%d}_{secrets.token_hex(6)}"
+    return opaque_id(f"transcript_{datetime.now(UTC):%Y%m%d}_", 6)
 
 
 def paths(workflow_dir: str, task_id: str, artifact_id: str) -> tuple[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +40,7 @@ from orchestra.security.errors import EgressDeniedError, PolicyBlockedError
 from orchestra.security.guard import SecurityGuard
 from orchestra.security.identifiers import check_identifier, shown_id
 from orchestra.security.model import EgressDecision, Sink
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.validation import describe_validation_error
 from orchestra.workspace.config import ProviderDefaults, Providers
 
@@ -145,7 +145,7 @@ class ProviderService:
 
         request = Request(model=model_id, messages=tuple(outgoing), base_url=decision.normalized_base_url,
                           max_tokens=limit, temperature=temperature)
-        prompt_id = call_scope.prompt_id or "prompt-" + secrets.token_hex(8)
+        prompt_id = call_scope.prompt_id or opaque_id("prompt-", 8)
         base = _ledger_base(call_scope, adapter.id, model_id, prompt_id)
         try:
             reply = await adapter.complete(request)
@@ -155,7 +155,7 @@ class ProviderService:
         reported = reply.input_tokens is not None and reply.output_tokens is not None
         input_tokens = reply.input_tokens if reply.input_tokens is not None else estimate.input_tokens
         output_tokens = reply.output_tokens if reply.output_tokens is not None else estimate_tokens(reply.content)
-        response_id = reply.response_id or "resp-" + secrets.token_hex(8)
+        response_id = reply.response_id or opaque_id("resp-", 8)
         cost_source = "not_billed" if not adapter.billed else "unavailable"
         record = await anyio.to_thread.run_sync(self._ledger.record, {
             **base, "model": reply.model, "response_id": response_id, "finish_reason": reply.finish_reason,
@@ -194,7 +194,7 @@ class ProviderService:
         """A failed attempt still counts as a request; tokens and cost are unknown, not invented."""
         try:
             self._ledger.record({
-                **base, "response_id": "failed-" + secrets.token_hex(8), "finish_reason": "error",
+                **base, "response_id": opaque_id("failed-", 8), "finish_reason": "error",
                 "usage_source": "unavailable", "cost_source": "unavailable",
                 "usage_unavailable_rationale": f"provider call failed: {exc.code}",
                 "cost_unavailable_rationale": f"provider call failed: {exc.code}",

@@ -44,6 +44,7 @@ from orchestra.security.model import (
     SanitizedFinding,
     Sink,
 )
+from orchestra.security.opaque_ids import opaque_id
 from orchestra.security.redaction import analyze
 from orchestra.security.rules import DATA_RULES
 
@@ -253,7 +254,7 @@ def check_provider_egress(
     sent as data): restricted data is redacted, engineering text passes wrapped as untrusted data, prompt
     injection quarantines (chat_respond leaves such messages out before it gets here).
     """
-    decision_id = "egress-" + secrets.token_hex(8)
+    decision_id = opaque_id("egress-", 8)
     try:
         guard = guard or default_guard()
         verdict = check_base_url(provider_id, base_url, link_local_allow=link_local_allow)

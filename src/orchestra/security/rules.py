@@ -1134,10 +1134,10 @@ _BASE_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "bank account or routing number (8-17 digits) after an account-number keyword, value only",
         _c(
-            r"(?<![a-z])(?:(?:bank|checking|savings)[ \t_.-]{0,4}account(?:[ \t_.-]{0,4}(?:number|num|nr|no\.?|#))?"
+            r"(?<![a-z0-9])(?:(?:bank|checking|savings)[ \t_.-]{0,4}account(?:[ \t_.-]{0,4}(?:number|num|nr|no\.?|#))?"
             r"|account[ \t_.-]{0,4}(?:number|num|nr|no\.?|#)|acct[ \t_.-]{0,4}(?:number|num|nr|no\.?|#)?"
             r"|routing[ \t_.-]{0,4}(?:number|num|nr|no\.?|#)?|aba[ \t_.-]{0,4}(?:number|routing)?"
-            r"|(?P<bare>account|kontonummer|konto|numéro de compte|número de cuenta|rekeningnummer))"
+            r"|(?P<bare>account|kontonummer|konto|numéro de compte|número de cuenta|rekeningnummer))(?![a-z0-9])"
             r"[\"']?[ \t]{0,8}(?:[:=#]|is)?[ \t]{0,8}[\"']?(?P<value>\d{8,17})(?![\w-])",
             _I,
         ),
