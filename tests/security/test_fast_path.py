@@ -13,10 +13,12 @@ from orchestra.security.detectors import (
     TextIndex,
     anchor_candidates,
     anchor_ranges,
+    digit_marked,
     digit_windows,
     fast_digit_windows,
 )
 from orchestra.security.inventory import ALL_RULES
+from orchestra.security.pii import digit_count
 from orchestra.security.redaction import analyze
 from tests.security.helpers import fill
 from tests.security.test_properties import PLANTS
@@ -96,6 +98,21 @@ def test_anchors_cover_every_match_start(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet="0123456789 -x\x00\n", max_size=600))
 def test_fast_digit_windows_equal_reference(text: str) -> None:
+    assert fast_digit_windows(text) == digit_windows(text)
+
+
+unicode_digit_texts = st.text(alphabet=st.one_of(st.sampled_from("0123456789 -x\x00\n—→é١٢😀\ud800"), st.characters()),
+                              max_size=400)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=unicode_digit_texts)
+def test_digit_marks_and_counts_on_any_unicode(text: str) -> None:
+    """The byte-level paths (fast on non-ASCII text) mark and count exactly the ASCII digits, index for index."""
+    marked = digit_marked(text)
+    assert len(marked) == len(text)
+    assert [i for i, c in enumerate(marked) if c == "\x00"] == [i for i, c in enumerate(text) if c in "0123456789"]
+    assert digit_count(text) == sum(c in "0123456789" for c in text)
     assert fast_digit_windows(text) == digit_windows(text)
 
 

@@ -132,12 +132,14 @@ def _candidates(pattern: re.Pattern[str], text: str, regions: list[tuple[int, in
         yield from pattern.finditer(text, lo, hi)
 
 
-_DROP_DIGITS = str.maketrans("", "", "0123456789")
+_ASCII_DIGITS = b"0123456789"
 
 
 def digit_count(text: str) -> int:
-    """ASCII digits in ``text`` (one C-level translate: the cheap gate of the finders below)."""
-    return len(text) - len(text.translate(_DROP_DIGITS))
+    """ASCII digits in ``text``: the cheap gate of the finders below. Counted on bytes, because
+    ``str.translate`` leaves its fast path on any non-ASCII text (40x slower with one em dash)."""
+    data = text.encode("ascii", "ignore")
+    return len(data) - len(data.translate(None, _ASCII_DIGITS))
 
 
 def find_phones(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
