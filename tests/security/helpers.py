@@ -144,6 +144,7 @@ FAKES: dict[str, Callable[[random.Random], str]] = {
     "pgp": lambda r: _pem(r, "PGP PRIVATE KEY BLOCK"),
     "password": _password,
     "secret": lambda r: _rand(r, ALNUM, 32),
+    "fernet": lambda r: base64.urlsafe_b64encode(bytes(r.getrandbits(8) for _ in range(32))).decode(),
     "card": _card,
     "cvv": lambda r: "".join(r.choice(string.digits) for _ in range(r.choice([3, 4]))),
     "track1": lambda r: (

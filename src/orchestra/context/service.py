@@ -50,8 +50,10 @@ class ContextService:
         total_line_budget: int | None = None,
         env: Mapping[str, str] | None = None,
         progress: Progress | None = None,
+        task: Task | None = None,
     ) -> ContextManifest:
-        """Manifest and bundle for ``task_id`` as seen by ``role`` (optionally in ``phase``)."""
+        """Manifest and bundle for ``task_id`` as seen by ``role`` (optionally in ``phase``); ``task`` is that
+        task when the caller has just read it (one store read less)."""
         _check_name("role", role)
         if phase is not None:
             _check_name("phase", phase)
@@ -60,7 +62,8 @@ class ContextService:
         requested = [guard_path(self._root, raw).relative for raw in paths]
         config, warnings = resolve_config(env, max_lines_per_file=max_lines_per_file,
                                           total_line_budget=total_line_budget)
-        task = self._tasks.get(task_id)
+        if task is None or task.id != task_id:
+            task = self._tasks.get(task_id)
         planned = self._plan(task, requested)
         weighted = [(task.id, 5), (role, 2), (phase or "", 2), (task.title, 2), (task.goal, 1)]
         weighted += [(criterion, 1) for criterion in task.acceptance_criteria]

@@ -142,7 +142,7 @@ def _prepare(service: DelegationService, request: SpawnRequest, client_name: str
     extra_paths = [guard_path(service.root, p).relative for p in request.ownership_paths]
     ownership = list(dict.fromkeys([*task.ownership_paths, *extra_paths]))
     brief = _guarded_brief(service, request.brief)
-    manifest = service.context.manifest(task.id, role, phase=phase, paths=extra_paths)
+    manifest = service.context.manifest(task.id, role, phase=phase, paths=extra_paths, task=task)
     session_id = opaque_id(f"{task.id}:{request.run_id or 'manual'}:{phase}:{adapter.id}:", 8)
     planned = files.plan(service.layout, session_id)
     marked = render_child_prompt(task=task, session_id=session_id, phase=phase, role=role, adapter=adapter,

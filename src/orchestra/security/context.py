@@ -273,6 +273,28 @@ def keyword_literal_ok(text: str, kw_start: int, kw_end: int, value_start: int, 
     return generated(raw, min_len=20, min_entropy=3.6)
 
 
+
+_PUBLIC_NAME_RE = re.compile(r"public|pub_?key|publishable|_?id$|_?url$|name$", re.IGNORECASE)
+
+
+def client_literal_ok(text: str, kw_start: int, raw: str) -> bool:
+    """A literal passed positionally to an API client or a cipher (``DeepgramClient("…")``, ``Fernet(b"…")``,
+    ``twilio.Client(sid, "…")``) is a secret when it is plainly generated: not a name, URL, path, reference,
+    hash-like hex under 32 characters, or a public id, and long, varied and of high entropy."""
+    if _PUBLIC_NAME_RE.search(key_prefix(text, kw_start)):
+        return False
+    if " " in raw or is_uuid(raw) or is_reference(raw) or wordy(raw) or _named(raw) or jose_header(raw):
+        return False
+    if CALL_RE.match(raw) or PATH_RE.match(raw) or URL_VALUE_RE.match(raw) or raw.startswith(("//", "www.")):
+        return False
+    if _HEX_RE.match(raw):
+        return len(raw) >= 32 and shannon_entropy(raw) >= 3.3
+    digits = any(c.isdigit() for c in raw)
+    if not any(c.isalpha() for c in raw) or not (digits or (len(raw) >= 24 and not raw.islower())):
+        return False  # letters only: a long mixed-case draw still counts, a lower-case word run does not
+    return generated(raw, min_len=16, min_entropy=3.4)
+
+
 _ALGORITHM_RE = re.compile(
     r"^(?:sha-?\d{1,3}|md5|bcrypt|scrypt|argon2(?:id|i|d)?|pbkdf2\w*|aes-?\d{3}\w*|rsa-?\d{3,4}|utf-?8|v\d{1,2}"
     r"|\d{1,3}(?:chars?|characters?|digits?)|x\d{2,3}|ed25519|hs\d{3}|rs\d{3})$",

@@ -1302,6 +1302,19 @@ def _keyword_literal_ok(value: str, match: re.Match[str]) -> bool:
     return ctx.keyword_literal_ok(match.string, match.start(), match.start("gap"), match.start("value"), raw)
 
 
+_CLIENT_LITERALS = ("client", "fernet", "aesgcm", "aessiv", "aesccm", "chacha20poly1305", "sdk")
+_CLIENT_LITERAL_RE = _c(
+    r"(?i:client|fernet|aesgcm|aessiv|aesccm|chacha20poly1305|sdk)[ \t]{0,2}\([ \t]{0,2}"
+    r"(?:b?(?:\"[^\"\r\n]{1,128}\"|'[^'\r\n]{1,128}')[ \t]{0,2},[ \t]{0,2})?"
+    r"b?(?P<value>\"[^\"\r\n]{16,512}\"|'[^'\r\n]{16,512}')[ \t]{0,2}[,)]"
+)
+
+
+def _client_literal_ok(value: str, match: re.Match[str]) -> bool:
+    raw, _quoted = _clean(value, match)
+    return ctx.client_literal_ok(match.string, match.start(), raw)
+
+
 def _quoted_pair_ok(value: str, match: re.Match[str]) -> bool:
     name = match.group("name")
     raw, _quoted = _clean(value, match)
@@ -1367,6 +1380,20 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         value_groups=("value",),
         validate=_keyword_literal_ok,
         anchors=tuple((lit, (0,)) for lit in _KEYWORD_LITERALS),
+        priority=45,
+    ),
+    Rule(
+        "secret.client-literal",
+        Category.SECRET,
+        Severity.HIGH,
+        "generated-looking literal passed positionally to an API client or a cipher (DeepgramClient(\"…\"), "
+        "Fernet(b\"…\"), AESGCM(b\"…\"), twilio.Client(sid, \"…\")): long, varied, high entropy, not a name, URL, "
+        "path, reference or public id, value only",
+        _CLIENT_LITERAL_RE,
+        prefilter=_CLIENT_LITERALS,
+        value_groups=("value",),
+        validate=_client_literal_ok,
+        anchors=tuple((lit, (0,)) for lit in _CLIENT_LITERALS),
         priority=45,
     ),
     Rule(
