@@ -1333,6 +1333,30 @@ _QUOTED_PAIR = (
 )
 
 
+_FOREIGN_PASSWORD_WORDS = (
+    "mot de passe", "mdp", "passwort", "kennwort", "contraseña", "contrasena", "clave", "senha", "wachtwoord",
+    "hasło", "haslo", "lösenord", "losenord", "passord", "adgangskode", "salasana", "heslo", "şifre", "sifre",
+    "parol", "jelszó", "jelszo", "kata sandi", "mật khẩu", "пароль", "密码", "口令", "パスワード", "비밀번호", "암호",
+    "κωδικός", "סיסמה", "كلمة المرور", "كلمة السر", "पासवर्ड",
+)  # fmt: skip
+"""The word for "password" in other languages (French, German, Spanish, Portuguese, Dutch, Polish, the Nordic
+languages, Czech, Turkish, Romanian, Hungarian, Indonesian, Vietnamese, Russian, Chinese, Japanese, Korean,
+Greek, Hebrew, Arabic, Hindi): lower case, as the prefilter sees the text."""
+_FOREIGN_PASSWORD_RE = _c(
+    r"(?i:" + "|".join(re.escape(w).replace(r"\ ", r"[ \t]") for w in _FOREIGN_PASSWORD_WORDS) + r")"
+    r"\w{0,3}(?:[ \t]{1,3}[^\s:=：]{1,20}){0,4}?"
+    r"(?:[ \t]{0,3}[:=：][ \t]{0,3}|[ \t]{1,3}(?i:ist|lautet|est|es|era|é|er|är|on|jest|je|is|war|será|sera)[ \t]{1,3}"
+    r"|[ \t]{0,2}(?:是|为|は|는|은|이)[ \t]{0,2})"
+    r"(?P<value>\"[^\"\r\n]{3,128}\"|'[^'\r\n]{3,128}'|`[^`\r\n]{3,128}`|[^\s\"'`，。、]{3,128})"
+)
+_VALUE_FIRST_PASSWORD_RE = _c(
+    r"(?P<value>\"[^\"\r\n]{3,64}\"|'[^'\r\n]{3,64}'|`[^`\r\n]{3,64}`)[ \t]{1,3}(?i:as|for)[ \t]{1,3}"
+    r"(?:(?i:the|my|your|a|our|their|his|her|its)[ \t]{1,3})?(?:[\w.-]{1,20}[ \t]{1,3}){0,2}?"
+    r"(?i:pass(?:word|phrase|code)?|pwd|pw)\b(?![ \t_-]{0,2}(?i:reset|field|polic|manager|hash|prompt|flow|rule"
+    r"|check|length|strength|input|box|form|change|recovery|expir|rotation|requirement|hint))"
+)
+
+
 def _prose_set_ok(value: str, match: re.Match[str]) -> bool:
     raw = value.rstrip(".,;:!?)")
     if raw.lower() in ("to", "the", "a", "default", "blank", "empty", "random", "something", "back"):
@@ -1504,6 +1528,32 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             (Category.PASSWORD, "password", "db_password"),
             (Category.SECRET, "secret", "api_token"),
         )
+    ),
+    Rule(
+        "password.foreign-keyword",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password after the word for it in another language (\"mot de passe : …\", \"Passwort ist …\", "
+        "\"contraseña: …\", \"senha …\", \"пароль: …\", \"密码是…\"), value only",
+        _FOREIGN_PASSWORD_RE,
+        prefilter=_FOREIGN_PASSWORD_WORDS,
+        value_groups=("value",),
+        validate=_prose_set_ok,
+        anchors=tuple((w, (0,)) for w in _FOREIGN_PASSWORD_WORDS),
+        priority=58,
+    ),
+    Rule(
+        "password.value-first",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "quoted value named a password after it (\"use 'Winter2024!' as the password\", \"`x` for the db pw\"), "
+        "value only",
+        _VALUE_FIRST_PASSWORD_RE,
+        prefilter=("pass", "pwd", "pw"),
+        value_groups=("value",),
+        validate=_prose_set_ok,
+        literal_window=(100, 40),  # the match ends 8 after "pass"; its lookahead reads 30 more
+        priority=57,
     ),
     Rule(
         "password.prose-bare",
