@@ -331,7 +331,7 @@ VENDOR_TEMPLATES: dict[str, list[str]] = {
     "secret.linear.token": ["lin_api_{A:40}"],
     "secret.airtable.token": ["pat{A:14}.{h:64}"],
     "secret.figma.token": ["figd_{A:40}"],
-    "secret.stripe.other-key": ["pk_live_{A:24}", "whsec_{A:32}"],
+    "secret.stripe.other-key": ["whsec_{A:32}"],
     "secret.square.token": ["sq0atp-{A:22}", "sq0csp-{A:43}"],
     "secret.braintree.token": ["access_token$production${a:16}${h:32}"],
     "secret.shopify.token": ["shpat_{h:32}", "shpss_{h:32}"],

@@ -34,7 +34,8 @@ _STOP_SUFFIX_RE = re.compile(
     r"|required|prompt|placeholder|schema|class|handler|service|factory|generator|helper|loader|parser|reader"
     r"|writer|callback|fn|func|method|option|options|config|settings|dialog|modal|input|form|button|view|page"
     r"|screen|component|module|test|tests|spec|mock|fixture|example|sample|count|lifetime|timeout|interval"
-    r"|audience|issuer|scope|scopes|endpoint|host|port|user|username|login|email|owner|holder|account_?id)$",
+    r"|audience|issuer|scope|scopes|endpoint|host|port|user|username|login|email|owner|holder|account_?id"
+    r"|change|changes|date|time|timestamp|updated|history|age)$",
     re.IGNORECASE,
 )
 _STOP_NAME_RE = re.compile(
@@ -300,6 +301,11 @@ _ALGORITHM_RE = re.compile(
     r"|\d{1,3}(?:chars?|characters?|digits?)|x\d{2,3}|ed25519|hs\d{3}|rs\d{3})$",
     re.IGNORECASE,
 )
+
+
+def is_algorithm(raw: str) -> bool:
+    """An algorithm or encoding name (``HS256``, ``sha-256``, ``aes-256-gcm``, ``utf-8``), never a value."""
+    return bool(_ALGORITHM_RE.match(raw))
 
 
 def bare_password_ok(raw: str) -> bool:

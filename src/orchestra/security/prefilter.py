@@ -342,7 +342,7 @@ def _register_builtin_finders() -> None:
 
     register_finder_candidate(data_rules.find_cards, data_rules._CARD_RE)
     register_finder_candidate(data_rules.find_ibans, data_rules._IBAN_START_RE)
-    register_finder_candidate(data_rules.find_cookie_values, data_rules._COOKIE_RE)
+    register_finder_candidate(data_rules.find_cookie_values, data_rules._COOKIE_RE, data_rules._CURL_COOKIE_RE)
     # the Secret finder reads a document only around a ``kind: Secret`` line (found in the window it is given)
     register_finder_candidate(data_rules.find_k8s_secret_values, re.compile(r"kind:[ \t]{0,4}Secret"))
     # a phone candidate starts with + 0 ( and has 6 more phone characters (a + may follow = or :), or starts with
@@ -366,6 +366,10 @@ def _register_builtin_finders() -> None:
         # a header cell holding a hint, next to a delimiter on one side at least (a header has 2+ cells)
         register_finder_candidate(finder, re.compile(rf"[,;\t|][ \t\"']{{0,3}}[\w .#/-]{{0,40}}(?i:{hints})"),
                                   re.compile(rf"(?i:{hints})[\w .#/-]{{0,40}}[ \t\"']{{0,3}}[,;\t|]"))
+    # an INSERT's literals are yielded only after its column list and VALUES keyword
+    for rule in data_rules.SQL_INSERT_RULES:
+        if rule.finder is not None:
+            register_finder_candidate(rule.finder, re.compile(r"(?i:insert)[ \t]"))
     # a national id is one of the shapes, or a keyword value with a keyword in the 48 characters before it
     id_hints = "|".join(re.escape(h) for h in pii._KEYWORD_HINTS)
     register_finder_candidate(

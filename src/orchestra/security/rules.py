@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from orchestra.security import context as ctx
-from orchestra.security import tables
+from orchestra.security import sql_values, tables
 from orchestra.security.lazy_pattern import lazy_compile
 from orchestra.security.model import CATEGORY_MARKERS, Category, Severity
 from orchestra.security.pii import NINO_RE, find_national_ids, find_phones, nino_ok
@@ -24,6 +25,7 @@ from orchestra.security.validators import (
     is_code_reference,
     is_payment_card,
     is_placeholder,
+    is_uuid,
     looks_random,
     luhn_ok,
     random_letters,
@@ -119,6 +121,8 @@ _PHRASE_AFTER_RE = re.compile(r"[ \t]+[a-z]{2,}\b")
 
 def _password_ok(value: str, match: re.Match[str]) -> bool:
     kw = match.group("kw")
+    if _generic_call(match):
+        return False
     prefix = _key_prefix(match)
     if kw.lower() in ("pass", "pwd", "pw"):
         if prefix and prefix[-1].isalpha() and prefix[-1].islower() and kw[0].islower():
@@ -145,8 +149,22 @@ _ORCHESTRA_SESSION_ID = re.compile(
 )
 
 
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_$][\w$.]*")
+_TYPE_ARGUMENTS_CALL_RE = re.compile(r"<[A-Za-z_][^<>\r\n]{0,80}>[ \t]*\(")
+
+
+def _generic_call(match: re.Match[str]) -> bool:
+    """The unquoted value is a name followed by type arguments and a call: ``useState<string | null>(…)``
+    (not ``<apiKey>value</apiKey>``, whose value ends at the closing tag)."""
+    end = match.end("value")
+    return (_TYPE_ARGUMENTS_CALL_RE.match(match.string, end) is not None
+            and _IDENTIFIER_RE.fullmatch(match.group("value") or "") is not None)
+
+
 def _secret_ok(value: str, match: re.Match[str]) -> bool:
     kw = match.group("kw")
+    if _generic_call(match):
+        return False
     if kw.lower().startswith("session") and _ORCHESTRA_SESSION_ID.match(value):
         return False
     if match.group("sep") == ">" and not _xml_sep_ok(match):
@@ -226,6 +244,11 @@ def _header_ok(value: str, match: re.Match[str]) -> bool:
 _COOKIE_RE = re.compile(
     r"(?i:set-cookie|cookie)s?[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<pairs>[^\r\n]{3,4096})", re.ASCII
 )
+"""A ``Cookie:``/``Set-Cookie:`` header or a ``cookies = …`` assignment (a literal prefix: a fast scan)."""
+_CURL_COOKIE_RE = re.compile(
+    r"(?<![\w-])(?:-b|--cookie)[ \t]{1,4}(?=[\"']?[\w.$%-]{1,64}=)[\"']?(?P<pairs>[^\r\n]{3,4096})", re.ASCII
+)
+"""curl's ``-b``/``--cookie 'name=value; …'`` (searched only when the text holds ``-b`` or ``--cookie``)."""
 _COOKIE_PAIR_RE = re.compile(r"(?:^|[;\s,{])[ \t]*(?P<name>[A-Za-z0-9_.$%-]{1,64})=(?P<value>[^;\s\"',}]{1,4096})")
 _COOKIE_ATTRIBUTES = frozenset(
     {"path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority", "partitioned", "version",
@@ -250,7 +273,10 @@ def find_cookie_values(text: str, pos: int = 0, endpos: int | None = None) -> It
     """Values of the name=value pairs of Cookie / Set-Cookie headers and cookie assignments that look like
     session or credential values (attributes such as Path or Expires are skipped)."""
     endpos = len(text) if endpos is None else endpos
-    for m in _COOKIE_RE.finditer(text, pos, endpos):
+    found = _COOKIE_RE.finditer(text, pos, endpos)
+    if text.find("-b", pos, endpos) >= 0 or text.find("--cookie", pos, endpos) >= 0:
+        found = itertools.chain(found, _CURL_COOKIE_RE.finditer(text, pos, endpos))
+    for m in found:
         base = m.start("pairs")
         for pm in _COOKIE_PAIR_RE.finditer(m.group("pairs")):
             name, value = pm.group("name"), pm.group("value")
@@ -378,7 +404,16 @@ def _email_ok(value: str, match: re.Match[str]) -> bool:
     lo = max(0, start - 300)
     before = text[lo:start]
     ws = max(before.rfind(" "), before.rfind("\n"), before.rfind("\t"))
-    return "://" not in before[ws + 1 :]  # userinfo of a URL, handled by the URL rule
+    segment = before[ws + 1 :]
+    scheme = segment.rfind("://")
+    if scheme < 0:
+        return True
+    # right after ``scheme://`` it is the URL's userinfo (the URL rule's); past a path, query or field
+    # separator (``https://github.com/login,jane@mail.com`` in a CSV row, ``/users/jane@…``) it is an address
+    return any(c in _URL_AFTER_AUTHORITY for c in segment[scheme + 3 :])
+
+
+_URL_AFTER_AUTHORITY = frozenset("/?#&=,;|\"'<>()[]{}")
 
 
 _BANK_CONTEXT_RE = re.compile(
@@ -516,7 +551,7 @@ _BASE_RULES: tuple[Rule, ...] = (
         "AWS secret access key (40 chars) passed right after its access key id (Credentials(\"AKIA…\", \"…\"), "
         "NewStaticCredentialsProvider, CLI arguments), value only",
         _c(
-            r"A(?:KIA|SIA)[A-Z0-9]{16}[\"']?[ \t]{0,4}[,:; \t][ \t]{0,4}(?:[A-Za-z_]{1,24}[ \t]{0,2}[:=][ \t]{0,2})?"
+            r"A(?:KIA|SIA)[A-Z0-9]{16}[\"']?[ \t]{0,4}[,:;/| \t][ \t]{0,4}(?:[A-Za-z_]{1,24}[ \t]{0,2}[:=][ \t]{0,2})?"
             r"[\"']?(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         prefilter=("akia", "asia"),
@@ -529,10 +564,10 @@ _BASE_RULES: tuple[Rule, ...] = (
         "secret.discord.bot-token",
         Category.SECRET,
         Severity.CRITICAL,
-        "Discord bot token (base64 of the bot's numeric id . 6 . 27-38), in a text that names a bot, Discord or "
-        "a token",
+        "Discord bot token (base64 of the bot's numeric id . 6 . 27-38), in a text that names a bot, Discord, a token "
+        "or a client login",
         _c(r"(?<![A-Za-z0-9_-])[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])"),
-        prefilter=("discord", "bot", "token"),
+        prefilter=("discord", "bot", "token", "login", "client"),
         validate=lambda v, m: _discord_id_ok(v),
         priority=89,
     ),
@@ -950,9 +985,11 @@ _BASE_RULES: tuple[Rule, ...] = (
         "secret.cookie",
         Category.SECRET,
         Severity.HIGH,
-        "session or credential value in a Cookie / Set-Cookie header or document.cookie assignment, values only",
-        _c(r"(?i:cookie)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<pairs>[^\r\n]{3,4096})"),
-        prefilter=("cookie",),
+        "session or credential value in a Cookie / Set-Cookie header, document.cookie assignment or curl -b / "
+        "--cookie argument, values only",
+        _c(r"(?:(?i:cookie)[\"']?[ \t]{0,4}[:=]|(?<![\w-])-b[ \t]{1,4}[\"']?[\w.$%-]{1,64}=)[ \t]{0,4}[\"']?"
+           r"(?P<pairs>[^\r\n]{3,4096})"),
+        prefilter=("cookie", "-b"),
         validate=None,
         finder=find_cookie_values,
         priority=55,
@@ -1302,10 +1339,14 @@ def _keyword_literal_ok(value: str, match: re.Match[str]) -> bool:
     return ctx.keyword_literal_ok(match.string, match.start(), match.start("gap"), match.start("value"), raw)
 
 
-_CLIENT_LITERALS = ("client", "fernet", "aesgcm", "aessiv", "aesccm", "chacha20poly1305", "sdk")
+_CLIENT_LITERALS = ("client", "fernet", "aesgcm", "aessiv", "aesccm", "chacha20poly1305", "sdk", "minio",
+                    "algoliasearch", "razorpay")
+"""Constructors that take credentials positionally: API clients and SDKs (``…Client``, ``…Sdk``, MinIO's
+``Minio(endpoint, access_key, secret_key)``, ``algoliasearch(app_id, api_key)``, ``Razorpay(key_id, secret)``)
+and symmetric ciphers."""
 _CLIENT_LITERAL_RE = _c(
-    r"(?i:client|fernet|aesgcm|aessiv|aesccm|chacha20poly1305|sdk)[ \t]{0,2}\([ \t]{0,2}"
-    r"(?:b?(?:\"[^\"\r\n]{1,128}\"|'[^'\r\n]{1,128}')[ \t]{0,2},[ \t]{0,2})?"
+    r"(?i:" + "|".join(_CLIENT_LITERALS) + r")[ \t]{0,2}\([ \t]{0,2}"
+    r"(?:b?(?:\"[^\"\r\n]{1,128}\"|'[^'\r\n]{1,128}')[ \t]{0,2},[ \t]{0,2}){0,2}"
     r"b?(?P<value>\"[^\"\r\n]{16,512}\"|'[^'\r\n]{16,512}')[ \t]{0,2}[,)]"
 )
 
@@ -1313,6 +1354,20 @@ _CLIENT_LITERAL_RE = _c(
 def _client_literal_ok(value: str, match: re.Match[str]) -> bool:
     raw, _quoted = _clean(value, match)
     return ctx.client_literal_ok(match.string, match.start(), raw)
+
+
+def _jwt_key_ok(value: str, match: re.Match[str]) -> bool:
+    raw, _quoted = _clean(value, match)
+    if ctx.is_algorithm(raw) or not ctx.value_shape_ok(raw, True, ""):
+        return False
+    return ctx.secret_value_ok(raw, True, "secret", strong=True)
+
+
+def _cli_token_ok(value: str, match: re.Match[str]) -> bool:
+    raw, _quoted = _clean(value, match)
+    if is_placeholder(raw) or ctx.is_reference(raw):
+        return False
+    return is_uuid(raw) or ctx.secret_value_ok(raw, True, "token", strong=True)
 
 
 def _quoted_pair_ok(value: str, match: re.Match[str]) -> bool:
@@ -1355,6 +1410,22 @@ _VALUE_FIRST_PASSWORD_RE = _c(
     r"(?i:pass(?:word|phrase|code)?|pwd|pw)\b(?![ \t_-]{0,2}(?i:reset|field|polic|manager|hash|prompt|flow|rule"
     r"|check|length|strength|input|box|form|change|recovery|expir|rotation|requirement|hint))"
 )
+
+
+def _identified_by_ok(value: str, match: re.Match[str]) -> bool:
+    raw, quoted = _clean(value, match)
+    if raw.lower() in ("values", "password", "externally", "globally", "random", "'") or not raw:
+        return False
+    if quoted:
+        return ctx.value_shape_ok(raw, True, "") and ctx.password_value_ok(raw, True, spaced_code=False)
+    return _prose_password_ok(value, match)
+
+
+def _pgpass_ok(value: str, match: re.Match[str]) -> bool:
+    port = match.group("port")
+    if port != "*" and not 1 <= int(port) <= 65535:
+        return False
+    return ctx.value_shape_ok(value, False, "") and ctx.password_value_ok(value, False, spaced_code=False)
 
 
 def _prose_set_ok(value: str, match: re.Match[str]) -> bool:
@@ -1407,6 +1478,40 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         priority=45,
     ),
     Rule(
+        "secret.jwt-signing-key",
+        Category.SECRET,
+        Severity.HIGH,
+        "literal key given to a JWT library's sign/encode call after the payload (jwt.sign({…}, '…'), "
+        "jwt.encode(claims, \"…\", algorithm=…)), not an algorithm name, value only",
+        _c(
+            r"\b(?i:jwt|jws|jose)\.(?:sign|encode|Sign|Encode)[ \t]{0,2}\([^;\r\n]{0,300}?,[ \t]{0,4}b?"
+            r"(?P<value>\"[^\"\r\n]{8,512}\"|'[^'\r\n]{8,512}')[ \t]{0,4}[,)]"
+        ),
+        prefilter=("jwt.", "jws.", "jose."),
+        value_groups=("value",),
+        validate=_jwt_key_ok,
+        anchors=(("jwt.", (0,)), ("jws.", (0,)), ("jose.", (0,))),
+        priority=50,
+    ),
+    Rule(
+        "secret.cli-tool-token",
+        Category.SECRET,
+        Severity.HIGH,
+        "token given to a CI or deploy tool's short flag (codecov -t, vercel/netlify/fly -t, sonar-scanner "
+        "-Dsonar.login=/-Dsonar.token=), value only",
+        _c(
+            r"\b(?:codecov(?:cli)?|vercel|netlify|flyctl|fly|snyk|sonar-scanner|mvn|gradle)\b[^\n|;&]{0,200}?"
+            r"(?<![\w-])(?:-t[ \t]{1,4}|-Dsonar\.(?:login|token)=)"
+            r"(?P<value>\"[^\"\r\n]{16,256}\"|'[^'\r\n]{16,256}'|[A-Za-z0-9_.-]{16,256})"
+        ),
+        prefilter=("codecov", "vercel", "netlify", "fly", "snyk", "sonar"),
+        value_groups=("value",),
+        validate=_cli_token_ok,
+        anchors=tuple((t, (0,)) for t in ("codecov", "vercel", "netlify", "flyctl", "fly", "snyk", "sonar-scanner",
+                                          "mvn", "gradle")),
+        priority=55,
+    ),
+    Rule(
         "secret.client-literal",
         Category.SECRET,
         Severity.HIGH,
@@ -1453,23 +1558,29 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         Category.PASSWORD,
         Severity.CRITICAL,
         "password given to a tool's own short flag (sqlcmd/bcp -P, zip/unzip -P, 7z -pX, ldapsearch -w, "
-        "az login -p, smbclient -U user%pass), value only",
+        "az login -p, smbclient -U user%pass, openssl -k / -pass pass:, ConvertTo-SecureString \"…\" -AsPlainText, "
+        "mc alias set name url access secret), value only",
         _c(
             r"\b(?:(?:sqlcmd|bcp|osql|isql|zip|unzip)\b[^\n|;&]{0,160}?(?<![\w-])-P[ \t]{1,4}"
             r"|(?:7z|7za|7zz|rar|unrar)\b[^\n|;&]{0,160}?(?<![\w-])-p"
             r"|ldap(?:search|modify|add|delete|passwd|whoami|compare|exop|url)?\b[^\n|;&]{0,160}?(?<![\w-])-w[ \t]{1,4}"
             r"|az[ \t]login\b[^\n|;&]{0,200}?(?<![\w-])-p[ \t]{1,4}"
             r"|(?:smbclient|rpcclient|smbmap|smbget|crackmapexec|nxc)\b[^\n|;&]{0,160}?(?<![\w-])-U[ \t]{1,4}"
-            r"[^\s%]{1,64}%)"
+            r"[^\s%]{1,64}%"
+            r"|openssl\b[^\n|;&]{0,200}?(?<![\w-])(?:-k[ \t]{1,4}|-pass(?:in|out)?[ \t]{1,4}[\"']?pass:)"
+            r"|(?i:ConvertTo-SecureString)[ \t]{1,4}(?:-String[ \t]{1,4})?"
+            r"(?=[\"'][^\"'\r\n]{1,256}[\"'][ \t]{1,4}-AsPlainText)"
+            r"|\bmc[ \t]{1,4}(?:alias[ \t]{1,4}set|config[ \t]{1,4}host[ \t]{1,4}add)[ \t]{1,4}\S{1,64}"
+            r"[ \t]{1,4}\S{1,512}[ \t]{1,4}\S{1,128}[ \t]{1,4})"
             r"(?P<value>\"[^\"\r\n]{1,256}\"|'[^'\r\n]{1,256}'|[^\s\"'-][^\s\"']{0,255})"
         ),
         prefilter=("sqlcmd", "bcp", "osql", "isql", "zip", "7z", "rar", "ldap", "az login", "smb", "rpcclient",
-                   "crackmapexec", "nxc"),
+                   "crackmapexec", "nxc", "openssl", "convertto-securestring", "mc "),
         value_groups=("value",),
         validate=_short_flag_ok,
         anchors=tuple((t, (0,)) for t in ("sqlcmd", "bcp", "osql", "isql", "zip", "unzip", "7z", "rar", "unrar",
                                           "ldap", "az login", "smbclient", "rpcclient", "smbmap", "smbget",
-                                          "crackmapexec", "nxc")),
+                                          "crackmapexec", "nxc", "openssl", "convertto-securestring", "mc ")),
         priority=62,
     ),
     Rule(
@@ -1528,6 +1639,37 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             (Category.PASSWORD, "password", "db_password"),
             (Category.SECRET, "secret", "api_token"),
         )
+    ),
+    Rule(
+        "password.sql-identified-by",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password of an SQL account statement (MySQL/MariaDB/Oracle IDENTIFIED BY '…', IDENTIFIED WITH plugin "
+        "BY '…', Oracle IDENTIFIED BY word), value only",
+        _c(
+            r"\b(?i:identified)[ \t]{1,8}(?:(?i:with)[ \t]{1,8}\w{1,40}[ \t]{1,8})?(?i:by)[ \t]{1,8}"
+            r"(?:(?i:password)[ \t]{1,8})?"
+            r"(?P<value>'[^'\r\n]{1,128}'|\"[^\"\r\n]{1,128}\"|[^\s;'\"]{1,128})"
+        ),
+        prefilter=("identified",),
+        value_groups=("value",),
+        validate=_identified_by_ok,
+        anchors=(("identified", (0,)),),
+        priority=60,
+    ),
+    Rule(
+        "password.pgpass",
+        Category.PASSWORD,
+        Severity.CRITICAL,
+        "password field of a PostgreSQL .pgpass line (host:port:database:user:password), value only",
+        _c(
+            r"(?m)^[ \t]{0,8}(?:\*|localhost|[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}):(?P<port>\d{2,5}|\*)"
+            r":[\w.$*-]{1,128}:[\w.@$*-]{1,128}:(?P<value>[^\s]{1,256})[ \t]*$"
+        ),
+        value_groups=("value",),
+        validate=_pgpass_ok,
+        digit_anchored=True,
+        priority=60,
     ),
     Rule(
         "password.foreign-keyword",
@@ -1747,4 +1889,35 @@ TABLE_RULES: tuple[Rule, ...] = (
 """Values in the columns of a table whose header names them (see :mod:`orchestra.security.tables`)."""
 
 
-DATA_RULES: tuple[Rule, ...] = _BASE_RULES + VENDOR_RULES + PII_RULES + CONTEXT_RULES + TABLE_RULES
+
+
+def _insert_rule(category: Category, severity: Severity) -> Rule:
+    def find(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+        return sql_values.insert_values(text, category.value, pos, endpos)
+
+    find.__name__ = f"find_insert_{category.value}"
+    find.__doc__ = f"{category.value} literals of the columns an SQL INSERT names."
+    return Rule(
+        f"{category.value}.sql-insert-column",
+        category,
+        severity,
+        f"{category.value.replace('_', ' ')} in the VALUES of an SQL INSERT whose column list names it "
+        "(password, password_plain, api_key, token, phone, ssn, card_number, …; not password_hash or "
+        "password_changed_at), each literal checked by its column's validator",
+        _c(r"(?i:insert)"),
+        prefilter=("insert",),
+        finder=find,
+        priority=57,
+    )
+
+
+SQL_INSERT_RULES: tuple[Rule, ...] = tuple(
+    _insert_rule(category, severity) for category, severity in (
+        (Category.PASSWORD, Severity.CRITICAL), (Category.SECRET, Severity.HIGH),
+        (Category.PAYMENT_DATA, Severity.CRITICAL), (Category.SENSITIVE_PII, Severity.HIGH),
+        (Category.CONTACT_PII, Severity.MEDIUM)))
+"""Literals of the columns an SQL ``INSERT`` names (see :mod:`orchestra.security.sql_values`)."""
+
+
+DATA_RULES: tuple[Rule, ...] = (_BASE_RULES + VENDOR_RULES + PII_RULES + CONTEXT_RULES + TABLE_RULES
+                                + SQL_INSERT_RULES)

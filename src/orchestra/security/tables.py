@@ -158,9 +158,12 @@ def _header(line: str) -> tuple[str, list[tuple[int, Column]]] | None:
 
 
 _ALL_HINTS = tuple(sorted({h for hints in HEADER_HINTS.values() for h in hints}))
-_HEADER_LINE_RE = re.compile(r"^[^()=\[\]{}<>:@$`\\\n]{3,4096}$", re.MULTILINE)
-"""A line that can be a header row: none of the characters code, logs and most prose carry (one C-level pass
-finds them; only these lines are split into cells)."""
+_HEADER_LINE_RE = re.compile(
+    r"^[^()=\[\]{}<>:@$`\\\n,;\t|]{0,64}(?:[,;\t|][^()=\[\]{}<>:@$`\\\n,;\t|]{0,64}){1,512}$",
+    re.MULTILINE)
+"""A line that can be a header row: none of the characters code, logs and most prose carry, a delimiter, and no
+more than 64 characters between delimiters (a field name is at most 40, with its quotes and padding): one
+C-level pass rejects prose and code lines, and only the lines left are split into cells (512 at most)."""
 _headers_cache: list[tuple[tuple[int, int, int, int], list[tuple[int, str, list[tuple[int, Column]]]]]] = []
 
 
@@ -174,7 +177,8 @@ def _headers(text: str, pos: int, endpos: int) -> list[tuple[int, str, list[tupl
     found: list[tuple[int, str, list[tuple[int, Column]]]] = []
     for m in _HEADER_LINE_RE.finditer(text, pos, endpos):
         line = m.group(0)
-        if m.end() >= endpos or not (line[0].isalpha() or line[0] in "\"' |\t"):
+        if not 3 <= len(line) <= MAX_LINE_CHARS or m.end() >= endpos or not (line[0].isalpha()
+                                                                             or line[0] in "\"' |\t"):
             continue  # a header needs a row below it, and starts with a name (a data row often with a digit)
         below_end = text.find("\n", m.end() + 1, endpos)
         below = text[m.end() + 1 : endpos if below_end < 0 else below_end]

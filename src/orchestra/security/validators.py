@@ -14,8 +14,6 @@ _PLACEHOLDER_FRAGMENTS: tuple[str, ...] = (
     "your-",
     "yourkey",
     "yourtoken",
-    "<",
-    ">",
     "${",
     "{{",
     "}}",
@@ -83,7 +81,10 @@ _PLACEHOLDER_WORDS: frozenset[str] = frozenset(
 )
 
 
-_FRAGMENT_RE = re.compile("|".join(re.escape(f) for f in _PLACEHOLDER_FRAGMENTS))
+_FRAGMENT_RE = re.compile("|".join(re.escape(f) for f in _PLACEHOLDER_FRAGMENTS)
+                          + r"|<[a-z_][\w .:/-]{0,48}>|^<|>$")
+"""Template fragments; a ``<name>`` slot, or a value opening or closing with an angle bracket (``<token``,
+``key>``). A ``<`` or ``>`` among the symbols of a generated value (WordPress salts) is no slot."""
 
 
 _MASK_RE = re.compile(r"^[\[<(][a-z_ -]{3,24}[\]>)]?$")

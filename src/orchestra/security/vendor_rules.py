@@ -165,8 +165,9 @@ SPECS: tuple[TokenSpec, ...] = (
               r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}" + _B, ("pat",), 3, 30),
     TokenSpec("secret.figma.token", "Figma personal access token (figd_, figu_)",
               r"\bfig[du]_[A-Za-z0-9_-]{38,80}", ("figd_", "figu_"), 5, 30),
-    TokenSpec("secret.stripe.other-key", "Stripe publishable live key or webhook signing secret (pk_live_, whsec_)",
-              r"\b(?:pk_live_[A-Za-z0-9]{24,247}|whsec_[A-Za-z0-9+/=]{24,128})" + _B, ("pk_live_", "whsec_"), 6, 20),
+    # publishable keys (pk_live_, pk_test_) are public by design (front-end code embeds them): not secrets
+    TokenSpec("secret.stripe.other-key", "Stripe webhook signing secret (whsec_)",
+              r"\bwhsec_[A-Za-z0-9+/=]{24,128}" + _B, ("whsec_",), 6, 20),
     TokenSpec("secret.square.token", "Square access token / application secret (sq0atp-, sq0csp-, EAAA…)",
               r"\b(?:sq0(?:atp|csp|idp)-[A-Za-z0-9_-]{22,43}|EAAA[A-Za-z0-9_-]{60})" + _BD, ("sq0", "eaaa"), 7, 20),
     TokenSpec("secret.braintree.token", "PayPal / Braintree access token (access_token$production$…)",
