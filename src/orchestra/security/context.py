@@ -35,7 +35,7 @@ _STOP_SUFFIX_RE = re.compile(
     r"|writer|callback|fn|func|method|option|options|config|settings|dialog|modal|input|form|button|view|page"
     r"|screen|component|module|test|tests|spec|mock|fixture|example|sample|count|lifetime|timeout|interval"
     r"|audience|issuer|scope|scopes|endpoint|host|port|user|username|login|email|owner|holder|account_?id"
-    r"|change|changes|date|time|timestamp|updated|history|age)$",
+    r"|[_.-](?:change|changes|date|time|timestamp|updated|history|age))$",
     re.IGNORECASE,
 )
 _STOP_NAME_RE = re.compile(
@@ -272,7 +272,6 @@ def keyword_literal_ok(text: str, kw_start: int, kw_end: int, value_start: int, 
     if not any(c.isdigit() for c in raw) or not any(c.isalpha() for c in raw):
         return False
     return generated(raw, min_len=20, min_entropy=3.6)
-
 
 
 _PUBLIC_NAME_RE = re.compile(r"public|pub_?key|publishable|_?id$|_?url$|name$", re.IGNORECASE)
