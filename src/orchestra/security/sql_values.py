@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from orchestra.security.tables import COLUMNS, Column
-from orchestra.security.validators import is_mask, is_placeholder, shannon_entropy
+from orchestra.security.tables import COLUMNS, Column, password_cell, secret_cell
 
 MAX_TUPLES = 2000
 MAX_CHECKS = 5000
@@ -31,23 +30,15 @@ _PASSWORD_NAME = re.compile(r"(?i:pass(?:word|wd|phrase)?(?![a-z])|pwd|pin_?code
 _SECRET_NAME = re.compile(r"(?i:api_?key|secret|token|access_?key|private_?key|client_?secret)")
 
 
-def _password(value: str) -> bool:
-    return len(value) >= 4 and " " not in value and not is_placeholder(value) and not is_mask(value)
-
-
-def _secret(value: str) -> bool:
-    return len(value) >= 16 and not is_placeholder(value) and shannon_entropy(value) >= 3.5
-
-
 def _column(name: str) -> Column | None:
     """What a column named ``name`` holds, or ``None``: password and secret names anywhere in the name
     (``password_plain``, ``stripe_secret``) unless it names a hash, date or setting of one; the table
     columns' names (``phone``, ``ssn``, ``card_number``) as the whole name."""
     bare = name.strip(" \t`\"[]")
     if _PASSWORD_NAME.search(bare) and not _NOT_SECRET_PART.search(bare):
-        return Column("password", _PASSWORD_NAME, _password)
+        return Column("password", _PASSWORD_NAME, password_cell)
     if _SECRET_NAME.search(bare) and not _NOT_SECRET_PART.search(bare):
-        return Column("secret", _SECRET_NAME, _secret)
+        return Column("secret", _SECRET_NAME, secret_cell)
     for column in COLUMNS:
         if column.category not in ("password", "secret") and column.pattern.fullmatch(bare):
             return column

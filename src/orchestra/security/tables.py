@@ -65,11 +65,13 @@ def _passport(value: str) -> bool:
     return re.fullmatch(r"[A-Z0-9]{6,9}", value) is not None and any(c.isdigit() for c in value)
 
 
-def _password(value: str) -> bool:
+def password_cell(value: str) -> bool:
+    """A password cell or literal: 4+ characters, one word, not a placeholder or mask."""
     return len(value) >= 4 and not is_placeholder(value) and not is_mask(value) and " " not in value.strip()
 
 
-def _secret(value: str) -> bool:
+def secret_cell(value: str) -> bool:
+    """A token or key cell or literal: 16+ characters of high entropy, not a placeholder."""
     return len(value) >= 16 and not is_placeholder(value) and shannon_entropy(value) >= 3.5
 
 
@@ -95,9 +97,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("sensitive_pii", _names("account", "account number", "account no", "acct", "acct no", "bank account",
                                    "routing", "routing number", "aba", "sort code", "kontonummer"), _account),
     Column("sensitive_pii", _names("passport", "passport number", "passport no"), _passport),
-    Column("password", _names("password", "passwd", "pwd", "pass", "passphrase"), _password),
+    Column("password", _names("password", "passwd", "pwd", "pass", "passphrase"), password_cell),
     Column("secret", _names("token", "api key", "apikey", "secret", "api secret", "client secret", "access key",
-                            "secret key", "auth token", "access token", "refresh token"), _secret),
+                            "secret key", "auth token", "access token", "refresh token"), secret_cell),
 )
 
 HEADER_HINTS: dict[str, tuple[str, ...]] = {
