@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from orchestra.security import hs_prefilter as hsp
 from orchestra.security.detectors import Detector, ReferenceDetector
 from orchestra.security.inventory import ALL_RULES
 from orchestra.security.lazy_pattern import real_pattern
-from orchestra.security.prefilter import MAX_TEXT_CHARS
+from orchestra.security.prefilter import MAX_TEXT_CHARS, RulePrefilter
 from orchestra.security.redaction import analyze
 from tests.security.helpers import fill
 from tests.security.test_fast_path import PIECES
@@ -217,3 +218,28 @@ def test_adversarial_texts_give_the_fallback_decisions() -> None:
         text = whole[:100_000]
         a, b = fast.guard(text, Sink.PROVIDER), plain.guard(text, Sink.PROVIDER)
         assert (a.outcome, a.text, a.reasons, a.findings) == (b.outcome, b.text, b.reasons, b.findings), name
+
+
+def test_every_guard_of_a_process_shares_its_rule_sets_engines() -> None:
+    """A second guard (another workspace scope, another app) reuses the compiled database and RE2 set: compiling
+    costs about a second of CPU per rule set, once per process."""
+    first, second = hsp.HyperscanPrefilter(DATA), hsp.HyperscanPrefilter(DATA)
+    assert first.available and second.available and first._db is second._db
+    assert first.scan(_long("token=ghp_" + "a1B2" * 9)) == second.scan(_long("token=ghp_" + "a1B2" * 9))
+    sets = RulePrefilter(DATA), RulePrefilter(DATA)
+    assert all(s.available for s in sets) and sets[0]._set is sets[1]._set
+    assert RulePrefilter(RISK).available and RulePrefilter(RISK)._set is not sets[0]._set
+
+
+@pytest.mark.parametrize("engine", [lambda: hsp.HyperscanPrefilter(RISK), lambda: RulePrefilter(RISK)],
+                         ids=["hyperscan", "re2"])
+def test_asking_for_a_background_build_never_waits_for_one_in_progress(engine: Any) -> None:
+    """While a build holds the engine (compiling), a guard call that asks for it returns at once and the exact
+    path decides: the second long text of a process must not wait a second for the compile."""
+    prefilter = engine()
+    with prefilter._lock:  # a build in progress
+        caller = threading.Thread(target=prefilter.build_in_background, daemon=True)
+        caller.start()
+        caller.join(5)
+        assert not caller.is_alive()
+    assert prefilter.available  # the started build finishes once the engine is free

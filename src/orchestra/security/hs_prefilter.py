@@ -258,10 +258,18 @@ def cache_dir() -> Path:
     return Path(base) / "orchestra"
 
 
+MAX_COMPILED = 8
+"""Compiled databases kept per process (one per distinct rule set: every guard of a process, e.g. one per
+workspace scope of a hosted server, shares its rule set's database; each thread has its own scratch)."""
+_COMPILED: dict[str, Any] = {}
+_COMPILED_LOCK = threading.Lock()
+
+
 def _cached_database(hs: Any, expressions: list[bytes], flags: list[int]) -> Any:
     """The block-mode database of ``expressions``, compiled; with ``ORCHESTRA_GUARD_DB_CACHE=1`` loaded from
     the cache when this exact pattern set (and Hyperscan version) was compiled before, else compiled and
-    stored (best effort: an unwritable or corrupt cache only means compiling).
+    stored (best effort: an unwritable or corrupt cache only means compiling). Either way a pattern set is
+    compiled once per process: later guards reuse the database (read-only once compiled).
 
     The cache is off unless the operator turns it on: a database file cannot be checked without compiling
     it again, so whoever can write the cache folder (an agent with a shell, as the same user) could plant
@@ -275,8 +283,15 @@ def _cached_database(hs: Any, expressions: list[bytes], flags: list[int]) -> Any
             return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
         except Exception:  # corrupt or foreign: compile again (and overwrite it)
             pass
-    db = hs.Database(mode=hs.HS_MODE_BLOCK)
-    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
+    with _COMPILED_LOCK:  # one compile per pattern set and process, however many guards ask at once
+        db = _COMPILED.get(digest)
+        if db is None:
+            db = hs.Database(mode=hs.HS_MODE_BLOCK)
+            db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
+                       flags=flags)
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[digest] = db
     if use_cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,6 +324,7 @@ class HyperscanPrefilter:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self._rules = tuple(rules)
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
         self._built = False
         self._db: Any = None
         self._hs: Any = None
@@ -379,7 +395,7 @@ class HyperscanPrefilter:
 
     def build_in_background(self) -> None:
         """Start compiling in a daemon thread (once; Hyperscan releases the GIL while it compiles)."""
-        with self._lock:
+        with self._starting:  # not ``_lock``: the compile holds that one, and this call must never wait
             if self._built or self._thread is not None:
                 return
             self._thread = threading.Thread(target=self._build, name="guard-hyperscan-compile", daemon=True)

@@ -221,12 +221,20 @@ def _load_re2() -> Any:
     return re2
 
 
+MAX_BUILT = 8
+"""Built sets kept per process, one per distinct rule list (every guard of a process shares its list's set,
+which is read-only once compiled)."""
+_BUILT: dict[tuple[Rule, ...], tuple[Any, tuple[int, ...], frozenset[int], tuple[str, ...]]] = {}
+_BUILT_LOCK = threading.Lock()
+
+
 class RulePrefilter:
     """The RE2 set of a rule list, built on first use (thread-safe); :meth:`active` per text."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self._rules = tuple(rules)
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
         self._built = False
         self._set: Any = None
         self._ids: tuple[int, ...] = ()
@@ -239,26 +247,38 @@ class RulePrefilter:
         with self._lock:
             if self._built:
                 return
-            re2 = _load_re2()
-            rset = _new_set(re2) if re2 is not None else None
-            if rset is not None and rset.Add(_SENTINEL) == 0:  # otherwise no set: the literal prefilter decides
-                ids: list[int] = [-1]  # the sentinel's slot
-                always: list[int] = []
-                failed: list[str] = []
-                for i, rule in enumerate(self._rules):
-                    added = 0
-                    patterns = translations(rule) or ()
-                    for pattern in patterns:
-                        if rset.Add(pattern.encode("utf-8")) != -1:  # set indices count successful adds
-                            ids.append(i)
-                            added += 1
-                    if not patterns or added < len(patterns):
-                        always.append(i)
-                        failed.append(rule.rule_id)
-                if len(ids) > 1 and rset.Compile():
-                    self._set, self._ids, self._always = rset, tuple(ids), frozenset(always)
-                self.untranslated = tuple(failed)
+            with _BUILT_LOCK:  # one build per rule list and process, however many guards ask at once
+                shared = _BUILT.get(self._rules)
+                if shared is None:
+                    self._build_set()
+                    if len(_BUILT) >= MAX_BUILT:
+                        _BUILT.pop(next(iter(_BUILT)))
+                    _BUILT[self._rules] = (self._set, self._ids, self._always, self.untranslated)
+                else:
+                    self._set, self._ids, self._always, self.untranslated = shared
             self._built = True
+
+    def _build_set(self) -> None:
+        """Translate every rule and compile the set (the caller holds the locks)."""
+        re2 = _load_re2()
+        rset = _new_set(re2) if re2 is not None else None
+        if rset is not None and rset.Add(_SENTINEL) == 0:  # otherwise no set: the literal prefilter decides
+            ids: list[int] = [-1]  # the sentinel's slot
+            always: list[int] = []
+            failed: list[str] = []
+            for i, rule in enumerate(self._rules):
+                added = 0
+                patterns = translations(rule) or ()
+                for pattern in patterns:
+                    if rset.Add(pattern.encode("utf-8")) != -1:  # set indices count successful adds
+                        ids.append(i)
+                        added += 1
+                if not patterns or added < len(patterns):
+                    always.append(i)
+                    failed.append(rule.rule_id)
+            if len(ids) > 1 and rset.Compile():
+                self._set, self._ids, self._always = rset, tuple(ids), frozenset(always)
+            self.untranslated = tuple(failed)
 
     @property
     def built(self) -> bool:
@@ -268,7 +288,7 @@ class RulePrefilter:
     def build_in_background(self) -> None:
         """Start building in a daemon thread (once), so that no guard call waits for it: until it is built,
         :meth:`active` is not consulted and the literal prefilter decides alone (the same results)."""
-        with self._lock:
+        with self._starting:  # not ``_lock``: the build holds that one, and this call must never wait
             if self._built or self._thread is not None:
                 return
             self._thread = threading.Thread(target=self._build, name="guard-re2-set-build", daemon=True)
