@@ -11,7 +11,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import compress, islice
 from typing import Any
 
 from orchestra import __version__
@@ -20,7 +20,7 @@ from orchestra.context.guarding import PromptGuard
 from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
 from orchestra.context.text import SourceText
 
-STRATEGY_VERSION = f"treesitter-2/{__version__}"
+STRATEGY_VERSION = f"treesitter-3/{__version__}"
 MAX_LINE_CHARS = 1000
 LINE_CUT = " [... line cut ...]"
 MAX_REFERENCES = 3000
@@ -30,6 +30,7 @@ DEFINITION_KEYWORDS = frozenset({
     b"typedef", b"module", b"object", b"protocol", b"record", b"namespace", b"const", b"let", b"var", b"val",
     b"macro", b"sub", b"union"})
 MAX_DEFINITIONS = 2000
+_IS_DEFINITION_KEYWORD = DEFINITION_KEYWORDS.__contains__
 
 
 @dataclass
@@ -54,6 +55,8 @@ class Extraction:
     full: Part | None = None
     schema: Part | None = None
     schema_total: int = 0
+    schema_partial: bool = False
+    """Only a prefix was parsed (it gave more than the budget): ``schema_total`` counts its lines only."""
     declarations: int = 0
     language: str | None = None
     fallback: str | None = None
@@ -79,8 +82,8 @@ class Extraction:
 
 
 _PARTS = ("head", "tail", "full", "schema")
-_SCALARS = ("total_lines", "total_bytes", "sha256", "decoding_replaced", "schema_total", "declarations", "language",
-            "fallback", "cacheable")
+_SCALARS = ("total_lines", "total_bytes", "sha256", "decoding_replaced", "schema_total", "schema_partial",
+            "declarations", "language", "fallback", "cacheable")
 
 
 def cache_key(sha256: str, spec: LanguageSpec | None, per_file: int) -> str:
@@ -94,8 +97,8 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
 
     One guarded text per file: the whole text when it fits ``per_file`` lines, else the
     schema, else (no parser, or the parser failed) the head and tail lines. ``extract`` is
-    the schema extractor (``(spec, data) -> CodeSchema``), passed in so that tree-sitter
-    is imported only when a file of a known language is reduced.
+    the schema extractor (``(spec, data, *, enough) -> CodeSchema``, given ``enough=per_file``), passed
+    in so that tree-sitter is imported only when a file of a known language is reduced.
     """
     lines = text.lines
     result = Extraction(total_lines=text.total_lines, total_bytes=text.total_bytes, sha256=text.sha256,
@@ -110,7 +113,7 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
         from orchestra.context.code.parsing import ParseFailure
 
         try:
-            schema = extract(spec, text.data)
+            schema = extract(spec, text.data, enough=per_file)
         except ParseFailure as exc:
             result.fallback = f"{spec.name} parser: {exc}"
             result.cacheable = not exc.transient
@@ -118,6 +121,7 @@ def build_extraction(text: SourceText, spec: LanguageSpec | None, per_file: int,
             if schema.lines:
                 result.schema = _guarded(schema.lines[:per_file], guard)
                 result.schema_total = len(schema.lines)
+                result.schema_partial = not schema.complete
                 result.declarations = schema.declarations
                 return result
             result.fallback = f"{spec.name} parser: no declarations found"
@@ -143,8 +147,8 @@ def render(extraction: Extraction, max_lines: int, comment_token: str) -> tuple[
             return "schema-extraction", schema, [schema]
         lines = schema.lines
         if extraction.schema_total > max_lines:
-            more = extraction.schema_total - (max_lines - 1)
-            marker = f"{comment_token} ... {more} more declaration lines (schema cut at {max_lines} lines)"
+            more = "more" if extraction.schema_partial else f"{extraction.schema_total - (max_lines - 1)} more"
+            marker = f"{comment_token} ... {more} declaration lines (schema cut at {max_lines} lines)"
             lines = [*lines[: max_lines - 1], marker] if max_lines > 1 else lines[:1]
         return "schema-extraction", Part(lines, schema.outcome, schema.redactions), [schema]
     head, tail = extraction.head, extraction.tail
@@ -189,6 +193,8 @@ def survey(data: bytes) -> tuple[list[str], list[int]]:
     keyword is found by its path and references only.
     """
     tokens = _IDENTIFIER.findall(data)
-    defined = {name for word, name in zip(tokens, islice(tokens, 1, None), strict=False) if word in DEFINITION_KEYWORDS}
-    names = sorted(name.decode("utf-8", "replace") for name in defined if name not in DEFINITION_KEYWORDS)
-    return names[:MAX_DEFINITIONS], sorted({zlib.crc32(token) for token in set(tokens)})[:MAX_REFERENCES]
+    # each token that follows a definition keyword (C-level iteration: this runs over every file ranked)
+    defined = set(compress(islice(tokens, 1, None), map(_IS_DEFINITION_KEYWORD, tokens)))
+    defined.difference_update(DEFINITION_KEYWORDS)
+    names = sorted(name.decode("utf-8", "replace") for name in defined)
+    return names[:MAX_DEFINITIONS], sorted(set(map(zlib.crc32, set(tokens))))[:MAX_REFERENCES]

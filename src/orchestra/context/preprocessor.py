@@ -321,11 +321,11 @@ class Preprocessor:
         fresh[key] = extraction
         return extraction
 
-    def _counted_extract(self, spec: LanguageSpec, data: bytes) -> object:
+    def _counted_extract(self, spec: LanguageSpec, data: bytes, enough: int | None = None) -> object:
         from orchestra.context.code.extract import extract
 
         self.stats.parsed += 1
-        return extract(spec, data)
+        return extract(spec, data, enough=enough)
 
     def _prepare_text(self, source: ContextSource, relative: str, text: SourceText, terms: list[Term]) -> _Prepared:
         if text.binary:

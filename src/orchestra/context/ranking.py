@@ -74,16 +74,19 @@ def rank(candidates: Sequence[RankInput], terms: Sequence[Term]) -> list[Ranked]
     term_words = {t.text for t in terms}
     definers: dict[int, list[int]] = defaultdict(list)
     factor: dict[int, float] = {}
+    owned: list[set[int]] = []
     for index, candidate in enumerate(candidates):
+        own: set[int] = set()
         for name in dict.fromkeys(candidate.names):
             ident = name_id(name)
+            own.add(ident)
             definers[ident].append(index)
             factor[ident] = (0.1 if name.startswith("_") else 1.0) * (10.0 if name_words(name) in term_words else 1.0)
+        owned.append(own)
     edges: list[dict[int, float]] = [{} for _ in range(n)]
-    defined = definers.keys()
+    defined = set(definers)
     for source, candidate in enumerate(candidates):
-        own = {name_id(name) for name in candidate.names}
-        for ref in sorted(defined & set(candidate.references) - own):
+        for ref in sorted(defined.intersection(candidate.references) - owned[source]):
             targets = definers[ref]
             weight = factor[ref] / len(targets)
             if len(targets) > 5:

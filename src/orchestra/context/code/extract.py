@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestra.context.code.languages import LanguageSpec
-from orchestra.context.code.parsing import ParseFailure, parse
+from orchestra.context.code.parsing import ParseFailure, extend, parse
 
 MAX_DECLARATIONS = 4000
+PREFIX_START = 32 * 1024
+"""The first prefix a large file is parsed in when the caller shows at most some lines (doubled until enough)."""
 MAX_STORED_LINES = 2000
 SIGNATURE_CHARS = 160
 DOC_CHARS = 100
@@ -27,6 +29,10 @@ IMPORT_CHARS = 200
 WHOLE_KINDS = frozenset({"type", "enum", "macro", "package", "field", "case"})
 _SKIPPABLE_BEFORE = frozenset({"attribute_item", "attribute_list", "attribute", "annotation", "marker_annotation",
                                "decorator"})
+_DECLARATION_LINE = re.compile(
+    rb"\n(?=[ \t]*(?:@|(?:def|class|async|function|export|public|private|protected|internal|static|func|fn|pub|"
+    rb"impl|struct|interface|trait|type|enum|module|namespace|object|sub)\b))")
+CUT_SEARCH_BYTES = 16 * 1024
 _COMMENT_MARK = re.compile(r"^(?:/\*+!?|\*+/|\*|//[/!]?|#+|--+\[*=*\[*|\"\"\"|''')")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _SPACE = re.compile(r"\s+")
@@ -36,22 +42,47 @@ _IDENT = re.compile(r"^[A-Za-z_$][\w$.:]*$")
 
 @dataclass
 class CodeSchema:
-    """What a file declares: rendered lines (at most ``MAX_STORED_LINES``) and the names defined."""
+    """What a file declares: rendered lines (at most ``MAX_STORED_LINES``) and the names defined.
+
+    ``complete`` is false when only a prefix of the file was parsed because it already gave more than
+    the lines asked for (see :func:`extract`): the lines are the file's first ones, more follow."""
 
     language: str
     lines: list[str]
     declarations: int
     names: list[str] = field(default_factory=list)
+    complete: bool = True
 
 
-def extract(spec: LanguageSpec, data: bytes) -> CodeSchema:
-    """The declarations (or, for data files, keys) of ``data``; raises :class:`ParseFailure` (the reason)."""
+def extract(spec: LanguageSpec, data: bytes, *, enough: int | None = None) -> CodeSchema:
+    """The declarations (or, for data files, keys) of ``data``; raises :class:`ParseFailure` (the reason).
+
+    With ``enough`` (the most lines the caller will show), a large file is parsed in growing prefixes
+    (:data:`PREFIX_START` bytes, doubling): as soon as the trusted declarations of a prefix give more than
+    ``enough`` lines, those are the answer (``complete=False``) and the rest of the file is never parsed.
+    Each step reuses the previous tree (incremental parsing), so a file that needs all of itself costs
+    about one parse. A prefix counts only when cut cleanly (see :func:`_prefix_schema`); a syntax error in
+    the rest of the file is not looked for, and the import summary covers the imports of the parsed part.
+    """
     if spec.data:
         from orchestra.context.code.keys import extract_keys
 
         lines, names = extract_keys(spec, data)
         return CodeSchema(spec.name, lines[:MAX_STORED_LINES], len(lines), names[:MAX_DECLARATIONS])
-    tree = parse(spec, data)
+    tree = None
+    if enough is not None and len(data) > 2 * PREFIX_START:
+        parsed, size = 0, PREFIX_START
+        while 0 < (cut := _cut(data, size)) < len(data):
+            tree = parse(spec, data[:cut], old_tree=None if tree is None else extend(tree, data, parsed, cut))
+            parsed = cut
+            partial, found, trusted = _prefix_schema(spec, data, tree.root_node, enough)
+            if partial is not None:
+                return partial
+            # the next prefix: where ``enough`` lines should end at this prefix's density, with a margin
+            size = max(2 * cut, trusted * (enough + 2) * 5 // (4 * found)) if found else 2 * cut
+        if tree is not None:
+            tree = extend(tree, data, parsed, len(data))
+    tree = parse(spec, data, old_tree=tree)
     root = tree.root_node
     if root.has_error:
         raise ParseFailure(f"syntax error near line {_first_error_line(root)}")
@@ -61,10 +92,54 @@ def extract(spec: LanguageSpec, data: bytes) -> CodeSchema:
     return walker.result()
 
 
+def _cut(data: bytes, size: int) -> int:
+    """Where to end a prefix of about ``size`` bytes: before the next line that opens a declaration (a
+    cut there leaves no string or expression open), else after the next whole line; 0: no line end."""
+    found = _DECLARATION_LINE.search(data, size, size + CUT_SEARCH_BYTES)
+    return found.start() + 1 if found else data.find(b"\n", size) + 1
+
+
+def _prefix_schema(spec: LanguageSpec, data: bytes, root: Any, enough: int) -> tuple[CodeSchema | None, int, int]:
+    """The schema of a prefix up to its last declaration when that gives more than ``enough`` lines, else
+    ``None``; and the number of lines found and where the last declaration starts.
+
+    Only a cleanly cut prefix is used: no error node, only missing closers at its very end (brackets and
+    blocks left open by the cut). Error recovery can give earlier text another structure than the whole
+    file gives, so any other error means parsing on. The last declaration is left out: it may go on past
+    the cut (its signature or doc unfinished)."""
+    if root.has_error and not _only_closers_missing(root, len(data[:root.end_byte].rstrip())):
+        return None, 0, 0
+    walker = _Walker(spec, data)
+    walker.header(root)
+    walker.walk(root, 0)
+    if not walker.starts:
+        return None, 0, 0
+    last = max(walker.starts)
+    walker.entries = [entry for entry, start in zip(walker.entries, walker.entry_starts, strict=True) if start < last]
+    schema = walker.result()
+    if len(schema.lines) <= enough or walker.count >= MAX_DECLARATIONS:
+        return None, len(schema.lines), last
+    schema.complete = False
+    return schema, len(schema.lines), last
+
+
+def _only_closers_missing(root: Any, end: int) -> bool:
+    """Whether every error under ``root`` is a missing node at or after byte ``end`` (the end of the text)."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if node.is_error or (node.is_missing and node.start_byte < end):
+            return False
+        pending.extend(c for c in node.children if c.has_error or c.is_missing)
+    return True
+
+
 class _Walker:
     def __init__(self, spec: LanguageSpec, data: bytes) -> None:
         self.spec = spec
         self.data = data
+        self.starts: list[int] = []  # where each declaration visited starts (emitted or not)
+        self.entry_starts: list[int] = []  # where the declaration of each entry starts
         self.entries: list[str] = []  # "<line>: ..." entries
         self.imports: list[str] = []
         self.import_line = 0
@@ -93,7 +168,10 @@ class _Walker:
                 self.head.append(f"{first.start_point[0] + 1}: {self.spec.comment_token} {doc}")
 
     def walk(self, parent: Any, depth: int) -> None:
-        for node in parent.named_children:
+        self.walk_nodes(parent.named_children, depth)
+
+    def walk_nodes(self, nodes: list[Any], depth: int) -> None:
+        for node in nodes:
             if self.count >= MAX_DECLARATIONS:
                 return
             kind = node.type
@@ -114,6 +192,7 @@ class _Walker:
                 self.walk(node, depth)
 
     def emit(self, node: Any, outer: Any, depth: int) -> None:
+        self.starts.append(outer.start_byte)
         kind = self.spec.definitions[node.type]
         name = _name(self, node)
         if self.spec.name == "python" and kind == "constant" and depth == 0 \
@@ -136,6 +215,7 @@ class _Walker:
         if doc:
             line += f"  {self.spec.comment_token} {_clip(doc, DOC_CHARS)}"
         self.entries.append(line)
+        self.entry_starts.append(outer.start_byte)
         self.count += 1
         if name:
             self.names.add(name)

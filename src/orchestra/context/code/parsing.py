@@ -58,13 +58,16 @@ def _parser(spec: LanguageSpec) -> Any:
     return parser
 
 
-def parse(spec: LanguageSpec, data: bytes, *, timeout: float = PARSE_TIMEOUT_SECONDS) -> Any:
-    """The syntax tree of ``data``; raises :class:`ParseFailure` past the size or time limit."""
+def parse(spec: LanguageSpec, data: bytes, *, timeout: float = PARSE_TIMEOUT_SECONDS, old_tree: Any = None) -> Any:
+    """The syntax tree of ``data``; raises :class:`ParseFailure` past the size or time limit.
+
+    ``old_tree`` is an earlier tree of a prefix of ``data``, already edited (:func:`extend`): tree-sitter
+    reuses its unchanged part, so growing a prefix step by step costs about one parse of the final length."""
     if len(data) > PARSE_MAX_BYTES:
         raise ParseFailure(f"{len(data)} bytes is over the {PARSE_MAX_BYTES}-byte parse limit")
     parser = _parser(spec)
     if len(data) <= TIMED_ABOVE_BYTES:
-        tree = parser.parse(data)
+        tree = parser.parse(data) if old_tree is None else parser.parse(data, old_tree=old_tree)
         if tree is None:
             raise ParseFailure("the parser returned no tree")
         return tree
@@ -77,10 +80,26 @@ def parse(spec: LanguageSpec, data: bytes, *, timeout: float = PARSE_TIMEOUT_SEC
         return time.monotonic() > deadline
 
     try:
-        tree = parser.parse(read, progress_callback=cancel)
+        if old_tree is None:  # the binding takes no ``old_tree=None``
+            tree = parser.parse(read, progress_callback=cancel)
+        else:
+            tree = parser.parse(read, old_tree=old_tree, progress_callback=cancel)
     except ValueError as exc:  # tree-sitter reports a cancelled parse as a failure
         parser.reset()
         raise ParseFailure(f"parse exceeded {timeout:g} s", transient=True) from exc
     if tree is None:
         raise ParseFailure("the parser returned no tree")
     return tree
+
+
+def extend(tree: Any, data: bytes, old_end: int, new_end: int) -> Any:
+    """Tell ``tree`` (parsed from ``data[:old_end]``) that text was appended up to ``new_end``, so that the next
+    :func:`parse` of ``data[:new_end]`` with it as ``old_tree`` reuses what did not change."""
+    tree.edit(start_byte=old_end, old_end_byte=old_end, new_end_byte=new_end, start_point=_point(data, old_end),
+              old_end_point=_point(data, old_end), new_end_point=_point(data, new_end))
+    return tree
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    """The (row, byte column) of ``offset`` in ``data``."""
+    return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
