@@ -243,3 +243,28 @@ def test_asking_for_a_background_build_never_waits_for_one_in_progress(engine: A
         caller.join(5)
         assert not caller.is_alive()
     assert prefilter.available  # the started build finishes once the engine is free
+
+
+def test_the_database_compiles_only_after_a_megabyte_of_long_text() -> None:
+    """Compiling costs about a second of CPU: a prefilter asked about less than COMPILE_AFTER_CHARS never starts
+    it (the literal path decides); past that, it compiles in the background and then answers."""
+    prefilter = hsp.HyperscanPrefilter(RISK)
+    text = _long("deploy notes\n" * 20)
+    asked = 0
+    while asked + len(text) < hsp.COMPILE_AFTER_CHARS:
+        assert prefilter.candidates(text) is None
+        asked += len(text)
+    assert prefilter._thread is None and not prefilter.built
+    assert prefilter.candidates(text) is None  # this one crosses the line: the compile starts
+    assert prefilter._thread is not None
+    prefilter._thread.join(60)
+    assert prefilter.built and prefilter.candidates(text) == prefilter.scan(text)
+
+
+def test_a_process_guarding_one_long_text_never_loads_hyperscan() -> None:
+    code = ("import sys\nfrom orchestra.security import SecurityGuard, Sink\n"
+            "g = SecurityGuard(b'k' * 16)\n"
+            "d = g.guard('release notes\\n' * 20_000 + 'password=Tr0ub4dor&3xyz', Sink.TRANSCRIPT)\n"
+            "print('hyperscan' in sys.modules, d.outcome)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["False", "redact"]

@@ -505,7 +505,7 @@ class Detector:
             use_hyperscan = use_prefilter
         self.hyperscan: HyperscanPrefilter | None = HyperscanPrefilter(self.rules) if use_hyperscan else None
         """One Hyperscan pass naming the candidate rules of a long text and where their matches can start; compiled
-        in the background on the first long text (the literal path runs until it is ready)."""
+        in the background after the first megabyte of long text (the literal path runs until it is ready)."""
         self._calls = 0
         for rule in self.rules:
             if (rule.anchors or rule.digit_run_anchor) and rule.finder is not None:

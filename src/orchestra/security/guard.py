@@ -14,6 +14,7 @@ from typing import Any
 
 from orchestra.security.detectors import Detector
 from orchestra.security.errors import GuardInternalError, PolicyBlockedError
+from orchestra.security.lazy_pattern import real_pattern
 from orchestra.security.model import (
     EXECUTION_RISK_CATEGORIES,
     PASSABLE_OUTCOMES,
@@ -122,8 +123,12 @@ class SecurityGuard:
     def prepare(self) -> bool:
         """Build both prefilter engines now: the RE2 set of short texts and the Hyperscan database of long ones
         (otherwise each is built in the background once needed, the exact literal path running meanwhile, with
-        the same results); whether the long-text engine is available. For server start and benchmarks."""
+        the same results), and compile every rule's pattern (otherwise compiled on the rule's first use: about
+        0.2 s over a process's first few thousand calls); whether the long-text engine is available. For server
+        start and benchmarks."""
         for detector in (self._data, self._risk):
+            for rule in detector.rules:
+                real_pattern(rule.pattern)
             if detector.prefilter is not None:
                 detector.prefilter.build_in_background()
                 detector.prefilter.wait()

@@ -14,8 +14,10 @@ Texts are mapped to bytes one character each (ASCII unchanged, every other chara
 character offsets and the translations' non-ASCII classes become ``\\x80``. Anything unusual — no
 ``hyperscan`` module, a compile or scan error, too many reported ends (dense hostile text, see
 :data:`MAX_EVENTS_BASE`) — makes :meth:`HyperscanPrefilter.scan` answer ``None``: the caller runs its exact
-literal-prefilter path, never "no match". The database compiles in a background thread on the first long text
-(until then the literal path runs) and is cached on disk by a hash of the pattern set (:func:`cache_dir`).
+literal-prefilter path, never "no match". The database compiles in a background thread once a megabyte of long
+text was asked about (:data:`COMPILE_AFTER_CHARS`; until then the literal path runs), once per rule set and
+process, and is cached on disk by a hash of the pattern set only when the operator turns that on
+(:func:`cache_dir`).
 """
 
 from __future__ import annotations
@@ -318,6 +320,13 @@ class Candidates:
     __hash__ = None  # type: ignore[assignment]
 
 
+COMPILE_AFTER_CHARS = 1 << 20
+"""Characters of long text a prefilter is asked about before it compiles its database. Compiling costs about
+1.2 s of CPU, and the literal path decides the same in the meantime (slower on long texts: about 2.4 MB/s
+instead of 8): a process that guards a few prompts or one export never pays it, one that guards bulk text
+compiles after its first megabyte. :meth:`SecurityGuard.prepare` compiles at once."""
+
+
 class HyperscanPrefilter:
     """The Hyperscan database of a rule list, compiled on first use (thread-safe; one scratch per thread)."""
 
@@ -339,6 +348,7 @@ class HyperscanPrefilter:
         """Rule indices whose matches are searched only from the reported ranges (not finders)."""
         self.compile_seconds = 0.0
         self.error: str | None = None
+        self._asked = 0
 
     def _build(self) -> None:
         with self._lock:
@@ -402,9 +412,12 @@ class HyperscanPrefilter:
             self._thread.start()
 
     def candidates(self, text: str) -> Candidates | None:
-        """:meth:`scan` once the database is ready; until then ``None`` (and the compile is started)."""
+        """:meth:`scan` once the database is ready; until then ``None`` (the exact literal path decides), and
+        the compile starts in the background once this prefilter was asked about :data:`COMPILE_AFTER_CHARS`."""
         if not self._built:
-            self.build_in_background()
+            self._asked += len(text)  # a race only miscounts a little
+            if self._asked >= COMPILE_AFTER_CHARS:
+                self.build_in_background()
             return None
         return self.scan(text)
 
