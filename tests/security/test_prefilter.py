@@ -178,3 +178,35 @@ def test_phone_regions_by_regex_equal_counted_clusters(text: str) -> None:
     counted = pii._regions(pii._PHONE_CLUSTER_RE, text, 0, len(text), 8, 6, 2)
     assert pii._regions(pii.PHONE_REGION_RE, text, 0, len(text), 0, 6, 2) == counted
     assert pii.digit_count(text) == sum(c.isdigit() for c in text)
+
+
+def test_case_folds_name_every_non_ascii_character_ignorecase_matches_to_a_letter() -> None:
+    """The translation widens a case-insensitive letter by exactly these characters: checked against ``re`` itself
+    over every code point, so a Python whose Unicode tables differ fails here rather than missing a match."""
+    import string
+
+    from orchestra.security.prefilter import CASE_FOLDS
+
+    found: dict[str, set[str]] = {}
+    letters = {c: re.compile(c, re.IGNORECASE) for c in string.ascii_lowercase}
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        for related in {char.lower(), char.upper(), char.casefold()}:
+            if len(related) == 1 and related.isascii() and related.isalpha():
+                letter = related.lower()
+                if letters[letter].fullmatch(char):
+                    found.setdefault(letter, set()).add(char)
+    for code in (0x130, 0x131, 0x17F, 0x212A):  # simple-case mappings lower()/upper() alone do not all show
+        for letter, pattern in letters.items():
+            if pattern.fullmatch(chr(code)):
+                found.setdefault(letter, set()).add(chr(code))
+    assert {k: set(v) for k, v in CASE_FOLDS.items()} == found
+
+
+@pytest.mark.parametrize("pattern", [r"password", r"(?i)[a-z_]{3}key", r"(?i)secret[\s:=]+", r"(?i)[^a-z]kelvin"])
+def test_a_case_insensitive_translation_still_matches_the_folded_characters(pattern: str) -> None:
+    re2 = pytest.importorskip("re2")
+    translated = re2.compile(translate(pattern, re.IGNORECASE))
+    for text in ("PASSWORD", "pa\u017f\u017fword", "\u0130KEY", "S\u212aKEY", "\u212akey", "SECRET =", "x\u212aelvin"):
+        if re.search(pattern, text, re.IGNORECASE):
+            assert translated.search(text), (pattern, text)

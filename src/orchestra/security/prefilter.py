@@ -45,6 +45,10 @@ _SENTINEL = b""
 """Set pattern 0: matches every text, so a match list without it means the DFA failed (out of memory)."""
 
 _NON_ASCII = r"\x{80}-\x{10FFFF}"
+CASE_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+"""The non-ASCII characters ``re.IGNORECASE`` (Unicode) matches to ASCII letters: İ ı to i, the Kelvin sign to
+k, long s to s (a test checks every code point). A case-insensitive letter translates to exactly these, not
+to every non-ASCII character: that over-approximation made the RE2 DFA build many more states on new text."""
 _FINDER_CANDIDATES: dict[Callable[..., Any], tuple[re.Pattern[str], ...]] = {}
 
 
@@ -105,7 +109,7 @@ def _single_char(op: Any, av: Any, flags: int) -> str:
     if op is C.LITERAL:
         if av < 128:
             wide = flags & re.IGNORECASE and not flags & re.ASCII
-            return _class(ascii_members, _NON_ASCII if wide else "")
+            return _class(ascii_members, _folds(ascii_members) if wide else "")
         return _NON_ASCII_CLASS if flags & re.IGNORECASE else f"\\x{{{av:x}}}"
     if op is C.IN:
         plain = not (flags & re.IGNORECASE and not flags & re.ASCII)
@@ -118,12 +122,20 @@ def _single_char(op: Any, av: Any, flags: int) -> str:
                 lo, hi = item_av
                 if hi >= 128:
                     extra += f"\\x{{{max(lo, 128):x}}}-\\x{{{hi:x}}}"
-            else:  # NEGATE, CATEGORY, case-folded items: every non-ASCII character may match
+            elif item_op in (C.LITERAL, C.RANGE) and max(item_av if item_op is C.RANGE else (item_av,)) < 128:
+                extra = _folds(ascii_members)  # a case-folded ASCII item: its letters' foldings
+            else:  # NEGATE, CATEGORY, non-ASCII case-folded items: every non-ASCII character may match
                 extra = _NON_ASCII
                 break
         return _class(ascii_members, extra)
     # NOT_LITERAL and anything else of width one
     return _class(ascii_members, _NON_ASCII)
+
+
+def _folds(ascii_members: Sequence[int]) -> str:
+    """The class members standing for the non-ASCII case foldings of the letters among ``ascii_members``."""
+    present = {chr(c).lower() for c in ascii_members}
+    return "".join(f"\\x{{{ord(ch):x}}}" for letter, chars in CASE_FOLDS.items() if letter in present for ch in chars)
 
 
 _NON_ASCII_CLASS = f"[{_NON_ASCII}]"
