@@ -65,8 +65,11 @@ def throughput(guard: SecurityGuard, sink: Sink, text: str, chunk: int = 16 * 10
 
 
 def per_line(guard: SecurityGuard, text: str) -> tuple[float, float]:
-    """One guard call per line (chat appends, log lines, tool arguments): MB/s and mean µs per call."""
+    """One guard call per line (chat appends, log lines, tool arguments): MB/s and mean µs per call. The first
+    2,000 lines are guarded once before timing, exactly as ``original_driver.mjs`` warms the original up."""
     lines = [ln for ln in text.splitlines() if ln]
+    for ln in lines[:2000]:
+        guard.guard(ln, Sink.TRANSCRIPT)
     start = time.perf_counter()
     for ln in lines:
         guard.guard(ln, Sink.TRANSCRIPT)
