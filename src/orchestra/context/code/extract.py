@@ -21,7 +21,8 @@ from orchestra.context.code.parsing import ParseFailure, extend, parse
 
 MAX_DECLARATIONS = 4000
 PREFIX_START = 32 * 1024
-"""The first prefix a large file is parsed in when the caller shows at most some lines (doubled until enough)."""
+"""The first prefix a large file is parsed in when the caller shows at most some lines (then grown, see
+:func:`extract`)."""
 MAX_STORED_LINES = 2000
 SIGNATURE_CHARS = 160
 DOC_CHARS = 100
@@ -58,7 +59,8 @@ def extract(spec: LanguageSpec, data: bytes, *, enough: int | None = None) -> Co
     """The declarations (or, for data files, keys) of ``data``; raises :class:`ParseFailure` (the reason).
 
     With ``enough`` (the most lines the caller will show), a large file is parsed in growing prefixes
-    (:data:`PREFIX_START` bytes, doubling): as soon as the trusted declarations of a prefix give more than
+    (:data:`PREFIX_START` bytes, then at least doubled, to where the declarations seen so far say the
+    budget ends): as soon as the trusted declarations of a prefix give more than
     ``enough`` lines, those are the answer (``complete=False``) and the rest of the file is never parsed.
     Each step reuses the previous tree (incremental parsing), so a file that needs all of itself costs
     about one parse. A prefix counts only when cut cleanly (see :func:`_prefix_schema`); a syntax error in
@@ -168,10 +170,7 @@ class _Walker:
                 self.head.append(f"{first.start_point[0] + 1}: {self.spec.comment_token} {doc}")
 
     def walk(self, parent: Any, depth: int) -> None:
-        self.walk_nodes(parent.named_children, depth)
-
-    def walk_nodes(self, nodes: list[Any], depth: int) -> None:
-        for node in nodes:
+        for node in parent.named_children:
             if self.count >= MAX_DECLARATIONS:
                 return
             kind = node.type
