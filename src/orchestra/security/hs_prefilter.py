@@ -34,6 +34,7 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from orchestra.security.engines import BuiltOnce
 from orchestra.security.prefilter import Untranslatable, _rule_patterns, _Translator
 from orchestra.security.rules import Rule
 
@@ -260,11 +261,8 @@ def cache_dir() -> Path:
     return Path(base) / "orchestra"
 
 
-MAX_COMPILED = 8
-"""Compiled databases kept per process (one per distinct rule set: every guard of a process, e.g. one per
-workspace scope of a hosted server, shares its rule set's database; each thread has its own scratch)."""
-_COMPILED: dict[str, Any] = {}
-_COMPILED_LOCK = threading.Lock()
+_COMPILED: BuiltOnce[Any] = BuiltOnce(8)
+"""Compiled databases by pattern-set digest (each thread has its own scratch)."""
 
 
 def _cached_database(hs: Any, expressions: list[bytes], flags: list[int]) -> Any:
@@ -285,15 +283,14 @@ def _cached_database(hs: Any, expressions: list[bytes], flags: list[int]) -> Any
             return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
         except Exception:  # corrupt or foreign: compile again (and overwrite it)
             pass
-    with _COMPILED_LOCK:  # one compile per pattern set and process, however many guards ask at once
-        db = _COMPILED.get(digest)
-        if db is None:
-            db = hs.Database(mode=hs.HS_MODE_BLOCK)
-            db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
-                       flags=flags)
-            if len(_COMPILED) >= MAX_COMPILED:
-                _COMPILED.pop(next(iter(_COMPILED)))
-            _COMPILED[digest] = db
+
+    def compile_now() -> Any:
+        built = hs.Database(mode=hs.HS_MODE_BLOCK)
+        built.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
+                      flags=flags)
+        return built
+
+    db = _COMPILED.get_or_build(digest, compile_now)
     if use_cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

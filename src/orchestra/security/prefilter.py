@@ -32,6 +32,7 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from orchestra.security.engines import BuiltOnce
 from orchestra.security.rules import Rule
 
 REPEAT_CAP = 8
@@ -233,11 +234,8 @@ def _load_re2() -> Any:
     return re2
 
 
-MAX_BUILT = 8
-"""Built sets kept per process, one per distinct rule list (every guard of a process shares its list's set,
-which is read-only once compiled)."""
-_BUILT: dict[tuple[Rule, ...], tuple[Any, tuple[int, ...], frozenset[int], tuple[str, ...]]] = {}
-_BUILT_LOCK = threading.Lock()
+_BUILT: BuiltOnce[tuple[Any, tuple[int, ...], frozenset[int], tuple[str, ...]]] = BuiltOnce(8)
+"""Built sets by rule list: the set, the rule index of each pattern, the rules always run, the untranslated."""
 
 
 class RulePrefilter:
@@ -259,38 +257,31 @@ class RulePrefilter:
         with self._lock:
             if self._built:
                 return
-            with _BUILT_LOCK:  # one build per rule list and process, however many guards ask at once
-                shared = _BUILT.get(self._rules)
-                if shared is None:
-                    self._build_set()
-                    if len(_BUILT) >= MAX_BUILT:
-                        _BUILT.pop(next(iter(_BUILT)))
-                    _BUILT[self._rules] = (self._set, self._ids, self._always, self.untranslated)
-                else:
-                    self._set, self._ids, self._always, self.untranslated = shared
+            self._set, self._ids, self._always, self.untranslated = _BUILT.get_or_build(self._rules, self._build_set)
             self._built = True
 
-    def _build_set(self) -> None:
-        """Translate every rule and compile the set (the caller holds the locks)."""
+    def _build_set(self) -> tuple[Any, tuple[int, ...], frozenset[int], tuple[str, ...]]:
+        """Translate every rule and compile the set: (set or ``None``, pattern rule ids, always, untranslated)."""
         re2 = _load_re2()
         rset = _new_set(re2) if re2 is not None else None
-        if rset is not None and rset.Add(_SENTINEL) == 0:  # otherwise no set: the literal prefilter decides
-            ids: list[int] = [-1]  # the sentinel's slot
-            always: list[int] = []
-            failed: list[str] = []
-            for i, rule in enumerate(self._rules):
-                added = 0
-                patterns = translations(rule) or ()
-                for pattern in patterns:
-                    if rset.Add(pattern.encode("utf-8")) != -1:  # set indices count successful adds
-                        ids.append(i)
-                        added += 1
-                if not patterns or added < len(patterns):
-                    always.append(i)
-                    failed.append(rule.rule_id)
-            if len(ids) > 1 and rset.Compile():
-                self._set, self._ids, self._always = rset, tuple(ids), frozenset(always)
-            self.untranslated = tuple(failed)
+        if rset is None or rset.Add(_SENTINEL) != 0:  # no set: the literal prefilter decides
+            return None, (), frozenset(), ()
+        ids: list[int] = [-1]  # the sentinel's slot
+        always: list[int] = []
+        failed: list[str] = []
+        for i, rule in enumerate(self._rules):
+            added = 0
+            patterns = translations(rule) or ()
+            for pattern in patterns:
+                if rset.Add(pattern.encode("utf-8")) != -1:  # set indices count successful adds
+                    ids.append(i)
+                    added += 1
+            if not patterns or added < len(patterns):
+                always.append(i)
+                failed.append(rule.rule_id)
+        if len(ids) > 1 and rset.Compile():
+            return rset, tuple(ids), frozenset(always), tuple(failed)
+        return None, (), frozenset(), tuple(failed)
 
     @property
     def built(self) -> bool:
