@@ -6,6 +6,7 @@ aside: it covers the imports of the parsed part), in every language, wherever th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,26 @@ def test_a_brace_language_prefix_ends_with_its_blocks_open() -> None:
     _assert_first_lines_of(got.lines, extraction.extract(spec, source).lines)
 
 
-def test_small_files_and_data_files_are_parsed_whole(tmp_path: Path) -> None:
+def test_a_small_file_is_parsed_whole_and_walked_only_as_far_as_shown(tmp_path: Path) -> None:
+    """Under two prefixes' size a file is parsed whole (a syntax error at its end is found) but its
+    declarations are collected only up to the lines asked for, plus one to say more follow."""
     spec = language_for("inventory.py")
     assert spec is not None
     source = (SAMPLES / "inventory.py").read_bytes()
-    assert extraction.extract(spec, source, enough=1).complete
+    assert len(source) < 2 * extraction.PREFIX_START
+    full = extraction.extract(spec, source)
+    assert full.complete and len(full.lines) > 3
+    shown = extraction.extract(spec, source, enough=2)
+    assert not shown.complete and len(shown.lines) == 3
+    _assert_first_lines_of(shown.lines, full.lines)
+    assert extraction.extract(spec, source, enough=len(full.lines)).complete
+    with pytest.raises(ParseFailure, match="syntax error"):
+        extraction.extract(spec, source + b"\ndef broken(:\n", enough=1)
+
+
+def test_data_files_are_read_whole_whatever_is_shown() -> None:
+    spec = language_for("settings.json")
+    assert spec is not None
+    source = json.dumps({f"key_{i}": {"nested": i} for i in range(50)}).encode()
+    keys = extraction.extract(spec, source, enough=1)
+    assert keys.complete and len(keys.lines) > 50

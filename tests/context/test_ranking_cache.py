@@ -284,3 +284,18 @@ def test_a_forged_ranking_is_ignored(workspace: Path) -> None:
         again = second.context.manifest("F-1", "developer", **budget).bundle
         assert second.context.preprocessor.stats.ranking_hits == 0
         assert again.model_dump_json() == cold.model_dump_json()
+
+
+def test_the_survey_finds_definitions_and_identifiers_not_numbers() -> None:
+    """What ranking reads of a file without parsing it: names after definition keywords in any of the
+    languages, identifiers of three or more characters, never numbers or hex literals."""
+    from orchestra.context.extraction import survey
+
+    source = (b"def parse_config(path):\n    return load(path, 0x1fabc, 123abc)\n"
+              b"class Loader: pass\nfunc Serve(server *Server) {}\npub struct Frame;\nconst enum Mode { A }\n"
+              b"caf\xc3\xa9 = 1  # non-ASCII bytes end a word\n")
+    names, used = survey(source)
+    assert names == ["Frame", "Loader", "Mode", "Serve", "parse_config"]
+    assert {b"parse_config", b"path", b"load", b"return", b"Loader", b"Server", b"Serve", b"caf"} <= used
+    assert not {word for word in used if word[:1].isdigit() or len(word) < 3}
+    assert b"x1fabc" not in used and b"abc" not in used

@@ -8,8 +8,6 @@ An extraction depends only on the file's bytes, its language, the per-file budge
 from __future__ import annotations
 
 import json
-import re
-import zlib
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from typing import Any
@@ -20,11 +18,14 @@ from orchestra.context.guarding import PromptGuard
 from orchestra.context.strategies.head_tail import HEAD_LINES, TAIL_LINES, head_tail
 from orchestra.context.text import SourceText
 
-STRATEGY_VERSION = f"treesitter-3/{__version__}"
+STRATEGY_VERSION = f"treesitter-4/{__version__}"
 MAX_LINE_CHARS = 1000
 LINE_CUT = " [... line cut ...]"
 MAX_REFERENCES = 3000
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]{2,}")
+_WORD_BYTES = bytes(b if chr(b).isascii() and (chr(b).isalnum() or b == 0x5F) else 0x20 for b in range(256))
+"""``bytes.translate`` table: ASCII letters, digits and ``_`` kept, every other byte a space (a C-level
+tokenizer, four times faster than ``re.findall`` on source text)."""
+_LAST_DIGIT = 0x39  # a word whose first byte is above this starts with a letter or "_"
 DEFINITION_KEYWORDS = frozenset({
     b"def", b"class", b"func", b"fun", b"function", b"interface", b"struct", b"trait", b"impl", b"enum", b"type",
     b"typedef", b"module", b"object", b"protocol", b"record", b"namespace", b"const", b"let", b"var", b"val",
@@ -171,30 +172,23 @@ def cut_line(line: str) -> str:
     return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + LINE_CUT
 
 
-def name_id(name: str) -> int:
-    """The stable id of an identifier (CRC-32): references are kept as ids, never as text."""
-    return zlib.crc32(name.encode("utf-8"))
-
-
-def reference_ids(data: bytes) -> list[int]:
-    """Sorted ids of the distinct identifiers in ``data`` (at most ``MAX_REFERENCES``).
-
-    Only ids are kept, so an identifier-shaped secret never reaches the cache.
-    """
-    return survey(data)[1]
-
-
-def survey(data: bytes) -> tuple[list[str], list[int]]:
-    """What ranking knows of a file without parsing it, from one scan of its identifiers: the names
+def survey(data: bytes) -> tuple[list[str], frozenset[bytes]]:
+    """What ranking knows of a file without parsing it, from one scan of its words: the names
     that follow a definition keyword (``def``, ``class``, ``func``, ``struct``, ...; sorted, at most
-    :data:`MAX_DEFINITIONS`) and the ids of every identifier it uses (see :func:`reference_ids`).
+    :data:`MAX_DEFINITIONS`) and every identifier it uses (over :data:`MAX_REFERENCES` of them, the
+    first in byte order).
 
-    The names are used only to rank (never shown, stored or logged); a C-family function without a
-    keyword is found by its path and references only.
+    Both are used only to rank, in memory (never shown, stored or logged); a C-family function without a
+    keyword is found by its path and references only. Identifiers worth ranking by have three or more
+    characters and do not start with a digit (numbers and hex literals are not names).
     """
-    tokens = _IDENTIFIER.findall(data)
-    # each token that follows a definition keyword (C-level iteration: this runs over every file ranked)
-    defined = set(compress(islice(tokens, 1, None), map(_IS_DEFINITION_KEYWORD, tokens)))
+    words = data.translate(_WORD_BYTES).split()
+    distinct = set(words)  # hashes every word once: the keyword test below reuses the cached hashes
+    # each word that follows a definition keyword (C-level iteration: this runs over every file ranked)
+    defined = set(compress(islice(words, 1, None), map(_IS_DEFINITION_KEYWORD, words)))
     defined.difference_update(DEFINITION_KEYWORDS)
-    names = sorted(name.decode("utf-8", "replace") for name in defined)
-    return names[:MAX_DEFINITIONS], sorted(set(map(zlib.crc32, set(tokens))))[:MAX_REFERENCES]
+    names = sorted(name.decode("ascii") for name in defined if len(name) > 2 and name[0] > _LAST_DIGIT)
+    used = [word for word in distinct if len(word) > 2 and word[0] > _LAST_DIGIT]
+    if len(used) > MAX_REFERENCES:
+        used = sorted(used)[:MAX_REFERENCES]
+    return names[:MAX_DEFINITIONS], frozenset(used)

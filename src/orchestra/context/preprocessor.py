@@ -80,10 +80,10 @@ class _Survey:
     key: str
     target: Path
     data: bytes | None = None  # the bytes read for the key, kept until scanned when small enough
-    scanned: tuple[list[str], list[int]] | None = None
+    scanned: tuple[list[str], frozenset[bytes]] | None = None
     extraction: Extraction | None = None
 
-    def scan(self) -> tuple[list[str], list[int]]:
+    def scan(self) -> tuple[list[str], frozenset[bytes]]:
         """The names and reference ids (see :func:`orchestra.context.extraction.survey`)."""
         if self.scanned is None:
             data = self.data
@@ -204,7 +204,7 @@ class Preprocessor:
         if found is None:
             inputs = []
             for p in pool:
-                names, references = p.survey.scan() if p.survey is not None else ([], [])
+                names, references = p.survey.scan() if p.survey is not None else ([], frozenset())
                 inputs.append(RankInput(p.source.path, names, references))
             found = rank(inputs, terms)
             if self._cache is not None:

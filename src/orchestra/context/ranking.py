@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from orchestra.context.extraction import name_id
 from orchestra.context.strategies.markdown_sections import Term, normalise
 
 DAMPING = 0.85
@@ -30,7 +29,7 @@ class RankInput:
 
     path: str
     names: Sequence[str]
-    references: Sequence[int]
+    references: frozenset[bytes]
 
 
 @dataclass(frozen=True)
@@ -72,28 +71,29 @@ def rank(candidates: Sequence[RankInput], terms: Sequence[Term]) -> list[Ranked]
         return []
     scores = [relevance(c, terms) for c in candidates]
     term_words = {t.text for t in terms}
-    definers: dict[int, list[int]] = defaultdict(list)
-    factor: dict[int, float] = {}
-    owned: list[set[int]] = []
+    definers: dict[bytes, list[int]] = defaultdict(list)
+    factor: dict[bytes, float] = {}
+    owned: list[set[bytes]] = []
     for index, candidate in enumerate(candidates):
-        own: set[int] = set()
+        own: set[bytes] = set()
         for name in dict.fromkeys(candidate.names):
-            ident = name_id(name)
+            ident = name.encode()
             own.add(ident)
             definers[ident].append(index)
             factor[ident] = (0.1 if name.startswith("_") else 1.0) * (10.0 if name_words(name) in term_words else 1.0)
         owned.append(own)
+    # what one use of a name is worth: shared among the files defining it, less for widely defined names
+    worth = {ident: factor[ident] / len(targets) * (0.1 if len(targets) > 5 else 1.0)
+             for ident, targets in definers.items()}
     edges: list[dict[int, float]] = [{} for _ in range(n)]
-    defined = set(definers)
+    defined = set(worth)
     for source, candidate in enumerate(candidates):
-        for ref in sorted(defined.intersection(candidate.references) - owned[source]):
-            targets = definers[ref]
-            weight = factor[ref] / len(targets)
-            if len(targets) > 5:
-                weight *= 0.1
-            for target in targets:
+        out = edges[source]
+        for ref in sorted(defined.intersection(candidate.references) - owned[source]):  # sorted: the same float sums
+            weight = worth[ref]
+            for target in definers[ref]:
                 if target != source:
-                    edges[source][target] = edges[source].get(target, 0.0) + weight
+                    out[target] = out.get(target, 0.0) + weight
     ranks = _pagerank(edges, scores)
     order = sorted(range(n), key=lambda i: (-scores[i], -round(ranks[i], 12), i))
     return [Ranked(i, scores[i], ranks[i]) for i in order]

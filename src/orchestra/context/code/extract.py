@@ -63,8 +63,10 @@ def extract(spec: LanguageSpec, data: bytes, *, enough: int | None = None) -> Co
     budget ends): as soon as the trusted declarations of a prefix give more than
     ``enough`` lines, those are the answer (``complete=False``) and the rest of the file is never parsed.
     Each step reuses the previous tree (incremental parsing), so a file that needs all of itself costs
-    about one parse. A prefix counts only when cut cleanly (see :func:`_prefix_schema`); a syntax error in
-    the rest of the file is not looked for, and the import summary covers the imports of the parsed part.
+    about one parse, and each walk resumes where the last trusted declaration of the previous prefix
+    starts, so a file that needs all of itself is walked about once. A prefix counts only when cut cleanly
+    (see :func:`_prefix_schema`); a syntax error in the rest of the file is not looked for, and the import
+    summary covers the imports of the parsed part.
     """
     if spec.data:
         from orchestra.context.code.keys import extract_keys
@@ -72,26 +74,31 @@ def extract(spec: LanguageSpec, data: bytes, *, enough: int | None = None) -> Co
         lines, names = extract_keys(spec, data)
         return CodeSchema(spec.name, lines[:MAX_STORED_LINES], len(lines), names[:MAX_DECLARATIONS])
     tree = None
+    walker: _Walker | None = None  # the trusted part of the last clean prefix's walk
     if enough is not None and len(data) > 2 * PREFIX_START:
         parsed, size = 0, PREFIX_START
         while 0 < (cut := _cut(data, size)) < len(data):
             tree = parse(spec, data[:cut], old_tree=None if tree is None else extend(tree, data, parsed, cut))
             parsed = cut
-            partial, found, trusted = _prefix_schema(spec, data, tree.root_node, enough)
+            partial, found, trusted, walker = _prefix_schema(spec, data, tree.root_node, enough, walker)
             if partial is not None:
                 return partial
             # the next prefix: where ``enough`` lines should end at this prefix's density, with a margin
-            size = max(2 * cut, trusted * (enough + 2) * 5 // (4 * found)) if found else 2 * cut
+            size = max(cut * 5 // 4, trusted * (enough + 2) * 5 // (4 * found)) if found else 2 * cut
         if tree is not None:
             tree = extend(tree, data, parsed, len(data))
     tree = parse(spec, data, old_tree=tree)
     root = tree.root_node
     if root.has_error:
         raise ParseFailure(f"syntax error near line {_first_error_line(root)}")
-    walker = _Walker(spec, data)
-    walker.header(root)
+    if walker is None:
+        walker = _Walker(spec, data)
+        walker.header(root)
+    walker.limit = None if enough is None else enough + 1
     walker.walk(root, 0)
-    return walker.result()
+    schema = walker.result()
+    schema.complete = not walker.stopped
+    return schema
 
 
 def _cut(data: bytes, size: int) -> int:
@@ -101,28 +108,32 @@ def _cut(data: bytes, size: int) -> int:
     return found.start() + 1 if found else data.find(b"\n", size) + 1
 
 
-def _prefix_schema(spec: LanguageSpec, data: bytes, root: Any, enough: int) -> tuple[CodeSchema | None, int, int]:
+def _prefix_schema(spec: LanguageSpec, data: bytes, root: Any, enough: int,
+                   walker: _Walker | None) -> tuple[CodeSchema | None, int, int, _Walker | None]:
     """The schema of a prefix up to its last declaration when that gives more than ``enough`` lines, else
-    ``None``; and the number of lines found and where the last declaration starts.
+    ``None``; the number of lines found, where the last declaration starts, and the walker holding the
+    trusted entries (resumed by the next prefix's walk; ``walker`` is the previous prefix's, or ``None``).
 
     Only a cleanly cut prefix is used: no error node, only missing closers at its very end (brackets and
     blocks left open by the cut). Error recovery can give earlier text another structure than the whole
-    file gives, so any other error means parsing on. The last declaration is left out: it may go on past
-    the cut (its signature or doc unfinished)."""
+    file gives, so any other error means parsing on (the previous trusted entries stay). The last
+    declaration is left out: it may go on past the cut (its signature or doc unfinished)."""
     if root.has_error and not _only_closers_missing(root, len(data[:root.end_byte].rstrip())):
-        return None, 0, 0
-    walker = _Walker(spec, data)
-    walker.header(root)
+        return None, 0, 0, walker
+    if walker is None:
+        walker = _Walker(spec, data)
+        walker.header(root)
+    walker.limit = enough + 2  # one more than shown, and the last one, left out below
     walker.walk(root, 0)
     if not walker.starts:
-        return None, 0, 0
+        return None, 0, 0, None  # nothing to trust yet: the next prefix is walked from its start
     last = max(walker.starts)
-    walker.entries = [entry for entry, start in zip(walker.entries, walker.entry_starts, strict=True) if start < last]
+    walker.keep_before(last)
     schema = walker.result()
     if len(schema.lines) <= enough or walker.count >= MAX_DECLARATIONS:
-        return None, len(schema.lines), last
+        return None, len(schema.lines), last, walker
     schema.complete = False
-    return schema, len(schema.lines), last
+    return schema, len(schema.lines), last, walker
 
 
 def _only_closers_missing(root: Any, end: int) -> bool:
@@ -137,17 +148,40 @@ def _only_closers_missing(root: Any, end: int) -> bool:
 
 
 class _Walker:
+    """Collects the declaration entries of a tree in document order; with ``limit``, stops once the
+    rendered lines (head, import summary, entries) reach it (``stopped``): later lines would not be shown.
+
+    After :meth:`keep_before`, a walk of a longer prefix's tree resumes: what ends before ``resume`` is
+    skipped, and a container started before it (already entered) is only searched for new members."""
+
     def __init__(self, spec: LanguageSpec, data: bytes) -> None:
         self.spec = spec
         self.data = data
+        self.limit: int | None = None
+        self.stopped = False
+        self.resume = 0
         self.starts: list[int] = []  # where each declaration visited starts (emitted or not)
         self.entry_starts: list[int] = []  # where the declaration of each entry starts
         self.entries: list[str] = []  # "<line>: ..." entries
+        self.entry_names: list[str | None] = []
         self.imports: list[str] = []
+        self.import_starts: list[int] = []
         self.import_line = 0
-        self.names: set[str] = set()
         self.count = 0
         self.head: list[str] = []
+
+    def keep_before(self, start: int) -> None:
+        """Forget what was visited from byte ``start`` on; the next walk resumes there."""
+        kept = [i for i, at in enumerate(self.entry_starts) if at < start]
+        self.entries = [self.entries[i] for i in kept]
+        self.entry_names = [self.entry_names[i] for i in kept]
+        self.entry_starts = [self.entry_starts[i] for i in kept]
+        self.starts = [at for at in self.starts if at < start]
+        self.imports = [text for text, at in zip(self.imports, self.import_starts, strict=True) if at < start]
+        self.import_starts = self.import_starts[:len(self.imports)]
+        self.count = len(self.entries)
+        self.resume = start
+        self.stopped = False
 
     def text(self, node: Any, end: int | None = None) -> str:
         return self.data[node.start_byte:node.end_byte if end is None else end].decode("utf-8", "replace")
@@ -171,14 +205,17 @@ class _Walker:
 
     def walk(self, parent: Any, depth: int) -> None:
         for node in parent.named_children:
-            if self.count >= MAX_DECLARATIONS:
+            if self.stopped or self.count >= MAX_DECLARATIONS:
                 return
+            if node.end_byte <= self.resume:
+                continue
             kind = node.type
             if kind in self.spec.imports:
                 if not self.imports:
                     self.import_line = node.start_point[0] + 1
                 if sum(len(i) for i in self.imports) < IMPORT_CHARS:
                     self.imports.append(_collapse(self.text(node)).rstrip(";"))
+                    self.import_starts.append(node.start_byte)
             elif kind in self.spec.wrappers:
                 inner = next((c for c in node.named_children if c.type in self.spec.definitions), None)
                 if inner is not None:
@@ -191,7 +228,9 @@ class _Walker:
                 self.walk(node, depth)
 
     def emit(self, node: Any, outer: Any, depth: int) -> None:
-        self.starts.append(outer.start_byte)
+        entered = outer.start_byte < self.resume  # a container visited by an earlier walk
+        if not entered:
+            self.starts.append(outer.start_byte)
         kind = self.spec.definitions[node.type]
         name = _name(self, node)
         if self.spec.name == "python" and kind == "constant" and depth == 0 \
@@ -202,6 +241,10 @@ class _Walker:
             return
         body = _body(self.spec, node)
         container = node.type in self.spec.containers and body is not None
+        if entered:
+            if container and body is not None:
+                self.walk(body, depth + 1)
+            return
         end = body.start_byte if body is not None and (container or kind not in WHOLE_KINDS) else node.end_byte
         comment = next((c.start_byte for c in node.named_children
                         if c.type in self.spec.comments and c.start_byte < end), None)
@@ -215,9 +258,11 @@ class _Walker:
             line += f"  {self.spec.comment_token} {_clip(doc, DOC_CHARS)}"
         self.entries.append(line)
         self.entry_starts.append(outer.start_byte)
+        self.entry_names.append(name)
         self.count += 1
-        if name:
-            self.names.add(name)
+        if self.limit is not None and len(self.head) + bool(self.imports) + len(self.entries) >= self.limit:
+            self.stopped = True
+            return
         if container and body is not None:
             self.walk(body, depth + 1)
 
@@ -227,7 +272,8 @@ class _Walker:
             lines.append(f"{self.import_line}: {_clip('; '.join(self.imports), IMPORT_CHARS)}")
         lines.extend(self.entries)
         lines.sort(key=_line_number)  # stable: members keep their place after their container
-        return CodeSchema(self.spec.name, lines[:MAX_STORED_LINES], self.count, sorted(self.names)[:MAX_DECLARATIONS])
+        return CodeSchema(self.spec.name, lines[:MAX_STORED_LINES], self.count,
+                          sorted({name for name in self.entry_names if name})[:MAX_DECLARATIONS])
 
 
 def _line_number(line: str) -> int:
