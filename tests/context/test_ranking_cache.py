@@ -289,6 +289,7 @@ def test_a_forged_ranking_is_ignored(workspace: Path) -> None:
 def test_the_survey_finds_definitions_and_identifiers_not_numbers() -> None:
     """What ranking reads of a file without parsing it: names after definition keywords in any of the
     languages, identifiers of three or more characters, never numbers or hex literals."""
+    from orchestra.context import extraction
     from orchestra.context.extraction import survey
 
     source = (b"def parse_config(path):\n    return load(path, 0x1fabc, 123abc)\n"
@@ -297,5 +298,8 @@ def test_the_survey_finds_definitions_and_identifiers_not_numbers() -> None:
     names, used = survey(source)
     assert names == ["Frame", "Loader", "Mode", "Serve", "parse_config"]
     assert {b"parse_config", b"path", b"load", b"return", b"Loader", b"Server", b"Serve", b"caf"} <= used
-    assert not {word for word in used if word[:1].isdigit() or len(word) < 3}
-    assert b"x1fabc" not in used and b"abc" not in used
+    assert b"x1fabc" not in used and b"abc" not in used  # a hex literal or number is one word, not a name
+    many = b" ".join(b"%d w%04d" % (i, i) for i in range(4000))  # over the cap: identifiers only, first ones
+    _, capped = survey(many)
+    assert len(capped) == extraction.MAX_REFERENCES and min(capped) == b"w0000"
+    assert not {word for word in capped if word[:1].isdigit() or len(word) < 3}

@@ -175,8 +175,8 @@ def cut_line(line: str) -> str:
 def survey(data: bytes) -> tuple[list[str], frozenset[bytes]]:
     """What ranking knows of a file without parsing it, from one scan of its words: the names
     that follow a definition keyword (``def``, ``class``, ``func``, ``struct``, ...; sorted, at most
-    :data:`MAX_DEFINITIONS`) and every identifier it uses (over :data:`MAX_REFERENCES` of them, the
-    first in byte order).
+    :data:`MAX_DEFINITIONS`) and every word it uses (over :data:`MAX_REFERENCES` of them, its identifiers
+    only, the first in byte order).
 
     Both are used only to rank, in memory (never shown, stored or logged); a C-family function without a
     keyword is found by its path and references only. Identifiers worth ranking by have three or more
@@ -188,7 +188,8 @@ def survey(data: bytes) -> tuple[list[str], frozenset[bytes]]:
     defined = set(compress(islice(words, 1, None), map(_IS_DEFINITION_KEYWORD, words)))
     defined.difference_update(DEFINITION_KEYWORDS)
     names = sorted(name.decode("ascii") for name in defined if len(name) > 2 and name[0] > _LAST_DIGIT)
-    used = [word for word in distinct if len(word) > 2 and word[0] > _LAST_DIGIT]
-    if len(used) > MAX_REFERENCES:
-        used = sorted(used)[:MAX_REFERENCES]
-    return names[:MAX_DEFINITIONS], frozenset(used)
+    if len(distinct) <= MAX_REFERENCES:
+        # short words and numbers kept: they can never equal a name (filtered above), so never an edge
+        return names[:MAX_DEFINITIONS], frozenset(distinct)
+    used = sorted(word for word in distinct if len(word) > 2 and word[0] > _LAST_DIGIT)
+    return names[:MAX_DEFINITIONS], frozenset(used[:MAX_REFERENCES])
