@@ -138,3 +138,19 @@ def test_data_files_are_read_whole_whatever_is_shown() -> None:
     source = json.dumps({f"key_{i}": {"nested": i} for i in range(50)}).encode()
     keys = extraction.extract(spec, source, enough=1)
     assert keys.complete and len(keys.lines) > 50
+
+
+@pytest.mark.parametrize("source", [
+    # a long enum (a whole-kind declaration: its signature is the whole node), clipped from its first bytes
+    "pub enum Big {\n" + "".join(f"    Variant{i},\n" for i in range(3000)) + "}\n",
+    # a signature whose first 4 KiB collapse to a few characters: collapsed whole, as before
+    "pub fn spaced(" + " " * 9000 + "a: u32,\n" + "".join(f"    p{i}: u32,\n" for i in range(40)) + ") {}\n",
+])
+def test_a_long_signature_is_collapsed_only_as_far_as_shown(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = language_for("big.rs")
+    assert spec is not None
+    data = source.encode()
+    bounded = extraction.extract(spec, data).lines
+    monkeypatch.setattr(extraction, "SIGNATURE_SCAN_BYTES", len(data) + 1)
+    assert bounded == extraction.extract(spec, data).lines
+    assert all(len(line) < 200 for line in bounded)

@@ -25,6 +25,7 @@ PREFIX_START = 32 * 1024
 :func:`extract`)."""
 MAX_STORED_LINES = 2000
 SIGNATURE_CHARS = 160
+SIGNATURE_SCAN_BYTES = 4 * 1024
 DOC_CHARS = 100
 IMPORT_CHARS = 200
 WHOLE_KINDS = frozenset({"type", "enum", "macro", "package", "field", "case"})
@@ -183,11 +184,21 @@ class _Walker:
         self.resume = start
         self.stopped = False
 
+    def signature(self, start: int, stop: int) -> str:
+        """The source ``[start, stop)`` with whitespace collapsed and trailing ``{ : =`` dropped, as far as it is
+        shown: a long one (a whole enum, a constant's literal) is collapsed from its first bytes only when
+        those already give more than :data:`SIGNATURE_CHARS` characters (the clipped line is the same)."""
+        cut = min(stop, start + SIGNATURE_SCAN_BYTES)
+        text = _TRAILER.sub("", _collapse(self.data[start:cut].decode("utf-8", "replace")))
+        if cut < stop and len(text) <= SIGNATURE_CHARS:
+            text = _TRAILER.sub("", _collapse(self.data[start:stop].decode("utf-8", "replace")))
+        return text
+
     def text(self, node: Any, end: int | None = None) -> str:
         return self.data[node.start_byte:node.end_byte if end is None else end].decode("utf-8", "replace")
 
     def header(self, root: Any) -> None:
-        first = root.named_children[0] if root.named_child_count else None
+        first = root.named_child(0) if root.named_child_count else None
         if first is None:
             return
         if self.spec.name == "python":
@@ -248,7 +259,7 @@ class _Walker:
         end = body.start_byte if body is not None and (container or kind not in WHOLE_KINDS) else node.end_byte
         comment = next((c.start_byte for c in node.named_children
                         if c.type in self.spec.comments and c.start_byte < end), None)
-        signature = _TRAILER.sub("", _collapse(self.data[outer.start_byte:comment or end].decode("utf-8", "replace")))
+        signature = self.signature(outer.start_byte, comment or end)
         if container and body is not None and body.type == "interface_type":
             signature += " interface"
         doc = _python_docstring(self, body) if self.spec.name == "python" and body is not None \
@@ -315,10 +326,10 @@ def _name(walker: _Walker, node: Any) -> str | None:
 
 
 def _python_docstring(walker: _Walker, block: Any) -> str | None:
-    first = block.named_children[0] if block.named_child_count else None
+    first = block.named_child(0) if block.named_child_count else None
     if first is None or first.type != "expression_statement" or not first.named_child_count:
         return None
-    string = first.named_children[0]
+    string = first.named_child(0)
     if string.type != "string":
         return None
     content = "".join(walker.text(c) for c in string.named_children if c.type == "string_content")
