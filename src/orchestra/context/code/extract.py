@@ -60,7 +60,7 @@ def extract(spec: LanguageSpec, data: bytes, *, enough: int | None = None) -> Co
     """The declarations (or, for data files, keys) of ``data``; raises :class:`ParseFailure` (the reason).
 
     With ``enough`` (the most lines the caller will show), a large file is parsed in growing prefixes
-    (:data:`PREFIX_START` bytes, then at least doubled, to where the declarations seen so far say the
+    (:data:`PREFIX_START` bytes, then grown by at least a quarter, to where the declarations seen so far say the
     budget ends): as soon as the trusted declarations of a prefix give more than
     ``enough`` lines, those are the answer (``complete=False``) and the rest of the file is never parsed.
     Each step reuses the previous tree (incremental parsing), so a file that needs all of itself costs
