@@ -84,7 +84,7 @@ class _Survey:
     extraction: Extraction | None = None
 
     def scan(self) -> tuple[list[str], frozenset[bytes]]:
-        """The names and reference ids (see :func:`orchestra.context.extraction.survey`)."""
+        """The defined names and the words used (see :func:`orchestra.context.extraction.survey`)."""
         if self.scanned is None:
             data = self.data
             if data is None:
