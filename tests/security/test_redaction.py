@@ -82,3 +82,21 @@ def test_short_key_is_refused() -> None:
 def test_injected_marker_does_not_shield_a_secret() -> None:
     out = GUARD.redact("password=[REDACTED_PII]Tr0ub4dorXyz")
     assert "Tr0ub4dor" not in out
+
+
+def test_table_headers_are_never_taken_from_a_freed_text_of_the_same_size() -> None:
+    """The table rules share the header scan of the text they ask about. It was cached by ``id(text)``, which the
+    next text of the same size often gets once the first is freed: that text then got the old one's columns (a
+    missed cell, or an IndexError that failed the guard closed)."""
+    from orchestra.security import tables
+
+    for i in range(200):
+        wide = f"name,ssn,national_id,mobile,note{i % 10}\nAnna,536-90-4407,12345678901,+44 7911 123456,x\n"
+        assert list(tables.table_values(wide, "contact_pii"))
+        size = len(wide)
+        del wide  # frees it: the next text of this size may take its address
+        narrow = "".join((f"name,mobile{i % 10}\nAnna,+44 7911 123456\n", " " * (size - 34)))
+        assert len(narrow) == size
+        fresh = list(tables.table_values(narrow, "contact_pii"))
+        tables._headers_cache.clear()
+        assert fresh == list(tables.table_values(narrow, "contact_pii"))

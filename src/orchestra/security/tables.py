@@ -166,16 +166,20 @@ _HEADER_LINE_RE = re.compile(
 """A line that can be a header row: none of the characters code, logs and most prose carry, a delimiter, and no
 more than 64 characters between delimiters (a field name is at most 40, with its quotes and padding): one
 C-level pass rejects prose and code lines, and only the lines left are split into cells (512 at most)."""
-_headers_cache: list[tuple[tuple[int, int, int, int], list[tuple[int, str, list[tuple[int, Column]]]]]] = []
+_headers_cache: list[tuple[str, tuple[int, int], list[tuple[int, str, list[tuple[int, Column]]]]]] = []
+"""The last text asked about (held, so that its identity cannot pass to a new text), its window and its headers."""
 
 
 def _headers(text: str, pos: int, endpos: int) -> list[tuple[int, str, list[tuple[int, Column]]]]:
     """``(line start, delimiter, sensitive columns)`` of every header row in ``text[pos:endpos]``: only lines
     without code characters that hold a delimiter and a column word are split. Cached for the last text: the
     five table rules ask about the same text in one scan."""
-    key = (id(text), len(text), pos, endpos)
-    if _headers_cache and _headers_cache[0][0] == key:
-        return _headers_cache[0][1]
+    # keyed by the text object itself: an ``id`` alone is reused by the next text once this one is freed, which
+    # handed a new text the old one's headers (wrong columns: a missed cell, or an IndexError failing closed)
+    key = (pos, endpos)
+    last = _headers_cache[0] if _headers_cache else None  # read once: another thread may replace it
+    if last is not None and last[0] is text and last[1] == key:
+        return last[2]
     found: list[tuple[int, str, list[tuple[int, Column]]]] = []
     for m in _HEADER_LINE_RE.finditer(text, pos, endpos):
         line = m.group(0)
@@ -192,7 +196,7 @@ def _headers(text: str, pos: int, endpos: int) -> list[tuple[int, str, list[tupl
         header = _header(line)
         if header is not None:
             found.append((m.start(), header[0], header[1]))
-    _headers_cache[:] = [(key, found)]
+    _headers_cache[:] = [(text, key, found)]
     return found
 
 
