@@ -132,6 +132,9 @@ def test_decision_ids_are_unique_and_redrawn_for_a_new_process() -> None:
 PREFILTERED = SecurityGuard(KEY)
 for _detector in (PREFILTERED._data, PREFILTERED._risk):
     assert _detector.prefilter is not None and _detector.prefilter.available  # built now, not after warm-up
+    _detector.hyperscan = None  # the RE2 set path alone (once compiled, the Hyperscan pass decides before it)
+HYPERSCAN = SecurityGuard(KEY)
+HYPERSCAN.prepare()  # the Hyperscan pass decides every text (where the engine is installed)
 REFERENCE = SecurityGuard(KEY)
 REFERENCE._data = ReferenceDetector(REFERENCE._data.rules)  # type: ignore[assignment]
 REFERENCE._risk = ReferenceDetector(REFERENCE._risk.rules)  # type: ignore[assignment]
@@ -181,13 +184,18 @@ def _decision(guard: SecurityGuard, text: str, sink: Sink) -> dict[str, object]:
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(text=guard_texts, sink=st.sampled_from([Sink.TRANSCRIPT, Sink.PROVIDER, Sink.PROMPT, Sink.LOG]))
 def test_prefiltered_guard_equals_the_reference_guard(text: str, sink: Sink) -> None:
-    fast = _decision(PREFILTERED, text, sink)
-    assert fast == _decision(REFERENCE, text, sink)
-    assert "guard_internal_error" not in fast["reasons"]  # type: ignore[operator]
+    expected = _decision(REFERENCE, text, sink)
+    for fast_guard in (PREFILTERED, HYPERSCAN):
+        fast = _decision(fast_guard, text, sink)
+        assert fast == expected
+        assert "guard_internal_error" not in fast["reasons"]  # type: ignore[operator]
+        assert fast_guard.redact(text) == REFERENCE.redact(text)
     if len(text) <= MAX_TEXT_CHARS and not re.search("[\ud800-\udfff]", text):
         prefilter = PREFILTERED._data.prefilter
         assert prefilter is not None and prefilter.active(text) is not None  # the set decided (no DFA failure)
-    assert PREFILTERED.redact(text) == REFERENCE.redact(text)
+    engine = HYPERSCAN._data.hyperscan
+    if engine is not None and engine.available:
+        assert engine.scan(text) is not None  # the Hyperscan pass decided (no fallback)
 
 
 _BENIGN_LINES = (
@@ -212,8 +220,9 @@ def test_prefiltered_guard_equals_the_reference_guard_on_long_multiline_texts(li
     """Texts of several KB (past the RE2 set's 1 KB bound: the literal prefilter, anchors and windows decide),
     secrets planted at random lines among benign ones, redacted over several passes."""
     text = "\n".join(lines)
-    assert _decision(PREFILTERED, text, sink) == _decision(REFERENCE, text, sink)
-    assert PREFILTERED.redact(text) == REFERENCE.redact(text)
+    for fast_guard in (PREFILTERED, HYPERSCAN):
+        assert _decision(fast_guard, text, sink) == _decision(REFERENCE, text, sink)
+        assert fast_guard.redact(text) == REFERENCE.redact(text)
 
 
 def test_prefiltered_guard_equals_the_reference_guard_on_every_corpus_line() -> None:
@@ -221,7 +230,9 @@ def test_prefiltered_guard_equals_the_reference_guard_on_every_corpus_line() -> 
     texts = [s.text for s in load_corpus()] + [line.text for line in load_heldout(7)]
     texts += ["\n".join(texts[i : i + 3]) for i in range(0, len(texts), 3)]
     for text in texts:
-        assert _decision(PREFILTERED, text, Sink.TRANSCRIPT) == _decision(REFERENCE, text, Sink.TRANSCRIPT), text
+        expected = _decision(REFERENCE, text, Sink.TRANSCRIPT)
+        assert _decision(PREFILTERED, text, Sink.TRANSCRIPT) == expected, text
+        assert _decision(HYPERSCAN, text, Sink.TRANSCRIPT) == expected, text
 
 
 def test_every_rule_hits_some_short_corpus_line() -> None:

@@ -23,10 +23,11 @@ re2 = pytest.importorskip("re2")
 
 DATA = [r for r in ALL_RULES if r.marker is not None]
 RISK = [r for r in ALL_RULES if r.marker is None]
-PREFILTERED = Detector(ALL_RULES)
+# the RE2 set path on its own (the Hyperscan pass, once compiled, decides before it: tests/security/test_hyperscan.py)
+PREFILTERED = Detector(ALL_RULES, use_hyperscan=False)
 PLAIN = Detector(ALL_RULES, use_prefilter=False)
 REFERENCE = ReferenceDetector(ALL_RULES)
-DATA_FAST, RISK_FAST = Detector(DATA), Detector(RISK)
+DATA_FAST, RISK_FAST = Detector(DATA, use_hyperscan=False), Detector(RISK, use_hyperscan=False)
 DATA_REF, RISK_REF = ReferenceDetector(DATA), ReferenceDetector(RISK)
 for _detector in (PREFILTERED, DATA_FAST, RISK_FAST):
     assert _detector.prefilter is not None and _detector.prefilter.available

@@ -517,6 +517,16 @@ class Detector:
         """All validated hits, in rule order then text order. Markers never count as values."""
         if not text:
             return []
+        if self.hyperscan is not None:
+            candidates = self.hyperscan.candidates(text)  # ``None`` until compiled (the text counts toward that)
+            if candidates is not None:
+                if not candidates.ranges:
+                    return []
+                # a literal index without the automaton pass: only the candidates' literals are looked up
+                windowed = TextIndex(text)
+                if not windowed.aligned:
+                    return self.reference.scan(text)
+                return self._scan_windowed(text, windowed, candidates)
         possible = self._possible(text)
         if possible is not None and not possible:
             return []
@@ -524,11 +534,6 @@ class Detector:
             index = TextIndex(text, self.keywords)
         if not index.aligned:
             return self.reference.scan(text)
-        if possible is None and self.hyperscan is not None and len(text) > PREFILTER_MAX_CHARS:
-            candidates = self.hyperscan.candidates(text)
-            if candidates is not None:
-                # a literal index without the automaton pass: only the candidates' literals are looked up
-                return self._scan_windowed(text, TextIndex(text), candidates)
         active = set(self._always)
         triggers = self._triggers
         for lit in index.found_literals(self.keywords):

@@ -19,6 +19,7 @@ from orchestra.security.model import (
     EXECUTION_RISK_CATEGORIES,
     PASSABLE_OUTCOMES,
     Category,
+    Encoding,
     GuardContext,
     GuardDecision,
     Outcome,
@@ -26,7 +27,7 @@ from orchestra.security.model import (
     Sink,
 )
 from orchestra.security.policy import OUTCOME_MATRIX, decide
-from orchestra.security.redaction import Analysis, analyze, sanitize
+from orchestra.security.redaction import Analysis, analyze, first_hits, sanitize
 from orchestra.security.retained import RetainedRegion, retained_regions
 from orchestra.security.risk_rules import RISK_RULES
 from orchestra.security.rules import DATA_RULES, Rule
@@ -61,6 +62,10 @@ if hasattr(os, "register_at_fork"):  # Unix only; Windows has no fork
 def _new_decision_id() -> str:
     return _IDS.next()
 
+
+_ALLOW = Outcome.ALLOW
+_NO_ENCODING = Encoding.NONE
+"""(An enum member read from its class costs about 0.25 µs per access on Python 3.11; these are read per call.)"""
 
 _DECISION_FIELDS = tuple(GuardDecision.model_fields)
 _FAST_CONSTRUCT = (
@@ -165,7 +170,10 @@ class SecurityGuard:
             if len(text) > self.max_text_chars:
                 return self._closed(decision_id, request_id, sink, "input_too_large")
             risk = self._risk if sink in self._risk_sinks else None
-            analysis = analyze(self._data, text, risk_detector=risk)
+            hits = first_hits(self._data, text, risk)
+            if not hits:  # the common case: no finding, nothing to redact (no analysis object, no sorting)
+                return self._clean(decision_id, request_id, sink, text, context)
+            analysis = analyze(self._data, text, risk_detector=risk, hits=hits)
             if not analysis.converged:
                 return self._closed(decision_id, request_id, sink, "redaction_not_converged")
             if capture is not None:
@@ -190,6 +198,14 @@ class SecurityGuard:
             _log.error("security guard failed closed (%s)", type(exc).__name__)
             fallback = sink if isinstance(sink, Sink) else Sink.PUBLIC_RESPONSE
             return self._closed(decision_id, request_id, fallback, "guard_internal_error")
+
+    @staticmethod
+    def _clean(decision_id: str, request_id: str | None, sink: Sink, text: str,
+               context: GuardContext | None) -> GuardDecision:
+        """The decision for a text without findings: allowed, unchanged but for the sink's encoding."""
+        encoding = (context.encoding if context is not None else None) or SINK_ENCODING[sink]
+        out_text = text if encoding is _NO_ENCODING else encode(text, encoding)
+        return build_decision(decision_id, request_id, sink, _ALLOW, True, ["no_findings"], [], [], 0, out_text)
 
     @staticmethod
     def _closed(decision_id: str, request_id: str | None, sink: Sink, reason: str) -> GuardDecision:

@@ -195,10 +195,33 @@ class Prefix:
         """Maximum width of a prefix match (lookbehinds are dropped, so it starts where the rule's match starts)."""
 
 
-def rule_prefixes(rule: Rule) -> tuple[tuple[Prefix, ...], int] | None:
-    """The prefixes standing for ``rule`` (one of them matches where every match of it starts) and the rule's
-    reach (:func:`reach`; :data:`UNBOUNDED` for a finder), or ``None`` when the rule must always run."""
-    patterns = _rule_patterns(rule)
+_GATES: dict[str, tuple[re.Pattern[str], ...]] = {}
+
+
+def register_gate(rule_id: str, *patterns: re.Pattern[str]) -> None:
+    """Declare regexes one of which matches inside every match of the rule ``rule_id`` (anywhere in it), for a
+    rule whose own prefix is not selective once cut to :data:`PREFIX_WIDTH`: the Hyperscan pass then says
+    whether the rule runs (over its usual spans, as a finder's candidates do) instead of running it always."""
+    _GATES[rule_id] = patterns
+
+
+def rule_prefixes(rule: Rule) -> tuple[tuple[Prefix, ...], int, bool] | None:
+    """The prefixes standing for ``rule`` (one of them matches where every match of it starts, or, for a finder
+    or a gated rule, somewhere in the text where it can hit), the rule's reach (:func:`reach`; :data:`UNBOUNDED`
+    for a finder or a gate) and whether its matches are searched from the reported ranges only (``windowed``);
+    ``None`` when the rule must always run."""
+    found = _prefixes(_rule_patterns(rule), gate=rule.finder is not None)
+    if found is not None:
+        return found[0], found[1], rule.finder is None
+    gates = _GATES.get(rule.rule_id) if rule.finder is None else None
+    if gates:
+        found = _prefixes(gates, gate=True)
+        if found is not None:
+            return found[0], found[1], False
+    return None
+
+
+def _prefixes(patterns: tuple[re.Pattern[str], ...] | None, *, gate: bool) -> tuple[tuple[Prefix, ...], int] | None:
     if not patterns:
         return None
     out: list[Prefix] = []
@@ -215,13 +238,13 @@ def rule_prefixes(rule: Rule) -> tuple[tuple[Prefix, ...], int] | None:
             if lo < MIN_PREFIX:
                 return None
             translator = _HsTranslator(parsed)
-            if rule.finder is not None:  # a gate only: relaxed repeats scan much faster (a wide {0,47} is slow)
+            if gate:  # whether it runs only: relaxed repeats scan much faster (a wide {0,47} is slow)
                 translator.repeat_cap = 0
             expression = _hs_pattern(translator.seq(trim_tail(parsed.state, head), flags, 0, True))
             out.append(Prefix(expression, _width(parsed.state, head)))
     except (Untranslatable, re.error, KeyError, TypeError, ValueError, OverflowError):
         return None
-    return tuple(out), (UNBOUNDED if rule.finder is not None else rule_reach)
+    return tuple(out), (UNBOUNDED if gate else rule_reach)
 
 
 class _HsTranslator(_Translator):
@@ -302,6 +325,28 @@ def _cached_database(hs: Any, expressions: list[bytes], flags: list[int]) -> Any
     return db
 
 
+class _Reports:
+    """The reported ends of one scan, ``[pattern, end, pattern, end, ...]``, and the bound on their number."""
+
+    __slots__ = ("ends", "limit", "overflow")
+
+    def __init__(self, limit: int) -> None:
+        self.ends: list[int] = []
+        self.limit = limit
+        self.overflow = False
+
+
+def _on_match(pattern: int, _start: int, end: int, _flags: int, reports: _Reports) -> bool:
+    """Hyperscan's match callback (module level: no closure built per scan); ``True`` stops the scan."""
+    ends = reports.ends
+    ends.append(pattern)
+    ends.append(end)
+    if len(ends) > reports.limit:
+        reports.overflow = True
+        return True
+    return False
+
+
 class Candidates:
     """One scan's answer: per candidate rule index, its sorted disjoint start ranges ``[a, b]`` (``None``: a rule
     that is run as without this module: a finder or one without a prefix)."""
@@ -343,6 +388,8 @@ class HyperscanPrefilter:
         """Per rule index: its reach (:func:`reach`)."""
         self.windowed: frozenset[int] = frozenset()
         """Rule indices whose matches are searched only from the reported ranges (not finders)."""
+        self._idle = Candidates({})
+        """The answer for a text with no report: only the rules that always run (shared; callers only read it)."""
         self.compile_seconds = 0.0
         self.error: str | None = None
         self._asked = 0
@@ -375,15 +422,15 @@ class HyperscanPrefilter:
                 always.append(i)
                 reaches.append(UNBOUNDED)
                 continue
-            prefixes, rule_reach = found
+            prefixes, rule_reach, from_ranges = found
             reaches.append(rule_reach)
-            if rule.finder is None:
-                windowed.add(i)  # a finder's candidates only say whether it runs
+            if from_ranges:
+                windowed.add(i)  # a finder's or a gate's candidates only say whether it runs
             for prefix in prefixes:
                 expressions.append(prefix.expression.encode("ascii"))
                 pattern_rule.append(i)
                 pattern_width.append(prefix.width)
-        # a finder's candidates only say whether it runs: one report is enough
+        # a finder's or a gate's candidates only say whether it runs: one report is enough
         flags = [hs.HS_FLAG_ALLOWEMPTY | (0 if pattern_rule[k] in windowed else hs.HS_FLAG_SINGLEMATCH)
                  for k in range(len(expressions))]
         start = time.perf_counter()
@@ -392,6 +439,7 @@ class HyperscanPrefilter:
         self._hs, self._db = hs, db
         self._pattern_rule, self._pattern_width = tuple(pattern_rule), tuple(pattern_width)
         self._always, self.reach, self.windowed = tuple(always), tuple(reaches), frozenset(windowed)
+        self._idle = Candidates(dict.fromkeys(self._always))
 
     @property
     def available(self) -> bool:
@@ -435,29 +483,17 @@ class HyperscanPrefilter:
             self._build()
         if self._db is None:
             return None
-        ends: list[int] = []
-        append = ends.append
-        limit = MAX_EVENTS_BASE + len(text) // CHARS_PER_EVENT
-        stop = False
-
-        def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> bool:
-            nonlocal stop
-            append(pattern)
-            append(end)
-            if len(ends) > 2 * limit:
-                stop = True
-                return True  # stop the scan
-            return False
-
+        reports = _Reports(2 * (MAX_EVENTS_BASE + len(text) // CHARS_PER_EVENT))
         try:
-            self._db.scan(one_byte_per_char(text), match_event_handler=on_match, scratch=self._scratch())
-        except Exception as exc:
-            if stop and type(exc).__name__ == "ScanTerminated":
-                return None
-            return None  # an engine error is never "no match": the caller runs its exact path
-        if stop:
+            self._db.scan(one_byte_per_char(text), match_event_handler=_on_match, context=reports,
+                          scratch=self._scratch())
+        except Exception:
+            return None  # an engine error (or the stop below) is never "no match": the caller runs its exact path
+        if reports.overflow:
             return None
-        return self._candidates(ends)
+        if not reports.ends:
+            return self._idle  # the common case (one report per 14 lines of source code): nothing to sort
+        return self._candidates(reports.ends)
 
     def _candidates(self, ends: list[int]) -> Candidates:
         pattern_rule, pattern_width = self._pattern_rule, self._pattern_width
@@ -490,3 +526,20 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((a, b))
     return merged
+
+
+def _register_builtin_gates() -> None:
+    """Gates of the built-in rules whose prefix is cut too short to be selective."""
+    from orchestra.security.lazy_pattern import LazyPattern
+    from orchestra.security.rules import DATA_RULES
+
+    for rule in DATA_RULES:
+        if rule.rule_id == "password.pgpass":
+            # host:port:database:user:password: every match holds ``:port:`` (digits or ``*``); a hostname of up
+            # to 8 labels makes the prefix wider than PREFIX_WIDTH before it reaches that colon. The rule's flags
+            # (inline ones stay in its pattern): its ``\d`` and this one match the same digits.
+            gate = LazyPattern(r":(?:\d{2,5}|\*):", rule.pattern.flags & ~re.MULTILINE)
+            register_gate(rule.rule_id, gate)  # type: ignore[arg-type]  # read for .pattern and .flags only
+
+
+_register_builtin_gates()

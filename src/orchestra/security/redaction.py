@@ -78,16 +78,25 @@ def _risk_occurrences(text: str, hits: list[Hit]) -> list[Occurrence]:
     return out
 
 
-def analyze(
-    detector: Detector, text: str, *, risk_detector: Detector | None = None, max_passes: int = MAX_PASSES
-) -> Analysis:
-    """Scan ``text``, report execution risks, and redact data findings until nothing is left to redact."""
+def first_hits(detector: Detector, text: str, risk_detector: Detector | None = None) -> list[Hit]:
+    """The hits of ``detector`` (and of ``risk_detector``, after them) on ``text``: an analysis's first scan."""
     if risk_detector is None:
-        hits = detector.scan(text)  # builds its index only when its prefilter lets a rule run
-    else:
-        index = TextIndex(text, detector.keywords.union(risk_detector.keywords))  # shared by both scans
-        hits = detector.scan(text, index)
-        hits.extend(risk_detector.scan(text, index))
+        return detector.scan(text)  # builds its index only when its prefilter lets a rule run
+    index = TextIndex(text, detector.keywords.union(risk_detector.keywords))  # shared by both scans
+    hits = detector.scan(text, index)
+    hits.extend(risk_detector.scan(text, index))
+    return hits
+
+
+def analyze(
+    detector: Detector, text: str, *, risk_detector: Detector | None = None, max_passes: int = MAX_PASSES,
+    hits: list[Hit] | None = None,
+) -> Analysis:
+    """Scan ``text``, report execution risks, and redact data findings until nothing is left to redact.
+
+    ``hits``: :func:`first_hits` of the same arguments, when the caller has them already."""
+    if hits is None:
+        hits = first_hits(detector, text, risk_detector)
     if not hits:
         return Analysis(text, [], 0, converged=True)
     occurrences = _risk_occurrences(text, [h for h in hits if h.rule.marker is None])
