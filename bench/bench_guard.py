@@ -115,8 +115,10 @@ def per_call_breakdown(guard: SecurityGuard, benign: list[str], mixed: list[str]
     def no_prefilter(_text: str) -> None:
         return None
 
+    engine = data.hyperscan
     stages: dict[str, Callable[[str], object]] = {
-        "RE2 prefilter (set match)": prefilter.active if prefilter is not None else no_prefilter,
+        "Hyperscan pass (decides first)": engine.scan if engine is not None else no_prefilter,
+        "RE2 set (before Hyperscan is ready)": prefilter.active if prefilter is not None else no_prefilter,
         "text index (lower, keyword pass)": lambda t: TextIndex(t, data.keywords).found_literals(data.keywords),
         "data scan (prefilter + rules)": data.scan,
         "analyze (scan + redaction)": lambda t: analyze(data, t),

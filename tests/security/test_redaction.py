@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestra.security import SecurityGuard, Sink
 from orchestra.security.redaction import fingerprint
@@ -100,3 +102,21 @@ def test_table_headers_are_never_taken_from_a_freed_text_of_the_same_size() -> N
         fresh = list(tables.table_values(narrow, "contact_pii"))
         tables._headers_cache.clear()
         assert fresh == list(tables.table_values(narrow, "contact_pii"))
+
+
+_TABLE_PIECES = ["name,phone,card\n", "Anna,+44 7911 123456,4111 1111 1111 1111\n", "id;ssn;tax_id\n", "a|b|c\n",
+                 "| name | phone |\n", "|---|---|\n", "def f(a, b):\n", "x = [1, 2]\n", "\t", ",", ";", "|", "\n",
+                 "note, see the docs\n", "token\tsecret\n", "  ", "é,ü\n", "\r\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(st.sampled_from(_TABLE_PIECES), st.text(max_size=12)), max_size=30),
+       cut=st.tuples(st.integers(0, 400), st.integers(0, 400)))
+def test_header_lines_are_those_finditer_finds(parts: list[str], cut: tuple[int, int]) -> None:
+    """The delimiter-driven search gives exactly the matches of the multi-line regex over any window."""
+    from orchestra.security import tables
+
+    text = "".join(parts)
+    pos, endpos = min(cut[0], len(text)), min(max(cut), len(text))
+    expected = [m.span() for m in tables._HEADER_LINE_RE.finditer(text, pos, endpos)]
+    assert list(tables._header_line_spans(text, pos, endpos)) == expected

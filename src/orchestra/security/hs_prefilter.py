@@ -457,7 +457,7 @@ class HyperscanPrefilter:
             if self._asked >= COMPILE_AFTER_CHARS:
                 self.build_in_background()
             return None
-        return self.scan(text)
+        return self._answer(text) if self._db is not None else None
 
     @property
     def built(self) -> bool:
@@ -476,6 +476,10 @@ class HyperscanPrefilter:
             self._build()
         if self._db is None:
             return None
+        return self._answer(text)
+
+    def _answer(self, text: str) -> Candidates | None:
+        """:meth:`scan` once the database exists."""
         reports = _Reports()
         reports.limit = limit = 2 * (MAX_EVENTS_BASE + len(text) // CHARS_PER_EVENT)
         scratch = getattr(self._local, "scratch", None) or self._scratch()
